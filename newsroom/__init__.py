@@ -1,0 +1,73 @@
+"""newsroom: a news site with pre-moderated reader comments."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from newsroom import content
+from newsroom.config import load_config
+from newsroom.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
+
+# The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("NEWSROOM_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, test_config)
+
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from newsroom import auth, dashboard, errors, public, site
+    from newsroom.cli import register_commands
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    errors.register(app)
+    site.register(app)
+    register_commands(app)
+
+    app.jinja_env.filters["long_date"] = lambda moment: content.long_date(
+        moment, g.site.timezone if "site" in g else "UTC"
+    )
+    app.jinja_env.filters["date_time"] = lambda moment: content.date_time(
+        moment, g.site.timezone if "site" in g else "UTC"
+    )
+    app.jinja_env.filters["comment_html"] = content.comment_html
+    app.jinja_env.filters["read_more"] = content.read_more_label
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL lets readers go on while a worker writes; the timeout makes writers queue."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,144 @@
+"""Flask commands: demo content, staff accounts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from datetime import datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from newsroom import content, moderation
+from newsroom.auth.forms import PASSWORD_MIN
+from newsroom.extensions import db
+from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
+
+
+DEMO_LOGINS_FILE = "demo-logins.txt"
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+def create_staff(email: str, name: str, role: str, password: str) -> User:
+    """Validate and add one staff account; raises ValueError with a message for people."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValueError(f"{email!r} is not a valid e-mail address: {error}") from None
+    if role not in {r.value for r in Role}:
+        raise ValueError(f"Role must be one of: {', '.join(r.value for r in Role)}.")
+    if len(password) < PASSWORD_MIN:
+        raise ValueError(f"The password must be at least {PASSWORD_MIN} characters.")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValueError(f"There is already an account for {email}.")
+    user = User(email=email, display_name=name.strip() or email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The name colleagues see.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MODERATOR.value)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Add a staff account (moderator or admin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_staff(email, name, role, password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Fill an empty database with the demo organization; does nothing if it has content."""
+    from newsroom import demo_content as demo
+
+    if db.session.scalar(sa.select(Article.id).limit(1)) is not None:
+        click.echo("The database already has content; demo content not loaded.")
+        return
+
+    db.session.add(SiteSettings(**demo.IDENTITY, timezone="America/Chicago"))
+    sections = {}
+    for position, spec in enumerate(demo.SECTIONS):
+        sections[spec["slug"]] = Section(position=position, **spec)
+    db.session.add_all(sections.values())
+
+    logins = {
+        "admin": ("admin@lakeshore-watershed.example", "Rosa Admin", Role.ADMIN),
+        "moderator": ("moderator@lakeshore-watershed.example", "Theo Moderator", Role.MODERATOR),
+    }
+    passwords = {}
+    for key, (email, name, role) in logins.items():
+        passwords[key] = secrets.token_urlsafe(12)
+        user = User(email=email, display_name=name, role=role)
+        user.set_password(passwords[key])
+        db.session.add(user)
+    db.session.flush()
+
+    articles = {}
+    for spec in demo.ARTICLES:
+        published_at = datetime.fromisoformat(spec["published_at"])
+        article = Article(
+            section=sections[spec["section"]],
+            title=spec["title"],
+            slug=spec["slug"],
+            summary=spec["summary"],
+            body_markdown=spec["body_markdown"],
+            body_html=content.render_markdown(spec["body_markdown"]),
+            status=spec["status"],
+            published_at=published_at,
+            created_at=published_at - timedelta(hours=3),
+            updated_at=published_at,
+            comments_open=spec["comments_open"],
+            source_name=spec["source_name"],
+            source_url=spec["source_url"],
+        )
+        articles[spec["slug"]] = article
+    db.session.add_all(articles.values())
+    db.session.flush()
+
+    for number, spec in enumerate(demo.COMMENTS):
+        article = articles[spec["article"]]
+        db.session.add(
+            Comment(
+                article_id=article.id,
+                author_name=spec["author_name"],
+                author_email=spec["author_email"],
+                body=spec["body"],
+                status=spec["status"],
+                created_at=article.published_at + timedelta(minutes=spec["minutes_after"]),
+                held_reasons=spec["held_reasons"] or "",
+                client_fingerprint=f"demo{number % 7:028d}",
+            )
+        )
+    db.session.commit()
+    moderation.recount()
+
+    lines = [
+        f"  {role.value:<9}  {email}  password: {passwords[key]}"
+        for key, (email, _name, role) in logins.items()
+    ]
+    # Kept beside the demo database (owner-only) so `make run` can show them every time.
+    path = Path(current_app.instance_path) / DEMO_LOGINS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("Demo staff logins:\n" + "\n".join(lines) + "\n")
+    click.echo("Demo content loaded.")
+    click.echo(path.read_text(), nl=False)

@@ -1,0 +1,112 @@
+"""Text into HTML that is safe to show: article Markdown, comment bodies, slugs, dates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+# Raw HTML in Markdown is allowed through the parser and then cut down to this list,
+# so an editor can paste a <sup> but never a <script>, an on* handler or a style.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+_markdown.enable("table").enable("strikethrough")
+
+
+def render_markdown(source: str) -> str:
+    """Article Markdown to sanitized HTML; `javascript:` and `data:` URLs don't survive."""
+    return nh3.clean(
+        _markdown.render(source or ""),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def _linkify(escaped_text: str) -> str:
+    return _URL.sub(
+        lambda m: f'<a href="{m.group(0)}" rel="nofollow ugc noopener noreferrer">{m.group(0)}</a>',
+        escaped_text,
+    )
+
+
+def comment_html(body: str) -> Markup:
+    """A reader's plain text as escaped paragraphs; bare http(s) URLs become nofollow links."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", (body or "").replace("\r\n", "\n"))]
+    parts = []
+    for paragraph in paragraphs:
+        if paragraph:
+            lines = [_linkify(str(escape(line))) for line in paragraph.split("\n")]
+            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return Markup("\n".join(parts))
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """ASCII, lower-case, hyphenated; empty input gives "article" rather than ""."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "article"
+
+
+def excerpt(text: str, length: int = 240) -> str:
+    """Plain text cut at a word boundary with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+@cache
+def site_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def long_date(moment: datetime | None, zone: str = "UTC") -> str:
+    """The seed page's date style: "March 02, 2013", in the site's timezone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(site_zone(zone)).strftime("%B %d, %Y")
+
+
+def date_time(moment: datetime | None, zone: str = "UTC") -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(site_zone(zone)).strftime("%B %d, %Y at %H:%M")
+
+
+def read_more_label(section_name: str) -> str:
+    """"In the News" reads "In The News" after "Read More", not "In In the News"."""
+    if section_name.lower().startswith("in the "):
+        return "In The " + section_name[len("in the ") :]
+    return "In " + section_name

@@ -1,0 +1,7 @@
+"""The reader's site: home, section pages, article pages and the comment box."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from newsroom.public import views  # noqa: E402, F401

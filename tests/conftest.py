@@ -1,0 +1,252 @@
+"""Fixtures: an app per test on a migrated database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a client, and factories for the things tests talk about."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from urllib.parse import urljoin
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask_migrate import upgrade
+
+from newsroom import create_app, moderation
+from newsroom.content import render_markdown
+from newsroom.extensions import db
+from newsroom.models import (
+    Article,
+    ArticleStatus,
+    Comment,
+    CommentTally,
+    Role,
+    Section,
+    SiteSettings,
+    User,
+    utcnow,
+)
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    app = create_app(_test_config(url))
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        # The schema the tests use is the one the migrations build.
+        upgrade()
+    return url
+
+
+def _test_config(url: str) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key"}
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(_test_config(database_url))
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name == "comment_tallies":
+            db.session.execute(sa.update(CommentTally).values(total=0))
+        else:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- Parsing pages as a reader would ---------------------------------------------------
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text_of(node) -> str:
+    return " ".join(node.get_text(" ").split()) if node is not None else ""
+
+
+def form_fields(form) -> dict[str, str]:
+    """What a browser would send for this form before the user types anything."""
+    data = {}
+    for field in form.find_all(["input", "textarea", "select"]):
+        name = field.get("name")
+        if not name or field.get("type") in {"submit", "button"}:
+            continue
+        if field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "y")
+            continue
+        if field.name == "textarea":
+            data[name] = field.get_text()
+        elif field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen.get("value", chosen.get_text()) if chosen else ""
+        else:
+            data[name] = field.get("value", "")
+    return data
+
+
+def submit_form(client, url: str, data: dict, selector: str = "form", **kwargs):
+    """Open `url`, fill the form found by `selector` with `data`, and send it as a browser would."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    form = page(response).select_one(selector)
+    assert form is not None, f"no {selector!r} on {url}"
+    fields = form_fields(form)
+    fields.update(data)
+    action = urljoin(url, form.get("action") or url)
+    return client.post(action, data=fields, **kwargs)
+
+
+# --- Things the tests talk about -------------------------------------------------------
+
+
+@pytest.fixture
+def site(app) -> SiteSettings:
+    settings = SiteSettings(
+        organization_name="Riverside Tenants Union",
+        tagline="Fair homes for every neighbor",
+        contact_email="desk@riverside.example",
+        street_address="12 Mill Road, Suite 4, Riverside",
+        telephone="+1 555.0100",
+        fax="+1 555.0101",
+        footer_text="Riverside Tenants Union",
+        timezone="UTC",
+        comment_policy="Be kind. Stay on topic.",
+    )
+    db.session.add(settings)
+    db.session.commit()
+    return settings
+
+
+@pytest.fixture
+def section(app) -> Section:
+    section = Section(name="In the News", slug="in-the-news", description="Coverage of us.")
+    db.session.add(section)
+    db.session.commit()
+    return section
+
+
+@pytest.fixture
+def make_article(app, section):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        title: str | None = None,
+        *,
+        status: str = ArticleStatus.PUBLISHED,
+        published_at=None,
+        body: str = "A first paragraph.\n\nA second paragraph.",
+        section: Section = section,
+        comments_open: bool = True,
+        **fields,
+    ) -> Article:
+        number = next(counter)
+        title = title or f"Article number {number}"
+        article = Article(
+            section=section,
+            title=title,
+            slug=fields.pop("slug", f"article-{number}"),
+            summary=fields.pop("summary", f"Summary of {title}."),
+            body_markdown=body,
+            body_html=render_markdown(body),
+            status=status,
+            published_at=published_at or utcnow() - timedelta(days=number),
+            comments_open=comments_open,
+            **fields,
+        )
+        db.session.add(article)
+        db.session.commit()
+        return article
+
+    return make
+
+
+@pytest.fixture
+def article(make_article) -> Article:
+    return make_article("Council Hears Tenants on Repairs", slug="council-hears-tenants")
+
+
+@pytest.fixture
+def make_comment(app):
+    def make(article: Article, status: str = "pending", **fields) -> Comment:
+        comment = moderation.submit_comment(
+            article,
+            author_name=fields.pop("author_name", "Dana Reader"),
+            author_email=fields.pop("author_email", "dana@example.com"),
+            body=fields.pop("body", "A thoughtful remark."),
+            fingerprint=fields.pop("fingerprint", None),
+        )
+        if status != "pending":
+            db.session.execute(
+                sa.update(Comment).where(Comment.id == comment.id).values(status=status)
+            )
+            db.session.commit()
+            moderation.recount()
+            db.session.refresh(comment)
+        for name, value in fields.items():
+            setattr(comment, name, value)
+        db.session.commit()
+        return comment
+
+    return make
+
+
+def _make_user(email: str, name: str, role: str, active: bool = True) -> User:
+    user = User(email=email, display_name=name, role=role, is_active=active)
+    user.set_password(STAFF_PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def moderator(app) -> User:
+    return _make_user("ana@newsroom.example", "Ana Moderator", Role.MODERATOR)
+
+
+@pytest.fixture
+def second_moderator(app) -> User:
+    return _make_user("ben@newsroom.example", "Ben Moderator", Role.MODERATOR)
+
+
+@pytest.fixture
+def admin(app) -> User:
+    return _make_user("ada@newsroom.example", "Ada Admin", Role.ADMIN)
+
+
+@pytest.fixture
+def inactive_moderator(app) -> User:
+    return _make_user("gone@newsroom.example", "Gone Moderator", Role.MODERATOR, active=False)
+
+
+def log_in(client, user: User, password: str = STAFF_PASSWORD):
+    return submit_form(
+        client, "/login", {"email": user.email, "password": password}, "form.login-form"
+    )
