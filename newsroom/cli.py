@@ -6,19 +6,17 @@ import os
 import secrets
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from pathlib import Path
-
 from flask import Flask, current_app
 
 from newsroom import content, moderation
 from newsroom.auth.forms import PASSWORD_MIN
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
-
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
 

@@ -106,7 +106,7 @@ def date_time(moment: datetime | None, zone: str = "UTC") -> str:
 
 
 def read_more_label(section_name: str) -> str:
-    """"In the News" reads "In The News" after "Read More", not "In In the News"."""
+    """ "In the News" reads "In The News" after "Read More", not "In In the News"."""
     if section_name.lower().startswith("in the "):
         return "In The " + section_name[len("in the ") :]
     return "In " + section_name

@@ -4,9 +4,7 @@ IDENTITY = {
     "organization_name": "Lakeshore Watershed Alliance",
     "tagline": "Keeping Lake Merrow and its rivers clean, wild and shared.",
     "contact_email": "info@lakeshore-watershed.example",
-    "street_address": (
-        "214 Harbor Street, Suite 3, Port Alder, Merrow County, LK 56620"
-    ),
+    "street_address": ("214 Harbor Street, Suite 3, Port Alder, Merrow County, LK 56620"),
     "telephone": "+1 218.555.0142",
     "fax": "+1 218.555.0143",
     "footer_text": "Lakeshore Watershed Alliance",
@@ -684,8 +682,7 @@ library on October 14.""",
         "title": "Last Sampling Run of the Season",
         "slug": "last-sampling-run-2026",
         "summary": (
-            "Cold hands, a quiet lake and a season's worth of sample bottles "
-            "finally packed away."
+            "Cold hands, a quiet lake and a season's worth of sample bottles finally packed away."
         ),
         "body_markdown": """The last sampling run of the year is always a
 little strange. The docks are pulled, the cottages are shut up, and the
@@ -912,10 +909,7 @@ COMMENTS = [
         "article": "lake-merrow-algae-bloom-flagged-early",
         "author_name": "Philip Ransome",
         "author_email": "p.ransome@example.net",
-        "body": (
-            "Is the boat launch at South Beach also closed, or just the "
-            "swimming area?"
-        ),
+        "body": ("Is the boat launch at South Beach also closed, or just the swimming area?"),
         "status": "pending",
         "minutes_after": 1800,
         "held_reasons": "first comment from this address",
@@ -1063,10 +1057,7 @@ COMMENTS = [
         "article": "kettle-creek-culvert-replacement-announced",
         "author_name": "Raymond Teague",
         "author_email": "rteague@example.net",
-        "body": (
-            "Detour map here if anyone needs it: "
-            "https://maps.example.org/sawyer-road-detour"
-        ),
+        "body": ("Detour map here if anyone needs it: https://maps.example.org/sawyer-road-detour"),
         "status": "pending",
         "minutes_after": 1300,
         "held_reasons": "contains a link",
@@ -1189,10 +1180,7 @@ COMMENTS = [
         "article": "milfoil-patrol-heron-point",
         "author_name": "Sunita Raman",
         "author_email": "sunita.raman@example.net",
-        "body": (
-            "Is there a wash station at Birch Landing? I couldn't find one "
-            "last weekend."
-        ),
+        "body": ("Is there a wash station at Birch Landing? I couldn't find one last weekend."),
         "status": "pending",
         "minutes_after": 1500,
         "held_reasons": None,
@@ -1213,10 +1201,7 @@ COMMENTS = [
         "article": "milfoil-patrol-heron-point",
         "author_name": "Frank D.",
         "author_email": "frankd@example.net",
-        "body": (
-            "Anyone know a good mechanic in town for an outboard motor? "
-            "Mine keeps stalling."
-        ),
+        "body": ("Anyone know a good mechanic in town for an outboard motor? Mine keeps stalling."),
         "status": "rejected",
         "minutes_after": 3100,
         "held_reasons": None,
@@ -1274,8 +1259,7 @@ COMMENTS = [
         "author_name": "Luis Carvalho",
         "author_email": "luis.carvalho@example.net",
         "body": (
-            "Are rental canoes available at South Beach that morning, or "
-            "should we bring our own?"
+            "Are rental canoes available at South Beach that morning, or should we bring our own?"
         ),
         "status": "pending",
         "minutes_after": 720,
@@ -1323,10 +1307,7 @@ COMMENTS = [
         "article": "students-map-shoreline-erosion",
         "author_name": "Patricia Wendt",
         "author_email": "pwendt@example.net",
-        "body": (
-            "Will the map be available online after the library "
-            "presentation?"
-        ),
+        "body": ("Will the map be available online after the library presentation?"),
         "status": "pending",
         "minutes_after": 980,
         "held_reasons": None,

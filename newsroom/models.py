@@ -186,9 +186,7 @@ class Comment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
-    parent_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("comments.id", ondelete="SET NULL")
-    )
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(sa.String(80))
     author_email: Mapped[str] = mapped_column(sa.String(254))
     body: Mapped[str] = mapped_column(sa.Text)

@@ -89,7 +89,9 @@ def submit_comment(
 ) -> Comment:
     """Store a reader's comment, held as pending (or as spam when a bot gave itself away)."""
     status = SPAM if is_spam else PENDING
-    reasons = ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
+    reasons = (
+        ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
+    )
     comment = Comment(
         article_id=article.id,
         author_name=author_name.strip(),
@@ -276,7 +278,9 @@ def recount() -> None:
         )
     db.session.execute(sa.update(Article).values(comments_version=Article.comments_version + 1))
     totals = dict(
-        db.session.execute(sa.select(Comment.status, sa.func.count()).group_by(Comment.status)).all()
+        db.session.execute(
+            sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
+        ).all()
     )
     for status in CommentStatus:
         row = db.session.get(CommentTally, status.value)

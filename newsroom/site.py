@@ -21,9 +21,7 @@ def current_settings() -> SiteSettings:
     """The site's one settings row; an empty database gets neutral defaults, not an error."""
     if "site" not in g:
         try:
-            settings = db.session.scalar(
-                sa.select(SiteSettings).order_by(SiteSettings.id).limit(1)
-            )
+            settings = db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
         except SQLAlchemyError:
             # The error page must render even when the database is what failed.
             db.session.rollback()

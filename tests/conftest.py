@@ -42,6 +42,8 @@ def database_url(tmp_path_factory) -> str:
         db.session.commit()
         # The schema the tests use is the one the migrations build.
         upgrade()
+        db.session.remove()
+        db.engine.dispose()
     return url
 
 
@@ -110,6 +112,11 @@ def form_fields(form) -> dict[str, str]:
         else:
             data[name] = field.get("value", "")
     return data
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token a page's form carries for this client's session."""
+    return page(client.get(url)).select_one("input[name=csrf_token]")["value"]
 
 
 def submit_form(client, url: str, data: dict, selector: str = "form", **kwargs):

@@ -15,7 +15,9 @@ def test_home_lists_latest_articles_across_sections(client, site, make_article, 
     db.session.add(releases)
     db.session.commit()
     older = make_article("Older Clipping", published_at=utcnow() - timedelta(days=9))
-    newer = make_article("Newer Release", section=releases, published_at=utcnow() - timedelta(hours=2))
+    newer = make_article(
+        "Newer Release", section=releases, published_at=utcnow() - timedelta(hours=2)
+    )
 
     html = page(client.get("/"))
 
@@ -34,11 +36,18 @@ def test_identity_block_and_footer_on_every_public_page(client, site, article):
     for url in ("/", "/sections/in-the-news/", f"/articles/{article.slug}"):
         html = page(client.get(url))
         header = text_of(html.select_one(".site-header"))
-        for part in ("Riverside Tenants Union", "Fair homes for every neighbor",
-                     "desk@riverside.example", "12 Mill Road, Suite 4, Riverside",
-                     "T +1 555.0100", "F +1 555.0101"):
+        for part in (
+            "Riverside Tenants Union",
+            "Fair homes for every neighbor",
+            "desk@riverside.example",
+            "12 Mill Road, Suite 4, Riverside",
+            "T +1 555.0100",
+            "F +1 555.0101",
+        ):
             assert part in header, (url, part)
-        assert text_of(html.select_one("footer")) == f"© {datetime.now().year} Riverside Tenants Union"
+        assert (
+            text_of(html.select_one("footer")) == f"© {datetime.now().year} Riverside Tenants Union"
+        )
 
 
 def test_home_is_paginated(client, site, make_article, app):
@@ -59,7 +68,9 @@ def test_home_is_paginated(client, site, make_article, app):
     assert client.get("/?page=x").status_code == 404
 
 
-def test_section_page_lists_only_its_articles_newest_first(client, site, make_article, section, app):
+def test_section_page_lists_only_its_articles_newest_first(
+    client, site, make_article, section, app
+):
     from newsroom.extensions import db
 
     other = Section(name="Press Releases", slug="press-releases", position=1)
@@ -74,10 +85,14 @@ def test_section_page_lists_only_its_articles_newest_first(client, site, make_ar
 
     assert text_of(html.select_one("h1")) == "In the News"
     assert [text_of(c.select_one("h2")) for c in html.select(".article-card")] == [b.title, a.title]
-    assert html.select_one('nav.site-nav a[aria-current="page"]')["href"] == "/sections/in-the-news/"
+    assert (
+        html.select_one('nav.site-nav a[aria-current="page"]')["href"] == "/sections/in-the-news/"
+    )
 
 
-@pytest.mark.parametrize("url", ["/sections/nope/", "/sections/in-the-news/?page=2", "/no-such-page"])
+@pytest.mark.parametrize(
+    "url", ["/sections/nope/", "/sections/in-the-news/?page=2", "/no-such-page"]
+)
 def test_unknown_pages_get_the_sites_404_page(client, site, section, url):
     response = client.get(url)
     html = page(response)
@@ -117,8 +132,13 @@ def test_article_page_mirrors_the_seed_structure(client, site, make_article):
 def test_article_shows_approved_comments_with_count_and_never_emails(
     client, site, article, make_comment
 ):
-    make_comment(article, "approved", author_name="Sam", author_email="sam@private.example",
-                 body="First paragraph.\n\nSecond paragraph.")
+    make_comment(
+        article,
+        "approved",
+        author_name="Sam",
+        author_email="sam@private.example",
+        body="First paragraph.\n\nSecond paragraph.",
+    )
     make_comment(article, "approved", author_name="Kim", body="Agreed.")
     make_comment(article, "pending", author_name="Pending Pat")
     make_comment(article, "rejected", author_name="Rejected Rob")
@@ -131,9 +151,17 @@ def test_article_shows_approved_comments_with_count_and_never_emails(
     comments = html.select(".comment")
     assert [text_of(c.select_one(".comment-author")) for c in comments] == ["Sam", "Kim"]
     assert [text_of(p) for p in comments[0].select(".comment-body p")] == [
-        "First paragraph.", "Second paragraph."]
+        "First paragraph.",
+        "Second paragraph.",
+    ]
     body = response.get_data(as_text=True)
-    for hidden in ("sam@private.example", "dana@example.com", "Pending Pat", "Rejected Rob", "Spam Sid"):
+    for hidden in (
+        "sam@private.example",
+        "dana@example.com",
+        "Pending Pat",
+        "Rejected Rob",
+        "Spam Sid",
+    ):
         assert hidden not in body
 
 

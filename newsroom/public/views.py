@@ -120,7 +120,9 @@ def _render_article(article: Article, form: CommentForm, status: int = 200, noti
 def article(slug: str):
     article = _find_public_article(slug)
     if article is None:
-        moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
+        moved = db.session.scalar(
+            sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug)
+        )
         if moved is None or not moved.article.is_public():
             abort(404)
         return redirect(url_for("public.article", slug=moved.article.slug), 301)

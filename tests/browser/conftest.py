@@ -1,0 +1,65 @@
+"""Real Chromium against the app served on 127.0.0.1.
+
+Uses Debian's chromium (Playwright's own browser download isn't needed). Without a
+Chromium the tests skip, unless NEWSROOM_REQUIRE_BROWSER=1, when they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and (path := shutil.which(candidate)):
+            return path
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if _chromium() is not None:
+        return
+    reason = "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"
+    if os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1":
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(pytest.mark.usefixtures("_browser_required"))
+        return
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _browser_required():
+    pytest.fail("NEWSROOM_REQUIRE_BROWSER=1 but no Chromium was found")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": _chromium(), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app on a free loopback port, in a thread, for the browser to visit."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

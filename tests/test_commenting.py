@@ -1,0 +1,171 @@
+"""A reader leaves a comment: validation, pending storage, honeypot, closed, rate limit."""
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import Comment, CommentStatus
+from tests.conftest import csrf_token, page, submit_form, text_of
+
+GOOD = {"author_name": "Lee Park", "author_email": "lee@example.com", "body": "Well reported."}
+
+
+def _comments() -> list[Comment]:
+    return db.session.scalars(sa.select(Comment).order_by(Comment.id)).all()
+
+
+def _post(client, article, **changes):
+    return submit_form(
+        client, f"/articles/{article.slug}", {**GOOD, **changes}, "form.comment-form"
+    )
+
+
+def test_success_stores_pending_and_redirects_with_the_notice(client, site, article):
+    response = _post(client, article, body="First line.\n\nSecond <b>paragraph</b>.")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/articles/{article.slug}#comments"
+    [comment] = _comments()
+    assert comment.status == CommentStatus.PENDING
+    assert (comment.author_name, comment.author_email) == ("Lee Park", "lee@example.com")
+    assert comment.created_at is not None and comment.created_at.tzinfo is not None
+    # The client address is stored only as an HMAC fingerprint.
+    assert comment.client_fingerprint and "127.0.0.1" not in comment.client_fingerprint
+    assert len(comment.client_fingerprint) == 32
+
+    html = page(client.get(response.headers["Location"]))
+    assert "Your comment will show once it has been approved." in text_of(
+        html.select_one(".flashes")
+    )
+    mine = html.select_one(".comment-awaiting")
+    assert text_of(mine.select_one(".badge")) == "Awaiting approval"
+    assert [text_of(p) for p in mine.select(".comment-body p")] == [
+        "First line.",
+        "Second <b>paragraph</b>.",
+    ]
+    assert mine.select_one(".comment-body b") is None
+    # The count is of approved comments only.
+    assert text_of(html.select_one("#comments-heading")) == "0 Comments"
+
+
+def test_pending_comment_is_not_shown_to_other_readers(app, client, site, article):
+    _post(client, article, body="Only I can see this for now.")
+    other_reader = app.test_client()
+
+    body = other_reader.get(f"/articles/{article.slug}").get_data(as_text=True)
+
+    assert "Only I can see this for now." not in body
+    assert "Awaiting approval" not in body
+
+
+def test_each_error_is_shown_by_its_field_and_everything_typed_is_kept(client, site, article):
+    response = _post(
+        client,
+        article,
+        author_name="",
+        author_email="not-an-address",
+        body="My carefully written comment.",
+    )
+
+    assert response.status_code == 422
+    html = page(response)
+    assert text_of(html.select_one(".form-error")).startswith("Your comment was not sent.")
+    assert text_of(html.select_one("#author_name-error")) == "Please enter your name."
+    assert text_of(html.select_one("#author_email-error")) == (
+        "Please enter a valid e-mail address, like name@example.com."
+    )
+    assert html.select_one("#author_email")["value"] == "not-an-address"
+    assert html.select_one("#author_email")["aria-invalid"] == "true"
+    assert "author_email-error" in html.select_one("#author_email")["aria-describedby"]
+    assert html.select_one("#body").get_text().strip() == "My carefully written comment."
+    assert _comments() == []
+
+
+def test_missing_body_and_overlong_fields_are_refused(client, site, article):
+    empty = page(_post(client, article, body="   "))
+    assert text_of(empty.select_one("#body-error")) == "Please write your comment."
+    assert empty.select_one("#author_name")["value"] == "Lee Park"
+
+    long = page(_post(client, article, author_name="N" * 81, body="x" * 5001))
+    assert (
+        text_of(long.select_one("#author_name-error")) == "Your name can be at most 80 characters."
+    )
+    assert (
+        text_of(long.select_one("#body-error")) == "Your comment can be at most 5,000 characters."
+    )
+    assert long.select_one("#body").get_text().strip() == "x" * 5001
+    assert _comments() == []
+
+
+def test_limits_are_inclusive(client, site, article):
+    assert _post(client, article, author_name="N" * 80, body="x" * 5000).status_code == 303
+    assert len(_comments()) == 1
+
+
+def test_honeypot_looks_like_success_but_is_stored_as_spam(app, client, site, article):
+    response = _post(client, article, website="http://cheap.example", body="Buy now")
+
+    assert response.status_code == 303
+    [comment] = _comments()
+    assert comment.status == CommentStatus.SPAM
+    assert "honeypot" in comment.held_reasons
+    assert "Buy now" not in app.test_client().get(f"/articles/{article.slug}").get_data(
+        as_text=True
+    )
+
+
+def test_honeypot_is_hidden_from_people_and_assistive_technology(client, site, article):
+    html = page(client.get(f"/articles/{article.slug}"))
+    trap = html.select_one("#website")
+    assert trap["tabindex"] == "-1"
+    assert trap.find_parent(class_="hp")["aria-hidden"] == "true"
+
+
+def test_closed_article_has_no_form_and_refuses_posts(client, site, article, make_article):
+    make_article("Closed One", slug="closed-one", comments_open=False)
+    html = page(client.get("/articles/closed-one"))
+
+    assert html.select_one("form.comment-form") is None
+    assert text_of(html.select_one(".closed")) == "Comments are closed."
+
+    token = csrf_token(client, f"/articles/{article.slug}")
+    response = client.post("/articles/closed-one/comments", data={**GOOD, "csrf_token": token})
+    assert response.status_code == 403
+    assert text_of(page(response).select_one("[role=alert]")) == "Comments are closed."
+    assert _comments() == []
+
+
+def test_post_without_csrf_token_is_refused(client, site, article):
+    response = client.post(f"/articles/{article.slug}/comments", data=GOOD)
+    assert response.status_code == 400
+    assert "expired" in text_of(page(response).select_one(".error-page"))
+    assert _comments() == []
+
+
+def test_rate_limit_returns_the_form_with_the_text_and_429(client, site, article):
+    for n in range(5):
+        assert _post(client, article, body=f"Comment {n}").status_code == 303
+
+    response = _post(client, article, body="The sixth, kept for later.")
+
+    assert response.status_code == 429
+    html = page(response)
+    assert "wait a minute" in text_of(html.select_one("[role=alert]"))
+    assert html.select_one("#body").get_text().strip() == "The sixth, kept for later."
+    assert html.select_one("#author_name")["value"] == "Lee Park"
+    assert len(_comments()) == 5
+
+
+def test_comment_name_and_body_cannot_inject_markup(app, client, site, article, make_comment):
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
+    make_comment(article, "approved", author_name=payload, body=payload + "\nhttps://ok.example/x")
+
+    response = client.get(f"/articles/{article.slug}")
+    html = page(response)
+    comment = html.select_one(".comment")
+
+    assert comment.find(["script", "img", "svg"]) is None
+    assert text_of(comment.select_one(".comment-author")) == payload
+    link = comment.select_one(".comment-body a")
+    assert link["href"] == "https://ok.example/x"
+    assert "nofollow" in link["rel"] and "ugc" in link["rel"]
+    assert "<script>alert(1)" not in response.get_data(as_text=True)
