@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.jinja_env.filters["comment_html"] = content.comment_html
     app.jinja_env.filters["read_more"] = content.read_more_label
+    app.jinja_env.filters["time_ago"] = content.time_ago
     return app
 
 

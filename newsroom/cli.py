@@ -10,11 +10,10 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 
 from newsroom import content, moderation
-from newsroom.auth.forms import PASSWORD_MIN
+from newsroom.accounts import create_staff
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 
@@ -24,25 +23,6 @@ DEMO_LOGINS_FILE = "demo-logins.txt"
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
-
-
-def create_staff(email: str, name: str, role: str, password: str) -> User:
-    """Validate and add one staff account; raises ValueError with a message for people."""
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise ValueError(f"{email!r} is not a valid e-mail address: {error}") from None
-    if role not in {r.value for r in Role}:
-        raise ValueError(f"Role must be one of: {', '.join(r.value for r in Role)}.")
-    if len(password) < PASSWORD_MIN:
-        raise ValueError(f"The password must be at least {PASSWORD_MIN} characters.")
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise ValueError(f"There is already an account for {email}.")
-    user = User(email=email, display_name=name.strip() or email, role=role)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 @click.command("create-user")

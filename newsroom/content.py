@@ -110,3 +110,19 @@ def read_more_label(section_name: str) -> str:
     if section_name.lower().startswith("in the "):
         return "In The " + section_name[len("in the ") :]
     return "In " + section_name
+
+
+def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "just now", "5 minutes ago", "3 days ago": how long a comment has waited."""
+    if moment is None:
+        return ""
+    seconds = int(((now or datetime.now(moment.tzinfo)) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            if unit == "day" and count > 60:
+                return f"on {moment:%b %d, %Y}"
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"

@@ -27,11 +27,17 @@ def render_error(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return render_error(
+        page, status = render_error(
             400,
             "This form has expired or was sent from somewhere else. "
             "Go back, reload the page and send it again.",
         )
+        response = app.make_response((page, status))
+        if request.headers.get("HX-Request"):
+            # The page's token is stale (the session ended): reload it for a fresh one,
+            # which also sends a logged-out moderator to the login page.
+            response.headers["HX-Refresh"] = "true"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

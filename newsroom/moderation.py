@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from newsroom.models import (
     CommentTally,
     ModerationEvent,
     User,
+    UTCDateTime,
     utcnow,
 )
 
@@ -118,7 +119,6 @@ class Decision:
     # When someone else decided first: their event, so the UI can say who and when.
     winner: ModerationEvent | None = None
     error: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -203,18 +203,26 @@ def _apply(
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
+# How a comment's state reads after "This comment was already ...".
+PAST_TENSE = {
+    PENDING: "returned to pending",
+    APPROVED: "approved",
+    REJECTED: "rejected",
+    SPAM: "marked as spam",
+}
+
+
 def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
+    """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
-    who = winner.actor.display_name if winner and winner.actor else "someone else"
-    label = DECISION_LABELS.get(comment.status, comment.status).lower()
-    when = f" at {winner.at:%H:%M} UTC" if winner else ""
-    return Decision(
-        comment,
-        to_status,
-        from_status=seen,
-        winner=winner,
-        error=f"This comment was already {label} by {who}{when}. Nothing was changed.",
-    )
+    state = PAST_TENSE[comment.status]
+    if winner is None:
+        error = f"This comment is already {comment.status}. Nothing was changed."
+    else:
+        who = winner.actor.display_name if winner.actor else "a former colleague"
+        error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
+        error += "Nothing was changed."
+    return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
 
 
 def latest_event(comment_id: int) -> ModerationEvent | None:
@@ -291,5 +299,150 @@ def recount() -> None:
     db.session.commit()
 
 
-def decided_at(event: ModerationEvent | None) -> datetime | None:
-    return event.at if event else None
+# --- Reading the queue and the audit trail ---------------------------------------------
+
+QUEUE_PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a moderator is looking at: one tab, optionally narrowed. Travels in URLs."""
+
+    status: str = PENDING
+    section_id: int | None = None
+    article_id: int | None = None
+    search: str = ""
+
+    @property
+    def oldest_first(self) -> bool:
+        # Pending is a queue: the oldest waits longest. The other tabs are archives.
+        return self.status == PENDING
+
+    def with_status(self, status: str) -> QueueFilter:
+        return replace(self, status=status)
+
+    def as_args(self) -> dict[str, str | int]:
+        """The filter as query arguments, leaving out defaults so URLs stay short."""
+        args: dict[str, str | int] = {}
+        if self.status != PENDING:
+            args["status"] = self.status
+        if self.section_id:
+            args["section"] = self.section_id
+        if self.article_id:
+            args["article"] = self.article_id
+        if self.search:
+            args["q"] = self.search
+        return args
+
+
+def queue_filter_from(args) -> QueueFilter:
+    """Read a QueueFilter from request args or form data; anything odd falls back to defaults."""
+
+    def number(name: str) -> int | None:
+        value = (args.get(name) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
+    status = args.get("status") or PENDING
+    return QueueFilter(
+        status=status if status in ALLOWED_TRANSITIONS else PENDING,
+        section_id=number("section"),
+        article_id=number("article"),
+        search=(args.get("q") or "").strip()[:200],
+    )
+
+
+def encode_cursor(comment: Comment) -> str:
+    return f"{comment.created_at.timestamp():.6f}_{comment.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    try:
+        stamp, comment_id = (cursor or "").split("_")
+        return datetime.fromtimestamp(float(stamp), UTC), int(comment_id)
+    except ValueError:
+        return None
+
+
+def queue_page(
+    queue: QueueFilter, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
+) -> tuple[list[Comment], str | None]:
+    """One page of the queue and the cursor for the next, by keyset (no OFFSET scans)."""
+    query = (
+        sa.select(Comment)
+        .where(Comment.status == queue.status)
+        .options(sa.orm.joinedload(Comment.article).joinedload(Article.section))
+    )
+    if queue.article_id:
+        query = query.where(Comment.article_id == queue.article_id)
+    if queue.section_id:
+        query = query.where(
+            Comment.article_id.in_(
+                sa.select(Article.id).where(Article.section_id == queue.section_id)
+            )
+        )
+    if queue.search:
+        pattern = f"%{_escape_like(queue.search)}%"
+        query = query.where(
+            sa.or_(
+                Comment.body.ilike(pattern, escape="\\"),
+                Comment.author_name.ilike(pattern, escape="\\"),
+                Comment.author_email.ilike(pattern, escape="\\"),
+            )
+        )
+    position = decode_cursor(cursor)
+    key = sa.tuple_(Comment.created_at, Comment.id)
+    if queue.oldest_first:
+        if position:
+            query = query.where(key > sa.tuple_(sa.literal(position[0], UTCDateTime), position[1]))
+        query = query.order_by(Comment.created_at, Comment.id)
+    else:
+        if position:
+            query = query.where(key < sa.tuple_(sa.literal(position[0], UTCDateTime), position[1]))
+        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    rows = db.session.scalars(query.limit(size + 1)).all()
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return list(rows[:size]), next_cursor
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pending_newer_than(comment_id: int) -> int:
+    """How many comments arrived since the queue was drawn: a primary-key range, cheap."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Comment)
+        .where(Comment.id > comment_id, Comment.status == PENDING)
+    )
+
+
+def newest_comment_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0
+
+
+def history_page(
+    *,
+    actor_id: int | None = None,
+    to_status: str | None = None,
+    comment_id: int | None = None,
+    before: int | None = None,
+    size: int = HISTORY_PAGE_SIZE,
+) -> tuple[list[ModerationEvent], int | None]:
+    """Decisions, newest first; `before` is the last event id of the previous page."""
+    query = sa.select(ModerationEvent).options(
+        sa.orm.joinedload(ModerationEvent.actor),
+        sa.orm.joinedload(ModerationEvent.comment).joinedload(Comment.article),
+    )
+    if actor_id:
+        query = query.where(ModerationEvent.actor_id == actor_id)
+    if to_status:
+        query = query.where(ModerationEvent.to_status == to_status)
+    if comment_id:
+        query = query.where(ModerationEvent.comment_id == comment_id)
+    if before:
+        query = query.where(ModerationEvent.id < before)
+    events = db.session.scalars(query.order_by(ModerationEvent.id.desc()).limit(size + 1)).all()
+    more = events[size - 1].id if len(events) > size else None
+    return list(events[:size]), more

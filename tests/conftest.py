@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import g
 from flask_migrate import upgrade
 
 from newsroom import create_app, moderation
@@ -55,12 +56,20 @@ def _test_config(url: str) -> dict:
 def app(database_url, tmp_path):
     app = create_app(_test_config(database_url))
     app.instance_path = str(tmp_path)
+    # Requests reuse the app context a test holds open, and with it `g`. In production each
+    # request starts with an empty `g` (logged-in user, cached counts): do the same here.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         yield app
         db.session.rollback()
         _empty_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_request_globals() -> None:
+    for name in list(g):
+        g.pop(name)
 
 
 def _empty_tables() -> None:

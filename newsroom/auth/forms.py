@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-PASSWORD_MIN = 10
+from newsroom.accounts import PASSWORD_MIN
 
 
 class LoginForm(FlaskForm):

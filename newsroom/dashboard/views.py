@@ -1,10 +1,208 @@
-from flask import render_template
+from __future__ import annotations
 
-from newsroom.auth.access import staff_required
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from newsroom import moderation
+from newsroom.auth.forms import EmptyForm
 from newsroom.dashboard import bp
+from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
+from newsroom.extensions import db, login_manager
+from newsroom.models import Article, CommentStatus, ModerationEvent, Role, Section, User
+
+TABS = [
+    (CommentStatus.PENDING, "Pending"),
+    (CommentStatus.APPROVED, "Approved"),
+    (CommentStatus.REJECTED, "Rejected"),
+    (CommentStatus.SPAM, "Spam"),
+]
+
+# The words on each decision's button and the key staff.js binds to it.
+ACTIONS = {
+    CommentStatus.APPROVED: ("Approve", "a"),
+    CommentStatus.REJECTED: ("Reject", "r"),
+    CommentStatus.SPAM: ("Spam", "s"),
+}
+
+
+@bp.before_request
+def staff_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in (Role.MODERATOR, Role.ADMIN):
+        abort(403)
+    return None
+
+
+@bp.after_request
+def never_cache(response):
+    # Comment authors' e-mail addresses are on these pages: no shared cache may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+def _template_context(queue: moderation.QueueFilter) -> dict:
+    return {
+        "queue": queue,
+        "tabs": TABS,
+        "actions": ACTIONS,
+        "allowed": moderation.ALLOWED_TRANSITIONS,
+        "labels": moderation.DECISION_LABELS,
+        "counts": moderation.tally(),
+    }
 
 
 @bp.get("/")
-@staff_required
 def queue():
-    return render_template("dashboard/queue.html")
+    queue = moderation.queue_filter_from(request.args)
+    comments, next_cursor = moderation.queue_page(queue, request.args.get("after"))
+    context = _template_context(queue)
+    if request.htmx and request.args.get("after"):
+        # "Load more": just the next rows and a fresh button.
+        return render_template(
+            "dashboard/_rows.html", comments=comments, next_cursor=next_cursor, **context
+        )
+    sections = db.session.scalars(sa.select(Section).order_by(Section.position, Section.name))
+    article = db.session.get(Article, queue.article_id) if queue.article_id else None
+    return render_template(
+        "dashboard/queue.html",
+        comments=comments,
+        next_cursor=next_cursor,
+        newest_id=moderation.newest_comment_id(),
+        sections=sections.all(),
+        filtered_article=article,
+        **context,
+    )
+
+
+@bp.get("/new")
+def new_comments():
+    """The polling request: how many comments arrived since the page was drawn."""
+    since = request.args.get("since", "0")
+    since_id = int(since) if since.isdigit() else 0
+    queue = moderation.queue_filter_from(request.args)
+    return render_template(
+        "dashboard/_new_comments.html",
+        new_count=moderation.pending_newer_than(since_id),
+        newest_id=since_id,
+        queue=queue,
+    )
+
+
+@bp.post("/comments/<int:comment_id>/decision")
+def decide(comment_id: int):
+    form = DecisionForm()
+    queue = moderation.queue_filter_from(request.form)
+    if not form.validate_on_submit():
+        return _refused("That decision was not understood. Nothing was changed.", queue)
+    decision = moderation.decide(
+        comment_id, form.to_status.data, current_user, expected_status=form.expected_status.data
+    )
+    return _answer(decision, queue)
+
+
+@bp.post("/decisions/<int:event_id>/undo")
+def undo(event_id: int):
+    queue = moderation.queue_filter_from(request.form)
+    if not EmptyForm().validate_on_submit():
+        return _refused("That request was not understood. Nothing was changed.", queue)
+    decision = moderation.undo(event_id, current_user)
+    return _answer(decision, queue, undone=True)
+
+
+@bp.post("/bulk")
+def bulk():
+    form = BulkDecisionForm()
+    queue = moderation.queue_filter_from(request.form)
+    if not form.validate_on_submit() or not form.comment_ids.data:
+        message = "Select at least one comment first. Nothing was changed."
+        if request.htmx:
+            return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
+        flash(message, "error")
+        return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
+    decisions = moderation.decide_many(form.comment_ids.data, form.to_status.data, current_user)
+    done = [d for d in decisions if d.ok]
+    failed = [d for d in decisions if not d.ok]
+    label = moderation.DECISION_LABELS[form.to_status.data]
+    message = f"{label}: {len(done)} comment{'s' if len(done) != 1 else ''}."
+    if failed:
+        message += f" {len(failed)} not changed: " + " ".join(d.error for d in failed)
+    if request.htmx:
+        return render_template(
+            "dashboard/_bulk_result.html",
+            message=message,
+            error=bool(failed),
+            decisions=done,
+            **_template_context(queue),
+        )
+    flash(message, "error" if failed else "success")
+    return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
+
+
+def _refused(message: str, queue: moderation.QueueFilter):
+    if request.htmx:
+        return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
+    flash(message, "error")
+    return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
+
+
+def _answer(decision: moderation.Decision, queue: moderation.QueueFilter, undone: bool = False):
+    """One decision's outcome: a fragment for htmx, a redirect with a message otherwise."""
+    if request.htmx:
+        context = _template_context(queue)
+        if decision.comment is None:
+            return _refused(decision.error, queue)
+        if undone and decision.ok:
+            template = "dashboard/_undone_row.html"
+        else:
+            template = "dashboard/_decided.html"
+        status = 200 if decision.ok else 409
+        return render_template(
+            template, decision=decision, comment=decision.comment, **context
+        ), status
+    if decision.ok:
+        label = moderation.DECISION_LABELS[decision.to_status]
+        who = decision.comment.author_name
+        flash(
+            f"{'Undone: back to ' + decision.to_status if undone else label}: comment by {who}.",
+            "success",
+        )
+    else:
+        flash(decision.error, "error")
+    return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
+
+
+@bp.get("/history")
+def history():
+    def number(name: str) -> int | None:
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    decision = request.args.get("decision") or None
+    if decision not in moderation.DECISION_LABELS:
+        decision = None
+    comment_id = number("comment")
+    events, older = moderation.history_page(
+        actor_id=number("moderator"),
+        to_status=decision,
+        comment_id=comment_id,
+        before=number("before"),
+    )
+    moderators = db.session.scalars(
+        sa.select(User)
+        .where(User.id.in_(sa.select(ModerationEvent.actor_id).distinct()))
+        .order_by(User.display_name)
+    ).all()
+    return render_template(
+        "dashboard/history.html",
+        events=events,
+        older=older,
+        moderators=moderators,
+        chosen_moderator=number("moderator"),
+        chosen_decision=decision,
+        comment=db.session.get(moderation.Comment, comment_id) if comment_id else None,
+        labels=moderation.DECISION_LABELS,
+        counts=moderation.tally(),
+    )

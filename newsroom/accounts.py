@@ -1,0 +1,115 @@
+"""Staff accounts: creating them, and the rules that keep the site administrable.
+
+Every rule raises AccountError (a ValueError) with a message for people; views show it
+next to the field it names, or as a flash message when there is no field.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from newsroom.extensions import db
+from newsroom.models import Role, User
+
+PASSWORD_MIN = 10
+DISPLAY_NAME_MAX = 80
+
+
+class AccountError(ValueError):
+    """A refused change; `field` names the form field the message belongs beside, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalize_email(email: str) -> str:
+    """Lower-case, validated; raises ValueError with a message for people."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError(f"{email!r} is not a valid e-mail address: {error}", "email") from None
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"The password must be at least {PASSWORD_MIN} characters.", "password")
+
+
+def _check_role(role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Role must be one of: {', '.join(r.value for r in Role)}.", "role")
+
+
+def create_staff(email: str, name: str, role: str, password: str) -> User:
+    """Validate and add one staff account; raises ValueError with a message for people."""
+    email = normalize_email(email)
+    _check_role(role)
+    check_password_rules(password)
+    name = name.strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise AccountError(f"The name can be at most {DISPLAY_NAME_MAX} characters.", "name")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise AccountError(f"There is already an account for {email}.", "email")
+    user = User(email=email, display_name=name or email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _other_active_admins(user: User) -> int:
+    """Active admins besides `user`, with their rows locked until the commit.
+
+    Two admins demoting each other at the same moment would each still see the other
+    as an admin; the row locks (PostgreSQL; SQLite serializes writers anyway) make the
+    second one wait and then see the first one's change.
+    """
+    others = db.session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    return len(others)
+
+
+def change_role(user: User, role: str) -> None:
+    """Give `user` another role; the last active admin stays an admin."""
+    _check_role(role)
+    if role == user.role:
+        return
+    if user.is_admin and user.is_active and _other_active_admins(user) == 0:
+        db.session.rollback()
+        raise AccountError(
+            f"{user.display_name} is the only active admin. Make someone else an admin first, "
+            "so the site can still be administered.",
+            "role",
+        )
+    user.role = role
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Deactivate or reactivate an account; nobody can lock out themselves or the last admin."""
+    if active == user.is_active:
+        return
+    if not active:
+        if user.id == actor.id:
+            raise AccountError(
+                "You can't deactivate your own account. Ask another admin to do it."
+            )
+        if user.is_admin and _other_active_admins(user) == 0:
+            db.session.rollback()
+            raise AccountError(
+                f"{user.display_name} is the only active admin and can't be deactivated."
+            )
+    user.is_active = active
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """An admin sets a new password for someone (e.g. one they forgot)."""
+    check_password_rules(password)
+    user.set_password(password)
+    db.session.commit()

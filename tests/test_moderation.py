@@ -1,0 +1,198 @@
+"""The comment lifecycle in moderation.py: every transition, conflicts, undo, counters."""
+
+import threading
+from itertools import product
+
+import pytest
+import sqlalchemy as sa
+
+from newsroom import moderation
+from newsroom.extensions import db
+from newsroom.models import Article, Comment, CommentStatus, ModerationEvent
+
+STATUSES = [s.value for s in CommentStatus]
+ALLOWED = {
+    ("pending", "approved"),
+    ("pending", "rejected"),
+    ("pending", "spam"),
+    ("approved", "rejected"),
+    ("approved", "spam"),
+    ("rejected", "approved"),
+    ("spam", "approved"),
+}
+
+
+def _events(comment_id: int) -> list[ModerationEvent]:
+    return db.session.scalars(
+        sa.select(ModerationEvent).where(ModerationEvent.comment_id == comment_id)
+    ).all()
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), list(product(STATUSES, STATUSES)))
+def test_transition_matrix(article, make_comment, moderator, from_status, to_status):
+    comment = make_comment(article, from_status)
+
+    decision = moderation.decide(comment.id, to_status, moderator)
+
+    db.session.expire_all()
+    stored = db.session.get(Comment, comment.id)
+    if (from_status, to_status) in ALLOWED:
+        assert decision.ok and decision.error is None
+        assert stored.status == to_status
+        [event] = _events(comment.id)
+        assert (event.from_status, event.to_status, event.actor_id) == (
+            from_status,
+            to_status,
+            moderator.id,
+        )
+        assert event.at.tzinfo is not None
+    else:
+        assert not decision.ok and decision.error
+        assert stored.status == from_status
+        assert _events(comment.id) == []
+
+
+def test_counters_follow_every_decision(article, make_comment, moderator):
+    a = make_comment(article)
+    b = make_comment(article)
+    version = article.comments_version
+
+    moderation.decide(a.id, "approved", moderator)
+    moderation.decide(b.id, "spam", moderator)
+    db.session.refresh(article)
+
+    assert moderation.tally() == {"pending": 0, "approved": 1, "rejected": 0, "spam": 1}
+    assert (article.approved_comment_count, article.pending_comment_count) == (1, 0)
+    assert article.comments_version > version
+
+    moderation.decide(a.id, "rejected", moderator)
+    db.session.refresh(article)
+    assert moderation.tally() == {"pending": 0, "approved": 0, "rejected": 1, "spam": 1}
+    assert article.approved_comment_count == 0
+
+
+def test_second_moderator_sees_who_won_and_nothing_is_overwritten(
+    article, make_comment, moderator, second_moderator
+):
+    comment = make_comment(article)
+    # Both moderators saw it pending; Ana decides first.
+    first = moderation.decide(comment.id, "approved", moderator, expected_status="pending")
+    second = moderation.decide(comment.id, "rejected", second_moderator, expected_status="pending")
+
+    assert first.ok and not second.ok
+    assert second.winner.actor_id == moderator.id
+    assert "already approved by Ana Moderator at" in second.error
+    assert "Nothing was changed" in second.error
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == "approved"
+    assert len(_events(comment.id)) == 1
+
+
+def test_concurrent_decisions_on_one_comment_make_exactly_one_event(
+    app, article, make_comment, moderator, second_moderator
+):
+    """Two sessions decide at the same moment; the conditional update lets one win."""
+    comment_id = make_comment(article).id
+    actors = [moderator.id, second_moderator.id]
+    targets = ["approved", "spam"]
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+    errors: list = []
+
+    def worker(index: int) -> None:
+        try:
+            with app.app_context():
+                actor = db.session.get(type(moderator), actors[index])
+                barrier.wait(timeout=10)
+                decision = moderation.decide(
+                    comment_id, targets[index], actor, expected_status="pending"
+                )
+                results[index] = (decision.ok, decision.error)
+                db.session.remove()
+        except Exception as error:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(ok for ok, _ in results) == [False, True]
+    loser_error = next(error for ok, error in results if not ok)
+    assert "already" in loser_error
+    db.session.expire_all()
+    events = _events(comment_id)
+    assert len(events) == 1
+    assert db.session.get(Comment, comment_id).status == events[0].to_status
+    assert sum(moderation.tally().values()) == 1
+
+
+def test_undo_reverses_a_decision_even_back_to_pending(article, make_comment, moderator):
+    comment = make_comment(article)
+    decision = moderation.decide(comment.id, "approved", moderator)
+
+    undone = moderation.undo(decision.event.id, moderator)
+
+    assert undone.ok
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == "pending"
+    assert [(e.from_status, e.to_status) for e in _events(comment.id)] == [
+        ("pending", "approved"),
+        ("approved", "pending"),
+    ]
+    assert moderation.tally()["pending"] == 1
+    assert db.session.get(Article, article.id).approved_comment_count == 0
+
+
+def test_undo_is_refused_once_someone_decided_again(
+    article, make_comment, moderator, second_moderator
+):
+    comment = make_comment(article)
+    approved = moderation.decide(comment.id, "approved", moderator)
+    moderation.decide(comment.id, "spam", second_moderator)
+
+    late_undo = moderation.undo(approved.event.id, moderator)
+
+    assert not late_undo.ok
+    assert "Ben Moderator" in late_undo.error
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == "spam"
+
+
+def test_bulk_decides_each_comment_with_one_event_each(article, make_comment, moderator):
+    pending = [make_comment(article) for _ in range(3)]
+    spam = make_comment(article, "spam")
+
+    decisions = moderation.decide_many(
+        [c.id for c in pending] + [spam.id, pending[0].id], "rejected", moderator
+    )
+
+    assert [d.ok for d in decisions] == [True, True, True, False]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ModerationEvent)) == 3
+    assert moderation.tally() == {"pending": 0, "approved": 0, "rejected": 3, "spam": 1}
+
+
+def test_queue_is_keyset_paginated_oldest_first(article, make_comment):
+    from datetime import timedelta
+
+    from newsroom.models import utcnow
+
+    start = utcnow() - timedelta(days=1)
+    comments = [make_comment(article, created_at=start + timedelta(minutes=i)) for i in range(7)]
+    queue = moderation.QueueFilter()
+
+    first, cursor = moderation.queue_page(queue, size=3)
+    second, cursor2 = moderation.queue_page(queue, cursor, size=3)
+    third, cursor3 = moderation.queue_page(queue, cursor2, size=3)
+
+    assert [c.id for c in first + second + third] == [c.id for c in comments]
+    assert cursor3 is None
+
+
+def test_queue_search_treats_wildcards_literally(article, make_comment):
+    make_comment(article, body="100% agree")
+    make_comment(article, body="1000 agree")
+    found, _ = moderation.queue_page(moderation.QueueFilter(search="100%"))
+    assert [c.body for c in found] == ["100% agree"]
