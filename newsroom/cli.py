@@ -21,8 +21,11 @@ DEMO_LOGINS_FILE = "demo-logins.txt"
 
 
 def register_commands(app: Flask) -> None:
+    from newsroom.benchdata import bench_data
+
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(bench_data)
 
 
 @click.command("create-user")

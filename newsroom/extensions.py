@@ -32,3 +32,12 @@ login_manager = LoginManager()
 htmx = Htmx()
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    # Only sending things is limited (comments, logins); skipping the check for reads
+    # keeps it off the hot path of every page view.
+    from flask import request
+
+    return request.method in ("GET", "HEAD")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -11,10 +12,11 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 
-from newsroom import moderation
+from newsroom import moderation, pagecache
 from newsroom.errors import render_error
-from newsroom.extensions import db, limiter
+from newsroom.extensions import cache, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp
 from newsroom.public.forms import CommentForm
@@ -87,46 +89,101 @@ def _public_article_or_404(slug: str) -> Article:
     return article
 
 
-def _render_article(article: Article, form: CommentForm, status: int = 200, notice: str = ""):
-    approved = db.session.scalars(
+def _own_awaiting(article: Article) -> list[Comment]:
+    """The reader's own comments on this article that still wait for a moderator."""
+    own_ids = session.get("own_comments")
+    if not own_ids:
+        return []
+    return db.session.scalars(
+        sa.select(Comment)
+        .where(
+            Comment.id.in_(own_ids),
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.PENDING,
+        )
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def _approved_comments(article: Article) -> list[Comment]:
+    return db.session.scalars(
         sa.select(Comment)
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    own_ids = session.get("own_comments", [])
-    awaiting = []
-    if own_ids:
-        awaiting = db.session.scalars(
-            sa.select(Comment)
-            .where(
-                Comment.id.in_(own_ids),
-                Comment.article_id == article.id,
-                Comment.status == CommentStatus.PENDING,
-            )
-            .order_by(Comment.created_at, Comment.id)
-        ).all()
+
+
+def _render_article(
+    article: Article,
+    form: CommentForm,
+    status: int = 200,
+    notice: str = "",
+    awaiting: list[Comment] | None = None,
+):
+    """The article page drawn for this reader alone: errors, notices, their own comment."""
     page = render_template(
         "public/article.html",
         article=article,
-        comments=approved,
-        awaiting=awaiting,
+        comments=_approved_comments(article),
+        awaiting=_own_awaiting(article) if awaiting is None else awaiting,
         form=form,
         notice=notice,
     )
     return page, status
 
 
+def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
+    """The page every reader without a notice of their own sees, rendered once per version.
+
+    It is cached with a slot where the CSRF token goes, so each reader still gets a token
+    bound to their own session. The version holds everything the page shows
+    (comments_version moves in the same transaction as each moderation decision), so every
+    worker sees a change at once and a stale page is never served.
+    """
+    etag = f"a{article_id}-{version}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        key = f"article-page:{article_id}:{version}"
+        page = cache.get(key)
+        if page is None:
+            article = _public_article_or_404(slug)
+            html = render_template(
+                "public/article.html",
+                article=article,
+                comments=_approved_comments(article),
+                awaiting=[],
+                form=CommentForm(),
+                notice="",
+                csrf_value=pagecache.CSRF_SLOT,
+            )
+            # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
+            page = html.encode()
+            cache.set(key, page)
+        token = generate_csrf().encode()
+        response = Response(page.replace(pagecache.CSRF_SLOT_BYTES, token))
+    response.set_etag(etag, weak=True)
+    # The form's token belongs to this reader's session: browsers may keep the page and
+    # revalidate it, shared caches may not keep it at all.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    article = _find_public_article(slug)
-    if article is None:
-        moved = db.session.scalar(
-            sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug)
-        )
-        if moved is None or not moved.article.is_public():
-            abort(404)
-        return redirect(url_for("public.article", slug=moved.article.slug), 301)
-    return _render_article(article, CommentForm())
+    if session.get("_flashes") or session.get("own_comments"):
+        # Something on this page is for this reader alone: draw it for them.
+        article = _find_public_article(slug)
+        awaiting = _own_awaiting(article) if article is not None else []
+        if awaiting or (article is not None and session.get("_flashes")):
+            return _render_article(article, CommentForm(), awaiting=awaiting)
+    found = pagecache.article_page_version(slug)
+    if found is not None:
+        return _shared_article_page(slug, *found)
+    moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
+    if moved is None or not moved.article.is_public():
+        abort(404)
+    return redirect(url_for("public.article", slug=moved.article.slug), 301)
 
 
 @bp.post("/articles/<slug>/comments")
@@ -155,6 +212,23 @@ def post_comment(slug: str):
         session["own_comments"] = own[-OWN_COMMENTS_REMEMBERED:]
     flash("Thank you. Your comment will show once it has been approved.", "success")
     return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
+
+
+@bp.after_request
+def shared_caching(response: Response) -> Response:
+    """Pages the same for everyone may sit in a CDN briefly; anything personal may not."""
+    if request.method != "GET" or response.status_code != 200:
+        return response
+    if "Cache-Control" in response.headers:
+        return response
+    if session or session.modified:
+        response.headers["Cache-Control"] = "private, no-cache"
+    else:
+        response.headers["Cache-Control"] = (
+            f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+        )
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.errorhandler(429)

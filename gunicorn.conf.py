@@ -1,0 +1,21 @@
+"""gunicorn settings for newsroom: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden from the environment (NEWSROOM_BIND, WEB_CONCURRENCY, ...).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("NEWSROOM_BIND", "127.0.0.1:8000")
+# Sync workers: page renders are CPU-bound and short; one per core plus one to cover I/O.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+# Recycle workers now and then so memory stays flat over weeks of uptime.
+max_requests = int(os.environ.get("NEWSROOM_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
+timeout = 30
+keepalive = 5
+accesslog = os.environ.get("NEWSROOM_ACCESS_LOG") or None
+errorlog = "-"
+# Load the app before forking: workers share its memory pages until they write to them.
+preload_app = True

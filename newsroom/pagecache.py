@@ -1,0 +1,74 @@
+"""Versions for cached public pages: everything a page shows, reduced to one short string.
+
+A cached page is looked up by its version, never invalidated by deleting keys, so several
+workers (each with its own in-process cache) can never disagree about what is current.
+The version is read with one small query per request, on the hot path of the article page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from newsroom import models
+from newsroom.extensions import db
+from newsroom.models import Article, ArticleStatus, Section, SiteSettings, UTCDateTime, utcnow
+
+# Bump when templates change in a way cached pages must not outlive (Redis keeps them
+# across deploys; the in-process cache doesn't).
+TEMPLATE_GENERATION = 1
+
+# Stands in for the CSRF token in a cached page; replaced per reader. Letters and digits
+# only, so Jinja's escaping leaves it alone, and random, so no article can contain it.
+CSRF_SLOT = "csrfslot" + secrets.token_hex(12)
+CSRF_SLOT_BYTES = CSRF_SLOT.encode()
+
+# Built once: this runs on every article view, and building a statement costs more than
+# SQLite takes to answer it.
+_VERSION_QUERY = sa.select(
+    Article.id,
+    Article.comments_version,
+    Article.updated_at,
+    Article.section_id,
+    sa.select(SiteSettings.updated_at).order_by(SiteSettings.id).limit(1).scalar_subquery(),
+).where(
+    Article.slug == sa.bindparam("slug"),
+    Article.status == ArticleStatus.PUBLISHED,
+    Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
+)
+
+
+def article_page_version(slug: str) -> tuple[int, str] | None:
+    """(article id, version) of a public article, or None: one indexed query, no ORM objects.
+
+    The version moves with each approved or withdrawn comment (comments_version), each edit
+    of the article, and each change to the site's identity or navigation.
+    """
+    row = (
+        db.session.connection()
+        .execute(_VERSION_QUERY, {"slug": slug, "now": models.utcnow()})
+        .first()
+    )
+    if row is None:
+        return None
+    article_id, comments_version, updated_at, section_id, site_changed_at = row
+    site_stamp = site_changed_at.timestamp() if site_changed_at else 0
+    version = (
+        f"{TEMPLATE_GENERATION}.{datetime.now().year}.{comments_version}."
+        f"{updated_at.timestamp()}.{section_id}.{site_stamp}"
+    )
+    return article_id, version
+
+
+@event.listens_for(Session, "before_flush")
+def _navigation_changes_touch_the_site(session: Session, flush_context, instances) -> None:
+    """Sections appear on every page: a change to one dates the whole site, like settings do."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Section) for obj in changed) and not any(
+        isinstance(obj, SiteSettings) for obj in changed
+    ):
+        session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))

@@ -1,0 +1,149 @@
+"""Cached public pages are never stale, revalidate with 304, and cost a constant number of
+SQL queries whatever the number of comments or articles."""
+
+import contextlib
+
+import pytest
+import sqlalchemy as sa
+
+from newsroom import create_app, moderation
+from newsroom.extensions import cache, db
+from tests.conftest import page, text_of
+
+
+@contextlib.contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _public_bodies(client, article) -> list[str]:
+    html = page(client.get(f"/articles/{article.slug}"))
+    return [text_of(c.select_one(".comment-body")) for c in html.select(".comment")]
+
+
+def test_cached_article_page_follows_every_decision(client, site, article, make_comment, moderator):
+    comment = make_comment(article, body="Cached or not, correct.")
+    assert _public_bodies(client, article) == []
+    assert _public_bodies(client, article) == []  # now served from the cache
+
+    moderation.decide(comment.id, "approved", moderator)
+    assert _public_bodies(client, article) == ["Cached or not, correct."]
+    assert _public_bodies(client, article) == ["Cached or not, correct."]
+
+    moderation.decide(comment.id, "rejected", moderator)
+    assert _public_bodies(client, article) == []
+
+
+def test_a_decision_made_in_another_worker_shows_at_once(
+    app, database_url, client, site, article, make_comment, moderator
+):
+    """Each worker has its own in-process cache; the version in the database keys them all."""
+    comment = make_comment(article, body="Seen everywhere.")
+    assert _public_bodies(client, article) == []  # this worker caches the empty page
+
+    other_worker = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret-key"}
+    )
+    with other_worker.app_context():
+        moderation.decide(comment.id, "approved", db.session.merge(moderator))
+        db.session.remove()
+        db.engine.dispose()
+
+    assert _public_bodies(client, article) == ["Seen everywhere."]
+
+
+def test_each_reader_gets_their_own_csrf_token_from_the_cached_page(app, client, site, article):
+    first = page(client.get(f"/articles/{article.slug}"))
+    other = page(app.test_client().get(f"/articles/{article.slug}"))
+    tokens = [p.select_one("input[name=csrf_token]")["value"] for p in (first, other)]
+    assert tokens[0] != tokens[1]
+    assert all(t and not t.startswith("csrfslot") for t in tokens)
+
+
+def test_article_page_revalidates_with_etag(client, site, article, make_comment, moderator):
+    first = client.get(f"/articles/{article.slug}")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    again = client.get(f"/articles/{article.slug}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+    comment = make_comment(article)
+    moderation.decide(comment.id, "approved", moderator)
+    changed = client.get(f"/articles/{article.slug}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_editing_the_site_identity_changes_cached_pages_at_once(client, site, article):
+    client.get(f"/articles/{article.slug}")
+    site.organization_name = "Renamed Union"
+    db.session.commit()
+    html = page(client.get(f"/articles/{article.slug}"))
+    assert text_of(html.select_one(".site-name")) == "Renamed Union"
+
+
+def test_renaming_a_section_changes_cached_pages_at_once(client, site, article, section):
+    client.get(f"/articles/{article.slug}")
+    section.name = "Clippings"
+    db.session.commit()
+    html = page(client.get(f"/articles/{article.slug}"))
+    assert text_of(html.select_one(".article .kicker")) == "Clippings"
+
+
+def test_home_and_section_pages_may_be_held_briefly_by_a_cdn(client, site, article):
+    for url in ("/", "/sections/in-the-news/"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "public, max-age=30"
+        assert "Set-Cookie" not in response.headers
+        assert (
+            client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+        )
+
+
+def test_pages_with_a_personal_notice_are_private(client, site, article):
+    from tests.conftest import submit_form
+
+    submit_form(
+        client,
+        f"/articles/{article.slug}",
+        {"author_name": "A", "author_email": "a@example.com", "body": "Hi"},
+        "form.comment-form",
+    )
+    response = client.get("/")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.parametrize("url", ["article", "/", "/sections/in-the-news/", "/dashboard/"])
+def test_query_count_does_not_grow_with_the_data(
+    app, client, site, make_article, make_comment, moderator, url
+):
+    from tests.conftest import log_in
+
+    log_in(client, moderator)
+    article = make_article("Busy", slug="busy")
+    make_comment(article, "approved")
+    make_comment(article)
+    target = "/articles/busy" if url == "article" else url
+
+    def queries() -> int:
+        cache.clear()  # count the drawing of the page, not a cache hit
+        with count_queries() as statements:
+            assert client.get(target).status_code == 200
+        return len(statements)
+
+    few = queries()
+    for _ in range(5):
+        make_article()
+    for _ in range(30):
+        make_comment(article, "approved")
+        make_comment(article)
+    assert queries() == few
