@@ -22,13 +22,14 @@ BENCH_ARTICLE = "bench-article-200"
 BENCH_MODERATOR = "bench-moderator@newsroom.example"
 BATCH = 20_000
 
-_WORDS = (
+_PROSE = (
     "river lake council members said the plan would protect water quality residents "
     "volunteers gathered on saturday morning to clean the shore county officials "
     "agreed that funding should continue next year while others asked for more data "
     "on runoff from farms and new roads the alliance published its annual report "
     "showing clearer water in the north bay and fewer algae blooms than last summer"
-).split()
+)
+_WORDS = _PROSE.split()
 
 
 def _sentence(rng: random.Random, low: int = 8, high: int = 22) -> str:
