@@ -1,0 +1,474 @@
+"""Two gunicorn instances, one PostgreSQL database, one Redis, nginx in front: tried for real.
+
+Started on 127.0.0.1 only, by bench/scale_out.sh:
+- a fresh PostgreSQL database (migrated, demo content seeded) and one Redis database
+  (flushed) for the rate limiter and the page cache;
+- instance A and instance B: gunicorn with the repository's config, each on its own port
+  and its own empty instance folder, sharing NEWSROOM_SECRET_KEY, DATABASE_URL, REDIS_URL;
+- nginx on a third port as the load balancer (round robin over A and B), passing the
+  client address in X-Forwarded-For; the app trusts one proxy hop (NEWSROOM_PROXY_FIX_HOPS=1).
+
+Then it shows, step by step: a comment posted through A is pending (not public anywhere),
+is approved through B by the demo moderator, and is then on the article page through A, B
+and the balancer; and the comment rate limit (5 a minute per client address) is counted
+across both instances. Exits 0 only when every check passes; drops the database, flushes
+the Redis database and stops every process on the way out, also on errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+TMP = ROOT / "bench" / "tmp"
+HOST = "127.0.0.1"
+ARTICLE = "volunteers-haul-debris-alder-river"  # a demo article with comments open
+COMMENTS_PER_MINUTE = 5  # the app's COMMENT_RATE_LIMIT default
+PROXY_ADDRESS = "127.0.0.2"  # where the balancer connects to the instances from
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def step(message: str) -> None:
+    print(f"\n== {message}", flush=True)
+
+
+def ok(condition: bool, message: str) -> None:
+    print(f"   {'ok  ' if condition else 'FAIL'} {message}", flush=True)
+    if not condition:
+        raise CheckFailed(message)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# --- HTTP, as a browser would, one request at a time ----------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+
+class Browser:
+    """Keeps one cookie jar (the `session` cookie) across whichever server it talks to."""
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        port: int,
+        path: str,
+        method: str = "GET",
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        connection = http.client.HTTPConnection(HOST, port, timeout=15)
+        try:
+            headers = dict(headers or {})
+            if self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            body = None
+            if form is not None:
+                body = urllib.parse.urlencode(form)
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            return Answer(response.status, response.headers, response.read().decode())
+        finally:
+            connection.close()
+
+
+def anonymous(port: int, path: str) -> Answer:
+    return Browser().request(port, path)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        raise CheckFailed("no csrf_token field on the page")
+    return match.group(1)
+
+
+# --- Processes ---------------------------------------------------------------------------
+
+
+def stop_group(process: subprocess.Popen, name: str) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            print(f"   {name} did not stop in 15 s; killing it")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def wait_until_answers(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CheckFailed(f"the server on :{port} exited; its log ({log}):\n{tail(log)}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if anonymous(port, "/").status == 200:
+                return
+        time.sleep(0.25)
+    raise CheckFailed(f"the server on :{port} did not answer in 60 s; log:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextlib.contextmanager
+def started(command: list[str], env: dict, log: Path, port: int, name: str) -> Iterator[None]:
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_answers(port, process, log)
+        print(f"   {name} (pid {process.pid}) answers on http://{HOST}:{port}/")
+        yield
+    finally:
+        stop_group(process, name)
+
+
+def app_env(instance: Path, settings: dict[str, str], **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("NEWSROOM_") and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(settings, NEWSROOM_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def flask(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "newsroom", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise CheckFailed(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def nginx_config(work: Path, port: int, upstreams: list[int]) -> Path:
+    servers = "\n".join(f"        server {HOST}:{p};" for p in upstreams)
+    conf = work / "nginx-balancer.conf"
+    temp = work / "nginx-temp"
+    temp.mkdir(exist_ok=True)
+    conf.write_text(
+        textwrap.dedent(f"""\
+        # Written by bench/scale_out.py: round robin over instances A and B.
+        daemon off;
+        worker_processes 1;
+        pid {work}/nginx.pid;
+        error_log {work}/nginx-error.log warn;
+        events {{ worker_connections 256; }}
+        http {{
+            access_log off;
+            client_body_temp_path {temp}/body;
+            proxy_temp_path {temp}/proxy;
+            fastcgi_temp_path {temp}/fastcgi;
+            uwsgi_temp_path {temp}/uwsgi;
+            scgi_temp_path {temp}/scgi;
+            upstream newsroom {{
+        {servers}
+            }}
+            server {{
+                listen {HOST}:{port};
+                location / {{
+                    proxy_pass http://newsroom;
+                    # Connect to A and B from another loopback address, so the app sees
+                    # the balancer as 127.0.0.2 and only X-Forwarded-For says 127.0.0.1.
+                    proxy_bind {PROXY_ADDRESS};
+                    proxy_set_header Host $http_host;
+                    # The app trusts exactly one hop (NEWSROOM_PROXY_FIX_HOPS=1): this one.
+                    proxy_set_header X-Forwarded-For $remote_addr;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_set_header X-Forwarded-Host $http_host;
+                }}
+            }}
+        }}
+        """)
+    )
+    return conf
+
+
+# --- The story ---------------------------------------------------------------------------
+
+
+def post_comment(browser: Browser, port: int, body: str) -> Answer:
+    """A reader's comment, the way the form sends it: GET for the token, then POST."""
+    page = browser.request(port, f"/articles/{ARTICLE}")
+    if page.status != 200:
+        raise CheckFailed(f"GET /articles/{ARTICLE} on :{port} answered {page.status}")
+    return browser.request(
+        port,
+        f"/articles/{ARTICLE}/comments",
+        "POST",
+        form={
+            "csrf_token": csrf_token(page.body),
+            "author_name": "Scale Out Reader",
+            "author_email": "reader@lakeshore-watershed.example",
+            "body": body,
+            "website": "",
+        },
+    )
+
+
+def demo_moderator(instance: Path) -> tuple[str, str]:
+    text = (instance / "demo-logins.txt").read_text()
+    match = re.search(r"^\s*moderator\s+(\S+)\s+password:\s+(\S+)\s*$", text, re.MULTILINE)
+    if match is None:
+        raise CheckFailed("no moderator in demo-logins.txt")
+    return match.group(1), match.group(2)
+
+
+def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_counters) -> None:
+    a, b, lb = ports["A"], ports["B"], ports["balancer"]
+    marker = f"Seen through both instances {secrets.token_hex(4)}"
+
+    step(f"A reader posts a comment through instance A (:{a})")
+    reader = Browser()
+    answer = post_comment(reader, a, f"{marker}. The culvert work looks well planned.")
+    ok(answer.status == 303, f"POST /articles/{ARTICLE}/comments on A answered {answer.status}")
+    for name, port in ports.items():
+        page = anonymous(port, f"/articles/{ARTICLE}")
+        ok(
+            page.status == 200 and marker not in page.body,
+            f"pending, so not on the public page through {name} (:{port})",
+        )
+    own = reader.request(b, f"/articles/{ARTICLE}")
+    ok(
+        marker in own.body,
+        "the reader's own session (cookie from A) shows it as awaiting approval on B",
+    )
+
+    step(f"The demo moderator logs in on instance B (:{b}) and approves it there")
+    email, password = demo_moderator(seed_instance)
+    moderator = Browser()
+    login = moderator.request(b, "/login")
+    answer = moderator.request(
+        b,
+        "/login",
+        "POST",
+        form={"email": email, "password": password, "csrf_token": csrf_token(login.body)},
+    )
+    ok(answer.status == 303, f"POST /login on B as {email} answered {answer.status}")
+    queue = moderator.request(b, "/dashboard/?" + urllib.parse.urlencode({"q": marker}))
+    ok(queue.status == 200, f"the pending queue on B answered {queue.status}")
+    found = re.findall(r'id="comment-(\d+)"', queue.body)
+    ok(len(set(found)) == 1, f"searching the queue for the comment finds it once ({found[:3]})")
+    comment_id = found[0]
+    decision = moderator.request(
+        b,
+        f"/dashboard/comments/{comment_id}/decision",
+        "POST",
+        form={"to_status": "approved", "expected_status": "pending", "status": "pending"},
+        headers={"X-CSRFToken": csrf_token(queue.body), "HX-Request": "true"},
+    )
+    ok(decision.status == 200, f"approving comment {comment_id} on B answered {decision.status}")
+    again = moderator.request(
+        a,
+        f"/dashboard/comments/{comment_id}/decision",
+        "POST",
+        form={"to_status": "approved", "expected_status": "pending", "status": "pending"},
+        headers={"X-CSRFToken": csrf_token(queue.body), "HX-Request": "true"},
+    )
+    ok(
+        again.status == 409 and "already approved" in again.body,
+        f"the same decision sent again through A is a conflict ({again.status}, "
+        "'already approved'): one database, one moderator session on both",
+    )
+
+    step("The approved comment is public through A, B and the balancer")
+    for name, port in ports.items():
+        for attempt in range(2):  # twice through the balancer: both upstreams
+            page = anonymous(port, f"/articles/{ARTICLE}")
+            ok(
+                page.status == 200 and marker in page.body,
+                f"on the article page through {name} (:{port}), anonymous"
+                + (f", request {attempt + 1}" if name == "balancer" else ""),
+            )
+            if name != "balancer":
+                break
+
+    step(
+        f"Rate limit: {COMMENTS_PER_MINUTE} comments a minute per client address, "
+        "counted in the shared Redis"
+    )
+    flush_limits()
+    print("   (the limiter's counters were reset, so the one-minute window starts now)")
+    client = Browser()
+    route = [("A", a), ("B", b), ("balancer", lb), ("A", a), ("B", b)]
+    for number, (name, port) in enumerate(route, 1):
+        answer = post_comment(client, port, f"Rate limit check {number} via {name}.")
+        ok(answer.status == 303, f"comment {number} through {name} (:{port}) accepted (303)")
+    for name, port in (("B", b), ("A", a), ("balancer", lb)):
+        text = f"One too many via {name}."
+        answer = post_comment(client, port, text)
+        ok(
+            answer.status == 429 and "Please wait a minute" in answer.body and text in answer.body,
+            f"the next comment through {name} (:{port}) is refused with 429, the form "
+            f"keeps the text ({answer.status})",
+        )
+    counters = limiter_counters()
+    print("   the limiter's counters in Redis:")
+    for key, value in counters.items():
+        print(f"     {key} = {value}")
+    comment_keys = [k for k in counters if "post_comment" in k]
+    ok(
+        len(comment_keys) == 1 and f"/{HOST}/" in comment_keys[0],
+        f"one comment counter, for the client address {HOST} (the balancer connects from "
+        f"{PROXY_ADDRESS}: the address came from X-Forwarded-For), shared by A and B",
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", default=f"postgresql://postgres@{HOST}:5432/postgres")
+    parser.add_argument("--redis-db", type=int, default=5)
+    options = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+
+    admin_url = options.postgres
+    if urllib.parse.urlsplit(admin_url).hostname not in (HOST, "localhost"):
+        parser.error("only a PostgreSQL on 127.0.0.1 is used")
+    database = f"newsroom_scale_out_{os.getpid()}"
+    base = urllib.parse.urlsplit(admin_url)
+    database_url = urllib.parse.urlunsplit(base._replace(path=f"/{database}"))
+    database_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    redis_url = f"redis://{HOST}:6379/{options.redis_db}"
+    TMP.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="scale-out-", dir=TMP))
+    settings = {
+        "NEWSROOM_SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "NEWSROOM_PROXY_FIX_HOPS": "1",
+        "WEB_CONCURRENCY": "2",
+        "NEWSROOM_ACCESS_LOG": "-",
+    }
+    store = redis.Redis.from_url(redis_url, socket_timeout=5)
+    created = False
+    try:
+        step(f"PostgreSQL database {database} and Redis database {options.redis_db}")
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as pg:
+            pg.execute(f'CREATE DATABASE "{database}"')
+        created = True
+        print(f"   created {database_url}")
+        store.flushdb()
+        print(f"   flushed {redis_url}")
+        seed = work / "seed"
+        seed.mkdir()
+        flask(app_env(seed, settings), "db", "upgrade")
+        print("   migrated (flask db upgrade)")
+        print(textwrap.indent(flask(app_env(seed, settings), "seed-demo").strip(), "   "))
+
+        ports = {"A": free_port(), "B": free_port(), "balancer": free_port()}
+        with contextlib.ExitStack() as stack:
+            step("Two gunicorn instances, one database, one Redis")
+            for name in ("A", "B"):
+                instance = work / f"instance-{name}"
+                instance.mkdir()
+                env = app_env(instance, settings, NEWSROOM_BIND=f"{HOST}:{ports[name]}")
+                command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+                log = work / f"gunicorn-{name}.log"
+                stack.enter_context(started(command, env, log, ports[name], f"instance {name}"))
+            step("nginx as the load balancer in front of both")
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            conf = nginx_config(work, ports["balancer"], [ports["A"], ports["B"]])
+            command = [nginx, "-c", str(conf), "-p", str(work), "-e", str(work / "nginx-error.log")]
+            stack.enter_context(
+                started(command, {}, work / "nginx.log", ports["balancer"], "nginx balancer")
+            )
+
+            def flush_limits() -> None:
+                for key in store.scan_iter("LIMITS*", count=1000):
+                    store.delete(key)
+
+            def limiter_counters() -> dict[str, str]:
+                keys = sorted(k.decode() for k in store.scan_iter("LIMITS*", count=1000))
+                return {key: (store.get(key) or b"").decode() for key in keys}
+
+            story(ports, seed, flush_limits, limiter_counters)
+            cached = sum(1 for _ in store.scan_iter("flask_cache_*", count=1000))
+            print(f"   the page cache in the same Redis holds {cached} entries")
+        print("\nscale-out: every check passed")
+        return 0
+    except CheckFailed as failure:
+        print(f"\nscale-out: FAILED: {failure}", file=sys.stderr)
+        for log in sorted(work.glob("gunicorn-*.log")):
+            print(f"--- {log.name} (last lines)\n{tail(log, 15)}", file=sys.stderr)
+        return 1
+    except (OSError, psycopg.Error, redis.RedisError, subprocess.SubprocessError) as error:
+        print(f"\nscale-out: could not run: {error}", file=sys.stderr)
+        return 1
+    finally:
+        step("Cleaning up")
+        with contextlib.suppress(redis.RedisError):
+            store.flushdb()
+            print(f"   flushed {redis_url}")
+        if created:
+            try:
+                with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as pg:
+                    pg.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                print(f"   dropped {database}")
+            except psycopg.Error as error:
+                print(f"   could not drop {database}: {error}", file=sys.stderr)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

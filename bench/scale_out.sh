@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Scaling out, tried on loopback: two gunicorn instances sharing one PostgreSQL database
+# and one Redis, behind nginx as a load balancer (see README, "Scaling out").
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on
+# 127.0.0.1:6379; installs nginx from Debian if missing. Arguments go to bench/scale_out.py
+# (--postgres URL of the maintenance database, --redis-db N).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    echo "scale-out: no .venv yet; run 'make install' first" >&2
+    exit 1
+fi
+bash bench/install-tools.sh nginx
+exec .venv/bin/python bench/scale_out.py "$@"
