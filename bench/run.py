@@ -71,6 +71,8 @@ PUBLIC_PAGES = (ARTICLE_PAGE, SECTION_PAGE, HOME_PAGE, NGINX_PAGE)
 # Comment ids prepared per second of the approve run; the Lua script sends an impossible id
 # (and the run fails) if the server ever decides faster than that.
 APPROVALS_PER_S = 1500
+# Other work using more of the CPUs than this before a data set's run gets a note.
+BUSY_CPU = 0.10
 # "The same within noise" for the small-vs-large comparison of the staff pages' p99.
 NOISE_FACTOR = 1.5
 NOISE_FLOOR_MS = 2.0
@@ -351,6 +353,21 @@ def nginx_serving(html: bytes) -> Iterator[int]:
         yield port
     finally:
         stop_group(process, "nginx")
+
+
+def cpu_busy(seconds: float = 2.0) -> float:
+    """The share of all CPUs busy over a short while (nothing of ours runs then)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return idle, sum(fields[:8])
+
+    idle_before, total_before = sample()
+    time.sleep(seconds)
+    idle_after, total_after = sample()
+    total = total_after - total_before
+    return 1 - (idle_after - idle_before) / total if total else 0.0
 
 
 def worker_pids(master: int) -> list[int]:
@@ -661,6 +678,14 @@ def bench_dataset(
     report: Report, dataset: DataSet, workers: int, public: Load, staff: Load, warmup: int
 ) -> None:
     name = dataset.name
+    busy = cpu_busy()
+    report.facts[f"CPU busy with other work just before the {name} run"] = f"{busy:.0%}"
+    if busy > BUSY_CPU:
+        report.notes.append(
+            f"Other processes kept the CPUs {busy:.0%} busy just before the {name} run: its "
+            "numbers are lower than a quiet machine gives. Ratios to nginx are measured in "
+            "the same run and suffer less."
+        )
     with gunicorn(dataset, workers) as (port, master):
         base = f"http://{HOST}:{port}"
         article_path = f"/articles/{BENCH_ARTICLE}"
