@@ -96,9 +96,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
         return
     if not active:
         if user.id == actor.id:
-            raise AccountError(
-                "You can't deactivate your own account. Ask another admin to do it."
-            )
+            raise AccountError("You can't deactivate your own account. Ask another admin to do it.")
         if user.is_admin and _other_active_admins(user) == 0:
             db.session.rollback()
             raise AccountError(

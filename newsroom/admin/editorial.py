@@ -1,0 +1,449 @@
+"""The editorial rules admins work under: articles, sections and the site's settings.
+
+Views hand in what the admin typed; these functions decide, store and commit, and raise
+EditorialError (a ValueError naming the form field it belongs beside) when something is
+refused. Nothing here reads the Flask request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from newsroom import content
+from newsroom.extensions import db
+from newsroom.models import (
+    Article,
+    ArticleRedirect,
+    ArticleStatus,
+    Comment,
+    CommentStatus,
+    CommentTally,
+    ModerationEvent,
+    Section,
+    SiteSettings,
+    User,
+    utcnow,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ARTICLE_SLUG_MAX = 200
+SECTION_SLUG_MAX = 80
+SLUG_RULE = "Use lower-case letters, digits and single hyphens, like “council-meeting”."
+
+
+class EditorialError(ValueError):
+    """A refused change; `field` names the form field the message belongs beside, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- Dates in the site's timezone ----------------------------------------------------
+
+
+def timezone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def local_to_utc(wall_time: datetime, zone: str) -> datetime:
+    """A wall-clock time typed in the site's timezone, as UTC.
+
+    A time that the clocks skip over (spring forward) is refused rather than moved, so
+    an article never goes out an hour away from what the editor typed.
+    """
+    tz = content.site_zone(zone)
+    local = wall_time.replace(tzinfo=tz)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(tz).replace(tzinfo=None) != wall_time.replace(tzinfo=None):
+        raise EditorialError(
+            f"{wall_time:%H:%M} on {wall_time:%B %d} doesn't exist in {zone}: the clocks "
+            "go forward then. Choose another time.",
+            "published_at",
+        )
+    return moment
+
+
+def utc_to_local(moment: datetime | None, zone: str) -> datetime | None:
+    """The naive wall-clock time a `datetime-local` input shows for a stored moment."""
+    if moment is None:
+        return None
+    return moment.astimezone(content.site_zone(zone)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+# --- Articles ------------------------------------------------------------------------
+
+
+class ListedStatus:
+    """What the article list calls an article: a published one in the future is scheduled."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ALL = (DRAFT, SCHEDULED, PUBLISHED)
+
+
+def listed_status(article: Article, now: datetime | None = None) -> str:
+    if article.status == ArticleStatus.DRAFT:
+        return ListedStatus.DRAFT
+    return ListedStatus.PUBLISHED if article.is_public(now) else ListedStatus.SCHEDULED
+
+
+def article_list_query(
+    *, status: str | None = None, section_id: int | None = None, title: str | None = None
+) -> sa.Select:
+    """Articles for the admin list, newest first, drafts without a date on top."""
+    query = sa.select(Article).options(sa.orm.joinedload(Article.section))
+    now = utcnow()
+    if status == ListedStatus.DRAFT:
+        query = query.where(Article.status == ArticleStatus.DRAFT)
+    elif status == ListedStatus.SCHEDULED:
+        query = query.where(Article.status == ArticleStatus.PUBLISHED, Article.published_at > now)
+    elif status == ListedStatus.PUBLISHED:
+        query = query.where(Article.public_filter(now))
+    if section_id is not None:
+        query = query.where(Article.section_id == section_id)
+    if title:
+        query = query.where(Article.title.icontains(title.strip(), autoescape=True))
+    return query.order_by(
+        sa.nulls_first(Article.published_at.desc()), Article.created_at.desc(), Article.id.desc()
+    )
+
+
+@dataclass
+class ArticleFields:
+    """What the editor form holds, already parsed: times are aware UTC."""
+
+    title: str
+    slug: str
+    section_id: int
+    summary: str
+    body_markdown: str
+    status: str
+    published_at: datetime | None
+    comments_open: bool
+    source_name: str
+    source_url: str
+
+
+def check_slug(slug: str, max_length: int) -> str:
+    slug = slug.strip()
+    if len(slug) > max_length:
+        raise EditorialError(f"The address can be at most {max_length} characters.", "slug")
+    if not SLUG_PATTERN.match(slug):
+        raise EditorialError(SLUG_RULE, "slug")
+    return slug
+
+
+def _article_slug_taken(slug: str, article: Article | None) -> Article | None:
+    query = sa.select(Article).where(Article.slug == slug)
+    if article is not None and article.id is not None:
+        query = query.where(Article.id != article.id)
+    return db.session.scalar(query)
+
+
+def save_article(article: Article | None, fields: ArticleFields, author: User) -> Article:
+    """Create or update an article; the body is rendered and sanitized here, once.
+
+    A changed address leaves the old one behind as a redirect, so links in e-mails and
+    other sites keep working; an address taken back from a redirect stops redirecting.
+    """
+    title = fields.title.strip()
+    if not title:
+        raise EditorialError("Please give the article a title.", "title")
+    slug = check_slug(fields.slug or content.slugify(title), ARTICLE_SLUG_MAX)
+    if fields.status not in {s.value for s in ArticleStatus}:
+        raise EditorialError("Choose draft or published.", "status")
+    section = db.session.get(Section, fields.section_id)
+    if section is None:
+        raise EditorialError("Choose a section.", "section_id")
+    source_url = fields.source_url.strip()
+    if source_url:
+        check_web_address(source_url)
+    taken_by = _article_slug_taken(slug, article)
+    if taken_by is not None:
+        raise EditorialError(
+            f"The address “{slug}” is already used by “{taken_by.title}”. Choose another.",
+            "slug",
+        )
+
+    is_new = article is None
+    if article is None:
+        article = Article(author_id=author.id)
+        db.session.add(article)
+    old_slug = None if is_new else article.slug
+
+    published_at = fields.published_at
+    if fields.status == ArticleStatus.PUBLISHED and published_at is None:
+        # "Publish" without a time means now; a draft keeps no date until it has one.
+        published_at = utcnow()
+
+    article.title = title
+    article.slug = slug
+    article.section_id = section.id
+    article.summary = fields.summary.strip()
+    article.body_markdown = fields.body_markdown
+    article.body_html = content.render_markdown(fields.body_markdown)
+    article.status = fields.status
+    article.published_at = published_at
+    article.comments_open = fields.comments_open
+    article.source_name = fields.source_name.strip() or None
+    article.source_url = source_url or None
+
+    # The new address is live now, so a redirect of the same name is stale; so is one named
+    # after the old address, which was live until this moment.
+    stale = {slug, old_slug} - {None}
+    db.session.execute(
+        sa.delete(ArticleRedirect)
+        .where(ArticleRedirect.old_slug.in_(stale))
+        .execution_options(synchronize_session=False)
+    )
+    if old_slug is not None and old_slug != slug:
+        db.session.add(ArticleRedirect(old_slug=old_slug, article=article))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone saved an article at this address between our check and our commit.
+        db.session.rollback()
+        raise EditorialError(
+            f"The address “{slug}” was just taken by another article. Choose another.", "slug"
+        ) from None
+    return article
+
+
+def check_web_address(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise EditorialError(
+            "Give a full web address starting with http:// or https://.", "source_url"
+        )
+
+
+def comments_by_status(article: Article) -> dict[str, int]:
+    """All of one article's comments per status, for the delete confirmation."""
+    counts = {status.value: 0 for status in CommentStatus}
+    rows = db.session.execute(
+        sa.select(Comment.status, sa.func.count())
+        .where(Comment.article_id == article.id)
+        .group_by(Comment.status)
+    )
+    for status, total in rows:
+        counts[status] = total
+    return counts
+
+
+def delete_article(article_id: int) -> int:
+    """Delete an article with its comments, their history and its old addresses.
+
+    Deleted explicitly rather than left to ON DELETE CASCADE, so the site-wide comment
+    tallies go down by exactly the comments removed. The article row is locked first so
+    a comment posted meanwhile can't slip past the count.
+    Returns how many comments went with it.
+    """
+    locked = db.session.scalar(
+        sa.select(Article.id).where(Article.id == article_id).with_for_update()
+    )
+    if locked is None:
+        db.session.rollback()
+        raise EditorialError("That article no longer exists.")
+    comment_ids = sa.select(Comment.id).where(Comment.article_id == article_id)
+    db.session.execute(
+        sa.delete(ModerationEvent)
+        .where(ModerationEvent.comment_id.in_(comment_ids))
+        .execution_options(synchronize_session=False)
+    )
+    # Replies point at their parent; clear the links first so the delete order doesn't matter.
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.article_id == article_id)
+        .values(parent_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    removed = db.session.execute(
+        sa.delete(Comment)
+        .where(Comment.article_id == article_id)
+        .returning(Comment.status)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    per_status: dict[str, int] = {}
+    for status in removed:
+        per_status[status] = per_status.get(status, 0) + 1
+    for status, total in per_status.items():
+        db.session.execute(
+            sa.update(CommentTally)
+            .where(CommentTally.status == status)
+            .values(total=CommentTally.total - total)
+        )
+    db.session.execute(
+        sa.delete(ArticleRedirect)
+        .where(ArticleRedirect.article_id == article_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(Article)
+        .where(Article.id == article_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return sum(per_status.values())
+
+
+# --- Sections ------------------------------------------------------------------------
+
+
+def ordered_sections() -> list[Section]:
+    """Sections in the order the site's navigation shows them."""
+    return list(db.session.scalars(sa.select(Section).order_by(Section.position, Section.name)))
+
+
+def article_counts_by_section() -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Article.section_id, sa.func.count()).group_by(Article.section_id)
+        ).all()
+    )
+
+
+def _check_section_fields(section: Section | None, name: str, slug: str) -> tuple[str, str]:
+    name = name.strip()
+    if not name:
+        raise EditorialError("Please give the section a name.", "name")
+    slug = check_slug(slug or content.slugify(name, SECTION_SLUG_MAX), SECTION_SLUG_MAX)
+    query = sa.select(Section).where(Section.slug == slug)
+    if section is not None:
+        query = query.where(Section.id != section.id)
+    other = db.session.scalar(query)
+    if other is not None:
+        raise EditorialError(
+            f"The address “{slug}” is already used by the section “{other.name}”.", "slug"
+        )
+    return name, slug
+
+
+def _commit_section(slug: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EditorialError(
+            f"The address “{slug}” was just taken by another section.", "slug"
+        ) from None
+
+
+def create_section(name: str, slug: str, description: str) -> Section:
+    name, slug = _check_section_fields(None, name, slug)
+    last = db.session.scalar(sa.select(sa.func.max(Section.position)))
+    section = Section(
+        name=name,
+        slug=slug,
+        description=description.strip(),
+        position=(last + 1) if last is not None else 0,
+    )
+    db.session.add(section)
+    _commit_section(slug)
+    return section
+
+
+def update_section(section: Section, name: str, slug: str, description: str) -> None:
+    name, slug = _check_section_fields(section, name, slug)
+    section.name = name
+    section.slug = slug
+    section.description = description.strip()
+    _commit_section(slug)
+
+
+def move_section(section: Section, step: int) -> bool:
+    """Move a section one place up (-1) or down (+1); False when it is already at that end.
+
+    Positions are renumbered 0..n-1 on the way, so sections that share a position
+    (the default) still move predictably.
+    """
+    sections = ordered_sections()
+    index = next(i for i, s in enumerate(sections) if s.id == section.id)
+    target = index + step
+    if not 0 <= target < len(sections):
+        return False
+    sections[index], sections[target] = sections[target], sections[index]
+    for position, item in enumerate(sections):
+        item.position = position
+    db.session.commit()
+    return True
+
+
+def delete_section(section: Section) -> None:
+    """Delete an empty section; one with articles is refused, articles are never orphaned."""
+    articles = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Article).where(Article.section_id == section.id)
+    )
+    if articles:
+        raise EditorialError(
+            f"“{section.name}” still has {articles} "
+            f"{'article' if articles == 1 else 'articles'}. Move or delete "
+            f"{'it' if articles == 1 else 'them'} first."
+        )
+    # Through the ORM, so the page cache's flush hook sees the navigation change.
+    db.session.delete(section)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # An article was filed under it after the check: the foreign key refused the delete.
+        db.session.rollback()
+        raise EditorialError(
+            f"“{section.name}” just received an article, so it was not deleted."
+        ) from None
+
+
+# --- Site identity and policy --------------------------------------------------------
+
+
+def settings_for_editing() -> SiteSettings:
+    """The one settings row; a fresh database gets one, so there is something to edit."""
+    settings = db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
+    if settings is None:
+        settings = SiteSettings(organization_name="Newsroom", timezone="UTC")
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+SETTINGS_FIELDS = (
+    "organization_name",
+    "tagline",
+    "contact_email",
+    "street_address",
+    "telephone",
+    "fax",
+    "footer_text",
+    "timezone",
+    "comment_policy",
+    "comments_open_by_default",
+)
+
+
+def save_settings(values: dict) -> SiteSettings:
+    """Store the site's identity and policy; every public page shows it from the next request."""
+    if not values.get("organization_name", "").strip():
+        raise EditorialError("Please give the organization's name.", "organization_name")
+    if not is_timezone(values.get("timezone", "")):
+        raise EditorialError("Choose a timezone from the list.", "timezone")
+    settings = settings_for_editing()
+    for name in SETTINGS_FIELDS:
+        value = values[name]
+        setattr(settings, name, value.strip() if isinstance(value, str) else value)
+    db.session.commit()
+    return settings

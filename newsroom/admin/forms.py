@@ -1,0 +1,217 @@
+"""The admin's forms. Field names match the model attributes they edit."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+
+from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
+from newsroom.admin.editorial import ARTICLE_SLUG_MAX, SECTION_SLUG_MAX, ListedStatus
+from newsroom.models import ArticleStatus, Role
+
+ROLE_CHOICES = [
+    SelectChoice(Role.MODERATOR.value, "Moderator"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
+
+
+class EmptyForm(FlaskForm):
+    """A bare button is still a form, so it carries a CSRF token."""
+
+
+class ArticleFilterForm(FlaskForm):
+    """The GET form above the article list; it changes nothing, so it needs no token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Title contains", validators=[Optional(), Length(max=200)])
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(s, s.capitalize()) for s in ListedStatus.ALL],
+        validators=[Optional()],
+    )
+    section = SelectField(
+        "Section", choices=[SelectChoice("", "All sections")], validators=[Optional()]
+    )
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Please give the article a title."),
+            Length(max=200, message="The title can be at most 200 characters."),
+        ],
+    )
+    slug = StringField(
+        "Address",
+        description="The last part of the article's web address. Leave it empty to make "
+        "one from the title. If you change it, the old address keeps working.",
+        validators=[Length(max=ARTICLE_SLUG_MAX)],
+    )
+    section_id = SelectField("Section", coerce=int, validators=[InputRequired("Choose a section.")])
+    summary = TextAreaField(
+        "Summary",
+        description="One or two sentences for the lists of articles.",
+        validators=[Length(max=1000, message="Keep the summary under 1,000 characters.")],
+    )
+    body_markdown = TextAreaField(
+        "Body",
+        description="Markdown: **bold**, *italic*, [a link](https://example.org), "
+        "> a quotation, a blank line between paragraphs.",
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice(ArticleStatus.DRAFT.value, "Draft"),
+            SelectChoice(ArticleStatus.PUBLISHED.value, "Published"),
+        ],
+    )
+    published_at = DateTimeLocalField(
+        "Publication date and time",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+    )
+    comments_open = BooleanField("Readers can comment on this article")
+    source_name = StringField(
+        "Source name",
+        description="For a clipping: the newspaper or site it first appeared in.",
+        validators=[Length(max=200, message="The source name can be at most 200 characters.")],
+    )
+    source_url = URLField(
+        "Source web address",
+        validators=[Length(max=500, message="The web address can be at most 500 characters.")],
+    )
+    save = SubmitField("Save")
+    preview = SubmitField("Preview")
+
+
+class PreviewForm(FlaskForm):
+    """What the live preview reads out of the editor form."""
+
+    body_markdown = TextAreaField("Body")
+
+
+class SectionForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Please give the section a name."),
+            Length(max=80, message="The name can be at most 80 characters."),
+        ],
+    )
+    slug = StringField(
+        "Address",
+        description="The last part of the section's web address. Leave it empty to make one "
+        "from the name. Links to an old address stop working when you change it.",
+        validators=[Length(max=SECTION_SLUG_MAX)],
+    )
+    description = TextAreaField(
+        "Description",
+        description="Shown under the section's name on its page.",
+        validators=[Length(max=1000, message="Keep the description under 1,000 characters.")],
+    )
+
+
+class NewStaffForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired("Please enter an e-mail address.")])
+    name = StringField(
+        "Name",
+        description="The name colleagues see.",
+        validators=[
+            DataRequired("Please enter a name."),
+            Length(max=DISPLAY_NAME_MAX, message=f"At most {DISPLAY_NAME_MAX} characters."),
+        ],
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField(
+        "Initial password",
+        description=f"At least {PASSWORD_MIN} characters. Tell it to them in person; "
+        "they can change it under their name once logged in.",
+        validators=[DataRequired("Please choose an initial password.")],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description=f"At least {PASSWORD_MIN} characters.",
+        validators=[
+            DataRequired("Please choose a new password."),
+            Length(min=PASSWORD_MIN, message=f"Use at least {PASSWORD_MIN} characters."),
+        ],
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Please type the new password again."),
+            EqualTo("password", "The two passwords don't match."),
+        ],
+    )
+
+
+class SettingsForm(FlaskForm):
+    organization_name = StringField(
+        "Organization name",
+        validators=[
+            DataRequired("Please give the organization's name."),
+            Length(max=120, message="At most 120 characters."),
+        ],
+    )
+    tagline = StringField(
+        "Tagline", validators=[Length(max=200, message="At most 200 characters.")]
+    )
+    contact_email = EmailField(
+        "Contact e-mail",
+        validators=[
+            Optional(),
+            Email("Please enter a valid e-mail address, like desk@example.org."),
+            Length(max=254),
+        ],
+    )
+    street_address = StringField(
+        "Street address", validators=[Length(max=255, message="At most 255 characters.")]
+    )
+    telephone = StringField(
+        "Telephone", validators=[Length(max=40, message="At most 40 characters.")]
+    )
+    fax = StringField("Fax", validators=[Length(max=40, message="At most 40 characters.")])
+    footer_text = StringField(
+        "Footer line",
+        description="Shown after “© year” at the foot of every page. "
+        "Empty shows the organization name.",
+        validators=[Length(max=200, message="At most 200 characters.")],
+    )
+    timezone = SelectField(
+        "Site timezone",
+        description="Dates on the site are shown in it, and publication times are typed in it.",
+        validate_choice=False,
+    )
+    comment_policy = TextAreaField(
+        "Comment policy",
+        description="Shown above the comment form. A blank line starts a new paragraph.",
+        validators=[Length(max=5000, message="Keep the policy under 5,000 characters.")],
+    )
+    comments_open_by_default = SelectField(
+        "Comments on new articles",
+        choices=[SelectChoice("open", "Open"), SelectChoice("closed", "Closed")],
+    )
