@@ -266,3 +266,10 @@ def log_in(client, user: User, password: str = STAFF_PASSWORD):
     return submit_form(
         client, "/login", {"email": user.email, "password": password}, "form.login-form"
     )
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    """A client logged in as the `admin` fixture."""
+    assert log_in(client, admin).status_code == 303
+    return client
