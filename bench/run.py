@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -105,6 +106,7 @@ class Row:
     bad: int = 0  # non-2xx responses and socket errors
     note: str = ""
     ratio: float | None = None
+    round: int = 1  # which round; in the table, how many rounds the medians are over
 
 
 @dataclass
@@ -127,7 +129,8 @@ class DataSet:
 
 @dataclass
 class Report:
-    rows: list[Row] = field(default_factory=list)
+    runs: list[Row] = field(default_factory=list)  # every wrk run
+    rows: list[Row] = field(default_factory=list)  # the table: medians over rounds
     checks: list[Check] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -370,6 +373,33 @@ def cpu_busy(seconds: float = 2.0) -> float:
     return 1 - (idle_after - idle_before) / total if total else 0.0
 
 
+class OtherWork:
+    """How much CPU the machine spent on processes that are not this benchmark's.
+
+    All CPU time spent since the start (/proc/stat) less this process's own and its
+    children's (gunicorn, nginx, wrk: each reaped, so counted in os.times()).
+    """
+
+    def __init__(self) -> None:
+        self.start = (self._busy(), self._ours(), time.monotonic())
+
+    @staticmethod
+    def _busy() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _ours() -> float:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def share(self) -> float:
+        busy, ours, started = self.start
+        wall = (time.monotonic() - started) * (os.cpu_count() or 1)
+        other = (self._busy() - busy) - (self._ours() - ours)
+        return max(0.0, other / wall) if wall else 0.0
+
+
 def worker_pids(master: int) -> list[int]:
     children = []
     for entry in Path("/proc").iterdir():
@@ -591,12 +621,16 @@ def measure(
     warmup: int,
     headers: dict[str, str] | None = None,
     script: Path | None = None,
+    script_args: list[str] | None = None,
+    round_number: int = 1,
+    what: str | None = None,
 ) -> Row:
     if warmup:
-        wrk(url, Load(load.threads, load.connections, warmup), headers, script)
-    say(f"{dataset}: {page}: wrk {load} {url}")
-    row = parse_wrk(wrk(url, load, headers, script), Row(page, dataset))
-    report.rows.append(row)
+        wrk(url, Load(load.threads, load.connections, warmup), headers, script, script_args)
+    say(f"{dataset}: {page}, round {round_number}: wrk {load} {what or url}")
+    row = parse_wrk(wrk(url, load, headers, script, script_args), Row(page, dataset))
+    row.round = round_number
+    report.runs.append(row)
     say(
         f"{dataset}: {page}: {row.requests_per_s:,.0f} req/s, p50 {row.p50_ms:.2f} ms, "
         f"p99 {row.p99_ms:.2f} ms, {row.bytes_per_response:,.0f} B/response, {row.bad} bad"
@@ -671,120 +705,210 @@ def recount(instance: Path) -> None:
     )
 
 
-# --- One data set -----------------------------------------------------------------------
+class Approvals:
+    """Comment ids for each round of the approve run; everything is put back at the end.
+
+    Fresh ids each round when the data set has enough (large: ~80,000 pending); otherwise
+    (small) each round decides the same comments again, put back between rounds.
+    """
+
+    def __init__(self, dataset: DataSet, per_round: int, rounds: int) -> None:
+        self.dataset = dataset
+        self.per_round = per_round
+        self.rounds = rounds
+        self.pool: list[tuple[int, str]] = []
+        self.fresh = False
+
+    def __enter__(self) -> Approvals:
+        self.pool = approval_pool(self.dataset.database, self.per_round * self.rounds)
+        self.fresh = len(self.pool) >= self.per_round * self.rounds
+        return self
+
+    def ids(self, round_index: int) -> list[str]:
+        if self.fresh:
+            chunk = self.pool[round_index * self.per_round : (round_index + 1) * self.per_round]
+        else:
+            if round_index:
+                self.restore()
+                self.pool = approval_pool(self.dataset.database, self.per_round)
+            chunk = self.pool
+        return [str(comment_id) for comment_id, _ in chunk]
+
+    def restore(self) -> None:
+        pool, self.pool = self.pool, []
+        decided = restore_pool(self.dataset.database, pool, BENCH_MODERATOR)
+        say(f"{self.dataset.name}: put back {len(pool):,} comments ({decided:,} were decided)")
+
+    def __exit__(self, *exc_info) -> None:
+        if self.pool:
+            self.restore()
 
 
-def bench_dataset(
-    report: Report, dataset: DataSet, workers: int, public: Load, staff: Load, warmup: int
+def approve_round(
+    report: Report,
+    server: Server,
+    ids: list[str],
+    load: Load,
+    warmup: int,
+    round_number: int,
+    script: Path,
 ) -> None:
-    name = dataset.name
-    busy = cpu_busy()
-    report.facts[f"CPU busy with other work just before the {name} run"] = f"{busy:.0%}"
-    if busy > BUSY_CPU:
-        report.notes.append(
-            f"Other processes kept the CPUs {busy:.0%} busy just before the {name} run: its "
-            "numbers are lower than a quiet machine gives. Ratios to nginx are measured in "
-            "the same run and suffer less."
-        )
-    with gunicorn(dataset, workers) as (port, master):
-        base = f"http://{HOST}:{port}"
-        article_path = f"/articles/{BENCH_ARTICLE}"
-        article = fetch(port, article_path)
-        if article.status != 200:
-            raise RuntimeError(f"{article_path} answered {article.status}")
-        pages = [
-            (ARTICLE_PAGE, article_path),
-            (SECTION_PAGE, "/sections/in-the-news/"),
-            (HOME_PAGE, "/"),
-        ]
-        for page, path in pages:
-            answer = fetch(port, path)
-            if answer.status != 200:
-                raise RuntimeError(f"{path} answered {answer.status}, not 200")
-            measure(report, page, name, base + path, public, warmup)
-        public_checks(report, dataset, port, article.body)
+    name = server.dataset.name
+    headers = {"Cookie": f"session={server.cookie}", "X-CSRFToken": server.token}
+    first, rest = ids[0], ids[1:]
+    # One decision by hand first, to see the answer is the real one.
+    one = fetch(
+        server.port,
+        f"/dashboard/comments/{first}/decision",
+        "POST",
+        headers={**headers, "HX-Request": "true"},
+        form={"to_status": "approved", "expected_status": "pending", "status": "pending"},
+    )
+    if one.status != 200 or b'id="comment-' not in one.body:
+        raise RuntimeError(f"an approve POST answered {one.status}: {one.body[:300]!r}")
+    split = len(rest) * warmup // (warmup + load.duration)
+    warm_ids, run_ids = TMP / f"approve-{name}-warmup.ids", TMP / f"approve-{name}.ids"
+    warm_ids.write_text("\n".join(rest[:split]) + "\n")
+    run_ids.write_text("\n".join(rest[split:]) + "\n")
+    url = f"{server.base}/dashboard/"
+    if warmup:
+        wrk(url, Load(load.threads, load.connections, warmup), headers, script, [str(warm_ids)])
+    row = measure(
+        report,
+        APPROVE_ACTION,
+        name,
+        url,
+        load,
+        0,
+        headers,
+        script,
+        [str(run_ids)],
+        round_number,
+        what=f"POST {server.base}/dashboard/comments/<id>/decision, a new comment each time",
+    )
+    if row.requests >= len(rest) - split:
+        row.note = "ran out of comment ids"
 
-        with nginx_serving(article.body) as nginx_port:
-            ceiling = measure(
-                report,
-                NGINX_PAGE,
-                name,
-                f"http://{HOST}:{nginx_port}{article_path}",
-                public,
-                warmup,
-            )
 
-        cookie, token = log_in(port, BENCH_MODERATOR, dataset.password)
-        staff_headers = {"Cookie": f"session={cookie}"}
-        status_lua = write_script("status.lua", STATUS_LUA)
-        measure(
-            report, QUEUE_PAGE, name, base + "/dashboard/", staff, warmup,
-            staff_headers, status_lua,
-        )  # fmt: skip
+# --- The phases ---------------------------------------------------------------------------
 
-        # Ids for 1,500 decisions a second, several times what this machine manages.
-        pool = approval_pool(dataset.database, 1 + APPROVALS_PER_S * (staff.duration + warmup))
-        try:
-            ids = [str(comment_id) for comment_id, _ in pool]
-            first = ids.pop()  # decided once by hand, to see the answer is right
-            split = len(ids) * warmup // (warmup + staff.duration)
-            (TMP / "approve-warmup.ids").write_text("\n".join(ids[:split]) + "\n")
-            (TMP / "approve.ids").write_text("\n".join(ids[split:]) + "\n")
-            approve_lua = write_script("approve.lua", APPROVE_LUA)
-            approve_headers = {**staff_headers, "X-CSRFToken": token}
-            one = fetch(
-                port,
-                f"/dashboard/comments/{first}/decision",
-                "POST",
-                headers={**approve_headers, "HX-Request": "true"},
-                form={"to_status": "approved", "expected_status": "pending", "status": "pending"},
-            )
-            if one.status != 200:
-                raise RuntimeError(f"an approve POST answered {one.status}: {one.body[:300]!r}")
-            if warmup:
-                wrk_approve(
-                    base,
-                    Load(staff.threads, staff.connections, warmup),
-                    approve_headers,
-                    approve_lua,
-                    TMP / "approve-warmup.ids",
+
+@dataclass
+class Server:
+    dataset: DataSet
+    port: int
+    master: subprocess.Popen
+    cookie: str = ""
+    token: str = ""
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def public_phase(report: Report, server: Server, load: Load, warmup: int, rounds: int) -> None:
+    """The reader's pages; the article and nginx alternate, round by round."""
+    name = server.dataset.name
+    article_path = f"/articles/{BENCH_ARTICLE}"
+    article = fetch(server.port, article_path)
+    if article.status != 200:
+        raise RuntimeError(f"{article_path} answered {article.status}")
+    public_checks(report, server.dataset, server.port, article.body)
+    with nginx_serving(article.body) as nginx_port:
+        nginx_url = f"http://{HOST}:{nginx_port}{article_path}"
+        for index in range(rounds):
+            first = warmup if index == 0 else 0
+            measure(report, ARTICLE_PAGE, name, server.base + article_path, load, first,
+                    round_number=index + 1)  # fmt: skip
+            measure(report, NGINX_PAGE, name, nginx_url, load, first, round_number=index + 1)
+    for page, path in ((SECTION_PAGE, "/sections/in-the-news/"), (HOME_PAGE, "/")):
+        answer = fetch(server.port, path)
+        if answer.status != 200:
+            raise RuntimeError(f"{path} answered {answer.status}, not 200")
+        measure(report, page, name, server.base + path, load, warmup)
+
+
+def staff_phase(
+    report: Report, servers: list[Server], load: Load, warmup: int, rounds: int
+) -> None:
+    """The moderator's queue and approve action; the data sets alternate, round by round,
+    so the small-against-large comparison sees the same background noise."""
+    for server in servers:
+        server.cookie, server.token = log_in(server.port, BENCH_MODERATOR, server.dataset.password)
+    status_lua = write_script("status.lua", STATUS_LUA)
+    for index in range(rounds):
+        for server in servers:
+            measure(
+                report, QUEUE_PAGE, server.dataset.name, server.base + "/dashboard/", load,
+                warmup if index == 0 else 0, {"Cookie": f"session={server.cookie}"},
+                status_lua, round_number=index + 1,
+            )  # fmt: skip
+    approve_lua = write_script("approve.lua", APPROVE_LUA)
+    per_round = 1 + APPROVALS_PER_S * (load.duration + warmup)
+    with contextlib.ExitStack() as stack:
+        plans = {
+            server.dataset.name: stack.enter_context(Approvals(server.dataset, per_round, rounds))
+            for server in servers
+        }
+        for index in range(rounds):
+            for server in servers:
+                ids = plans[server.dataset.name].ids(index)
+                approve_round(
+                    report, server, ids, load, warmup if index == 0 else 0, index + 1, approve_lua
                 )
-            say(
-                f"{name}: approve (moderator): wrk {staff} POST {base}/dashboard/comments/<id>/"
-                "decision, a different pending comment each time"
-            )
-            output = wrk_approve(base, staff, approve_headers, approve_lua, TMP / "approve.ids")
-            row = parse_wrk(output, Row(APPROVE_ACTION, name))
-            report.rows.append(row)
-            say(
-                f"{name}: approve: {row.requests_per_s:,.0f} req/s, p50 {row.p50_ms:.2f} ms, "
-                f"p99 {row.p99_ms:.2f} ms, {row.bad} not 200"
-            )
-            if row.requests > len(ids) - split:
-                row.note = "ran out of comment ids"
-        finally:
-            decided = restore_pool(dataset.database, pool, BENCH_MODERATOR)
-            say(f"{name}: restored {len(pool):,} comments ({decided:,} had been decided)")
 
-        workers_now = worker_pids(master.pid)
-        rss = {pid: rss_mb(pid) for pid in workers_now}
-        biggest = max(rss.values()) if rss else float("nan")
-        report.facts[f"gunicorn workers after the load ({name})"] = ", ".join(
-            f"pid {pid}: {mb:.1f} MB" for pid, mb in rss.items()
+
+def memory_check(report: Report, server: Server, workers: int) -> None:
+    name = server.dataset.name
+    rss = {pid: rss_mb(pid) for pid in worker_pids(server.master.pid)}
+    biggest = max(rss.values()) if rss else float("nan")
+    report.facts[f"gunicorn workers after the load ({name})"] = ", ".join(
+        f"pid {pid}: {mb:.1f} MB" for pid, mb in rss.items()
+    )
+    report.check(
+        f"{name}: largest gunicorn worker resident after the load < {WORKER_RSS_MAX_MB:.0f} MB",
+        len(rss) == workers and biggest < WORKER_RSS_MAX_MB,
+        f"{biggest:.1f} MB VmRSS ({len(rss)} of {workers} workers alive)",
+    )
+
+
+def aggregate(report: Report, names: list[str]) -> None:
+    """One table row per page and data set: medians over its rounds."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for run in report.runs:
+        groups.setdefault((run.page, run.dataset), []).append(run)
+    order = [ARTICLE_PAGE, SECTION_PAGE, HOME_PAGE, NGINX_PAGE, QUEUE_PAGE, APPROVE_ACTION]
+    report.rows = []
+    for (page, dataset), runs in sorted(
+        groups.items(), key=lambda item: (names.index(item[0][1]), order.index(item[0][0]))
+    ):
+        report.rows.append(
+            Row(
+                page,
+                dataset,
+                requests_per_s=statistics.median(r.requests_per_s for r in runs),
+                p50_ms=statistics.median(r.p50_ms for r in runs),
+                p99_ms=statistics.median(r.p99_ms for r in runs),
+                bytes_per_response=statistics.fmean(r.bytes_per_response for r in runs),
+                requests=sum(r.requests for r in runs),
+                bad=sum(r.bad for r in runs),
+                note="; ".join(sorted({r.note for r in runs if r.note})),
+                round=len(runs),
+            )
         )
-        report.check(
-            f"{name}: largest gunicorn worker resident after the load < {WORKER_RSS_MAX_MB:.0f} MB",
-            len(rss) == workers and biggest < WORKER_RSS_MAX_MB,
-            f"{biggest:.1f} MB VmRSS ({len(rss)} of {workers} workers alive)",
-        )
-        # Only pages loaded like nginx was (same wrk settings) are compared with it.
+    for dataset in names:
+        nginx_runs = groups.get((NGINX_PAGE, dataset))
+        if not nginx_runs:
+            continue
+        ceiling = statistics.median(r.requests_per_s for r in nginx_runs)
         for row in report.rows:
-            if row.dataset == name and row.page in PUBLIC_PAGES:
-                row.ratio = row.requests_per_s / ceiling.requests_per_s
-
-
-def wrk_approve(base: str, load: Load, headers: dict, script: Path, ids: Path) -> str:
-    return wrk(f"{base}/dashboard/", load, headers, script, [str(ids)])
+            if row.dataset == dataset and row.page in PUBLIC_PAGES:
+                row.ratio = row.requests_per_s / ceiling
+        # The article against nginx run beside it, round by round: the noise cancels best.
+        pairs = zip(groups.get((ARTICLE_PAGE, dataset), []), nginx_runs, strict=False)
+        ratios = [a.requests_per_s / n.requests_per_s for a, n in pairs]
+        if ratios and (row := report.row(ARTICLE_PAGE, dataset)):
+            row.ratio = statistics.median(ratios)
 
 
 def public_checks(report: Report, dataset: DataSet, port: int, html: bytes) -> None:
@@ -825,13 +949,13 @@ def public_checks(report: Report, dataset: DataSet, port: int, html: bytes) -> N
 def budget(report: Report) -> None:
     article = report.row(ARTICLE_PAGE, "large")
     ceiling = report.row(NGINX_PAGE, "large")
-    if article and ceiling:
-        share = article.requests_per_s / ceiling.requests_per_s
+    if article and ceiling and article.ratio is not None:
         report.check(
             f"large: article page ≥ {ARTICLE_MIN_SHARE_OF_NGINX:.0%} of nginx's requests/s "
             "for the same bytes",
-            share >= ARTICLE_MIN_SHARE_OF_NGINX,
-            f"{share:.1%} ({article.requests_per_s:,.0f} vs {ceiling.requests_per_s:,.0f} req/s)",
+            article.ratio >= ARTICLE_MIN_SHARE_OF_NGINX,
+            f"{article.ratio:.1%} (median of {article.round} rounds; "
+            f"{article.requests_per_s:,.0f} vs {ceiling.requests_per_s:,.0f} req/s)",
         )
     for page in (QUEUE_PAGE, APPROVE_ACTION):
         rows = {name: report.row(page, name) for name in DATASETS}
@@ -913,19 +1037,41 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
     }
 
 
+def runs_table(report: Report) -> str:
+    lines = [
+        "| page | data set | round | requests/s | p50 | p99 | requests | not 200 |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in report.runs:
+        lines.append(
+            f"| {run.page} | {run.dataset} | {run.round} | {run.requests_per_s:,.0f} "
+            f"| {run.p50_ms:.2f} ms | {run.p99_ms:.2f} ms | {run.requests:,} | {run.bad} |"
+        )
+    return "\n".join(lines)
+
+
+EXPLANATION = """\
+Each page is driven by wrk on 127.0.0.1 against gunicorn with the repository's \
+gunicorn.conf.py. Rows measured in several rounds (the article page and nginx alternate; \
+the dashboard rows alternate between the data sets) show the median of the rounds; \
+every run is listed at the end. p50/p99 are wrk's latency percentiles; bytes/response is \
+what wrk read, headers included, over the number of responses. Ratio to nginx: requests/s \
+over nginx's for the article page's exact bytes saved as a file and served in the same run \
+with the same wrk settings (for the article: the median of the round-by-round ratios). \
+The dashboard rows run at lower concurrency (a handful of moderators), so no ratio."""
+
+
 def markdown(report: Report, passed: bool) -> str:
     facts = "\n".join(f"- {key}: {value}" for key, value in report.facts.items())
     notes = "\n".join(f"- {note}" for note in report.notes)
     return (
         f"# Benchmark {report.facts.get('date', '')[:10]}\n\n"
         f"`make bench` (bench/run.py). Overall: **{'PASS' if passed else 'FAIL'}**.\n\n"
-        f"{table(report)}\n\n"
-        "Ratio to nginx: the page's requests/s over nginx's for the article page's exact bytes "
-        "saved as a file, measured in the same run with the same wrk settings. p50/p99 are "
-        "wrk's latency percentiles; bytes/response is what wrk read (headers included) over "
-        "the number of responses.\n\n"
+        f"{table(report)}\n\n{EXPLANATION}\n\n"
         f"## Budget\n\n{checks_text(report)}\n\n"
-        f"## Machine and settings\n\n{facts}\n" + (f"\n## Notes\n\n{notes}\n" if notes else "")
+        f"## Machine and settings\n\n{facts}\n"
+        + (f"\n## Notes\n\n{notes}\n" if notes else "")
+        + f"\n## Every run\n\n{runs_table(report)}\n"
     )
 
 
@@ -933,7 +1079,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="large,small", help="comma-separated: large,small")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each run")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of wrk before a page's first run"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds for the article, nginx and dashboard rows"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -960,18 +1111,40 @@ def main() -> int:
     failure = None
     try:
         datasets = [ensure_dataset(name) for name in names]
-        for dataset in datasets:
-            bench_dataset(report, dataset, options.workers, public, staff, options.warmup)
-        budget(report)
+        busy = cpu_busy()
+        report.facts["CPUs busy with other work just before the run"] = f"{busy:.0%}"
+        others = OtherWork()
+        with contextlib.ExitStack() as stack:
+            servers = []
+            for dataset in datasets:
+                port, master = stack.enter_context(gunicorn(dataset, options.workers))
+                servers.append(Server(dataset, port, master))
+            for server in servers:
+                public_phase(report, server, public, options.warmup, options.rounds)
+            staff_phase(report, servers, staff, options.warmup, options.rounds)
+            for server in servers:
+                memory_check(report, server, options.workers)
+        share = others.share()
+        report.facts["CPUs busy with other processes during the run"] = f"{share:.0%}"
+        if max(busy, share) > BUSY_CPU:
+            report.notes.append(
+                f"Other processes on this machine used {share:.0%} of its CPUs during the run "
+                f"({busy:.0%} just before): the requests/s and latencies are worse than a quiet "
+                "machine gives. Ratios to nginx are measured round by round and suffer less."
+            )
     except (RuntimeError, OSError, subprocess.SubprocessError) as error:
         failure = f"the run stopped early: {error}"
         report.check("the benchmark ran to the end", False, str(error).splitlines()[0])
         report.notes.append(failure)
+    aggregate(report, names)
+    budget(report)
     passed = all(c.passed for c in report.checks)
     print()
     print(table(report))
     print()
     print(checks_text(report))
+    for note in report.notes:
+        print(f"\nNote: {note}")
     if failure:
         print(f"\n{failure}", file=sys.stderr)
     if not options.no_write:
