@@ -1075,6 +1075,31 @@ def markdown(report: Report, passed: bool) -> str:
     )
 
 
+README_START = "<!-- bench:latest -->"
+README_END = "<!-- /bench:latest -->"
+
+
+def update_readme(report: Report, results: Path) -> None:
+    """Replace what stands between the README's two markers; nothing else is touched."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        say(f"README.md has no {README_START} ... {README_END} markers; not updated")
+        return
+    facts = report.facts
+    busy = facts.get("CPUs busy with other processes during the run", "?")
+    latest = (
+        f"{README_START}\n"
+        f"From [`{results.relative_to(ROOT)}`]({results.relative_to(ROOT)}), "
+        f"{facts.get('date', '')[:16].replace('T', ' ')}, commit {facts.get('commit', '?')}; "
+        f"{facts.get('CPU', '?')}, other processes used {busy} of the CPUs during the run.\n\n"
+        f"{table(report)}\n\n{checks_text(report)}\n"
+    )
+    readme.write_text(text[:start] + latest + text[end:])
+    say("README.md's latest results updated")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="large,small", help="comma-separated: large,small")
@@ -1092,6 +1117,11 @@ def main() -> int:
         help="gunicorn workers (default 3: gunicorn.conf.py's cores + 1 on a 2-core machine)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only; no results file")
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="also put the table and the budget lines in README.md's Performance section",
+    )
     options = parser.parse_args()
     names = [n for n in options.datasets.split(",") if n]
     if unknown := set(names) - set(DATASETS):
@@ -1152,6 +1182,8 @@ def main() -> int:
         path = RESULTS / f"{datetime.now():%Y-%m-%d}.md"
         path.write_text(markdown(report, passed))
         print(f"\nWritten to {path.relative_to(ROOT)}")
+        if options.update_readme:
+            update_readme(report, path)
     return 0 if passed else 1
 
 
