@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -179,7 +180,9 @@ def ensure_dataset(name: str) -> DataSet:
     articles, comments = DATASETS[name]
     path = DATA / name
     marker = path / MARKER
-    wanted = {"articles": articles, "comments": comments}
+    # A changed generator makes different data: the set is rebuilt, not reused.
+    generator = hashlib.sha256((ROOT / "newsroom" / "benchdata.py").read_bytes()).hexdigest()
+    wanted = {"articles": articles, "comments": comments, "generator": generator[:16]}
     if (path / "newsroom.db").exists() and marker.exists():
         made = json.loads(marker.read_text())
         if {k: made.get(k) for k in wanted} == wanted:
