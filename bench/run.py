@@ -1024,7 +1024,7 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
     dirty = output("git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no")
     return {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "uname -a": " ".join(platform.uname()),
+        "uname -a": output("uname", "-a"),
         "CPU": f"{os.cpu_count()} × {models[0] if models else platform.processor()}",
         "memory": f"{total_kb / 1024 / 1024:.1f} GiB",
         "Python": sys.version.split()[0],
