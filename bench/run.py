@@ -191,8 +191,12 @@ def ensure_dataset(name: str) -> DataSet:
                 f"{comments:,} comments, made {made.get('made', '?')})"
             )
             # The schema may have moved on since: migrations run on the existing data.
-            flask(path, "db", "upgrade", timeout=1800)
-            return DataSet(name, path, (path / PASSWORD_FILE).read_text().strip())
+            try:
+                flask(path, "db", "upgrade", timeout=1800)
+                return DataSet(name, path, (path / PASSWORD_FILE).read_text().strip())
+            except subprocess.CalledProcessError:
+                # E.g. it was upgraded by a migration that has since been renamed or dropped.
+                say(f"{name}: the migrations don't apply to it any more")
     if path.exists():
         say(f"{name}: {path.relative_to(ROOT)} is incomplete or stale; rebuilding it")
         shutil.rmtree(path)
