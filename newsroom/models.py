@@ -113,6 +113,8 @@ class Article(db.Model):
         _check_in("status", ArticleStatus),
         sa.Index("ix_articles_status_published_at", "status", "published_at"),
         sa.Index("ix_articles_section_status_published_at", "section_id", "status", "published_at"),
+        # Cached article lists are keyed by the latest edit: max(updated_at) must be cheap.
+        sa.Index("ix_articles_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

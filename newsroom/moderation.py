@@ -249,6 +249,8 @@ def _count(article_id: int, from_status: str | None, to_status: str) -> None:
     if PENDING in changes:
         article_values["pending_comment_count"] = Article.pending_comment_count + changes[PENDING]
     if article_values:
+        # A comment's move is not an edit of the article: keep its updated_at as it was.
+        article_values["updated_at"] = Article.updated_at
         db.session.execute(
             sa.update(Article)
             .where(Article.id == article_id)

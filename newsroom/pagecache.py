@@ -64,11 +64,45 @@ def article_page_version(slug: str) -> tuple[int, str] | None:
     return article_id, version
 
 
+_LISTING_QUERY = sa.select(
+    sa.select(sa.func.max(Article.updated_at)).scalar_subquery(),
+    sa.select(sa.func.max(Article.published_at))
+    .where(
+        Article.status == ArticleStatus.PUBLISHED,
+        Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
+    )
+    .scalar_subquery(),
+    sa.select(SiteSettings.updated_at).order_by(SiteSettings.id).limit(1).scalar_subquery(),
+)
+
+
+def listing_version() -> str:
+    """The version of every list of articles (home, sections), from three indexed lookups.
+
+    An edit or a new article moves the latest updated_at; a scheduled article reaching its
+    time moves the latest public published_at (it is later than every article that was
+    public before it); a deletion or a change of sections or settings moves the site's.
+    """
+    latest_edit, latest_public, site_changed_at = (
+        db.session.connection().execute(_LISTING_QUERY, {"now": models.utcnow()}).one()
+    )
+    stamps = [m.timestamp() if m else 0 for m in (latest_edit, latest_public, site_changed_at)]
+    return f"{TEMPLATE_GENERATION}.{datetime.now().year}." + ".".join(map(str, stamps))
+
+
+def touch_site() -> None:
+    """Date the whole site as changed (in the caller's transaction): every cached page redraws."""
+    db.session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))
+
+
 @event.listens_for(Session, "before_flush")
-def _navigation_changes_touch_the_site(session: Session, flush_context, instances) -> None:
-    """Sections appear on every page: a change to one dates the whole site, like settings do."""
+def _site_wide_changes_touch_the_site(session: Session, flush_context, instances) -> None:
+    """Sections appear on every page, and a deleted article leaves every list it was in:
+    such changes date the whole site, as an edit of the settings does."""
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, Section) for obj in changed) and not any(
-        isinstance(obj, SiteSettings) for obj in changed
+    if any(isinstance(obj, SiteSettings) for obj in changed):
+        return
+    if any(isinstance(obj, Section) for obj in changed) or any(
+        isinstance(obj, Article) for obj in session.deleted
     ):
-        session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))
+        touch_site()

@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), a client, and factories for the things tests talk abo
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -273,3 +274,11 @@ def admin_client(client, admin):
     """A client logged in as the `admin` fixture."""
     assert log_in(client, admin).status_code == 303
     return client
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage():
+    """Collect after each test, so a database connection left open fails the test that
+    leaked it (as a ResourceWarning) rather than whichever test runs next."""
+    yield
+    gc.collect()

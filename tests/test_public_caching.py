@@ -2,12 +2,14 @@
 SQL queries whatever the number of comments or articles."""
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from newsroom import create_app, moderation
 from newsroom.extensions import cache, db
+from newsroom.models import User, utcnow
 from tests.conftest import page, text_of
 
 
@@ -53,8 +55,9 @@ def test_a_decision_made_in_another_worker_shows_at_once(
     other_worker = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret-key"}
     )
+    comment_id, moderator_id = comment.id, moderator.id
     with other_worker.app_context():
-        moderation.decide(comment.id, "approved", db.session.merge(moderator))
+        moderation.decide(comment_id, "approved", db.session.get(User, moderator_id))
         db.session.remove()
         db.engine.dispose()
 
@@ -147,3 +150,45 @@ def test_query_count_does_not_grow_with_the_data(
         make_comment(article, "approved")
         make_comment(article)
     assert queries() == few
+
+
+def _home_titles(client) -> list[str]:
+    return [text_of(h) for h in page(client.get("/")).select(".article-card-title")]
+
+
+def test_cached_article_lists_follow_new_edited_and_deleted_articles(
+    client, site, make_article, article
+):
+    from newsroom import editorial
+
+    assert _home_titles(client) == [article.title]
+    newer = make_article("Fresh News", published_at=article.published_at + timedelta(hours=1))
+    assert _home_titles(client) == ["Fresh News", article.title]
+
+    newer.title = "Fresh News, Corrected"
+    db.session.commit()
+    assert _home_titles(client) == ["Fresh News, Corrected", article.title]
+
+    editorial.delete_article(newer.id)
+    assert _home_titles(client) == [article.title]
+
+
+def test_a_scheduled_article_joins_the_cached_lists_at_its_time(
+    client, site, make_article, article, monkeypatch
+):
+    later = utcnow() + timedelta(hours=2)
+    make_article("Embargoed", published_at=later)
+    assert _home_titles(client) == [article.title]
+
+    monkeypatch.setattr("newsroom.models.utcnow", lambda: later + timedelta(seconds=1))
+    assert _home_titles(client) == ["Embargoed", article.title]
+
+
+def test_a_moderation_decision_is_not_an_edit_of_the_article(
+    site, article, make_comment, moderator
+):
+    edited_at = article.updated_at
+    moderation.decide(make_comment(article).id, "approved", moderator)
+    db.session.refresh(article)
+    assert article.updated_at == edited_at
+    assert article.approved_comment_count == 1

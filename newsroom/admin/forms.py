@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
-from newsroom.admin.editorial import ARTICLE_SLUG_MAX, SECTION_SLUG_MAX, ListedStatus
+from newsroom.editorial import ARTICLE_SLUG_MAX, SECTION_SLUG_MAX, ListedStatus
 from newsroom.models import ArticleStatus, Role
 
 ROLE_CHOICES = [

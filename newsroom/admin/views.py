@@ -11,8 +11,8 @@ from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from newsroom import accounts, content
+from newsroom import editorial as ed
 from newsroom.admin import bp
-from newsroom.admin import editorial as ed
 from newsroom.admin.forms import (
     ArticleFilterForm,
     ArticleForm,

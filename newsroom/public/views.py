@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import (
     Response,
@@ -47,31 +49,55 @@ def _public_articles() -> sa.Select:
     )
 
 
-@bp.get("/")
-def home():
+def _shared_listing(name: str, draw: Callable[[], str]) -> Response | str:
+    """A list of articles, the same for every reader: drawn once per version, then served
+    from the cache, and marked so that a CDN may hold it briefly."""
+    if session.get("_flashes"):
+        return draw()  # a notice for this reader alone (after logging out, say)
+    version = pagecache.listing_version()
+    etag = f"l-{name}-{version}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        key = f"listing:{name}:{version}"
+        body = cache.get(key)
+        if body is None:
+            body = draw().encode()
+            cache.set(key, body)
+        response = Response(body)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    return response
+
+
+def _paginated(query: sa.Select, number: int):
     page = db.paginate(
-        _public_articles(),
-        page=_page_number(),
-        per_page=current_app.config["ARTICLES_PER_PAGE"],
-        error_out=False,
+        query, page=number, per_page=current_app.config["ARTICLES_PER_PAGE"], error_out=False
     )
     if page.page > 1 and not page.items:
         abort(404)
-    return render_template("public/home.html", page=page)
+    return page
+
+
+@bp.get("/")
+def home():
+    number = _page_number()
+    return _shared_listing(
+        f"home:{number}",
+        lambda: render_template("public/home.html", page=_paginated(_public_articles(), number)),
+    )
 
 
 @bp.get("/sections/<slug>/")
 def section(slug: str):
-    section = db.first_or_404(sa.select(Section).where(Section.slug == slug))
-    page = db.paginate(
-        _public_articles().where(Article.section_id == section.id),
-        page=_page_number(),
-        per_page=current_app.config["ARTICLES_PER_PAGE"],
-        error_out=False,
-    )
-    if page.page > 1 and not page.items:
-        abort(404)
-    return render_template("public/section.html", section=section, page=page)
+    number = _page_number()
+
+    def draw() -> str:
+        section = db.first_or_404(sa.select(Section).where(Section.slug == slug))
+        page = _paginated(_public_articles().where(Article.section_id == section.id), number)
+        return render_template("public/section.html", section=section, page=page)
+
+    return _shared_listing(f"section:{slug}:{number}", draw)
 
 
 def _find_public_article(slug: str) -> Article | None:

@@ -14,6 +14,8 @@ def _log_in(page: Page, live_server: str, user) -> None:
     page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Comments")
+    # The keyboard script is deferred: it is listening once the load event has fired.
+    page.wait_for_load_state("load")
 
 
 def test_moderator_decides_in_place_with_click_and_keyboard(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from newsroom import content
+from newsroom import content, pagecache
 from newsroom.extensions import db
 from newsroom.models import (
     Article,
@@ -294,6 +294,8 @@ def delete_article(article_id: int) -> int:
         .where(ArticleRedirect.article_id == article_id)
         .execution_options(synchronize_session=False)
     )
+    # Deleted in bulk, so the flush hook doesn't see it: every list it was in must redraw.
+    pagecache.touch_site()
     db.session.execute(
         sa.delete(Article)
         .where(Article.id == article_id)
