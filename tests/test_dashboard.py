@@ -300,6 +300,8 @@ def test_plain_undo(staff, site, article, make_comment):
     assert response.status_code == 303
     assert response.headers["Location"] == "/dashboard/?status=spam"
     assert _status(comment.id) == "pending"
+    flash = page(staff.get(response.headers["Location"])).select_one(".flash-success")
+    assert text_of(flash) == "Undone: the comment by Dana Reader is pending again."
 
 
 def test_decision_outside_the_allowed_transitions_is_refused(staff, site, article, make_comment):

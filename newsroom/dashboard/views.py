@@ -9,7 +9,7 @@ from newsroom.auth.forms import EmptyForm
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
 from newsroom.extensions import db, login_manager
-from newsroom.models import Article, CommentStatus, ModerationEvent, Role, Section, User
+from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, Role, Section, User
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
@@ -163,12 +163,11 @@ def _answer(decision: moderation.Decision, queue: moderation.QueueFilter, undone
             template, decision=decision, comment=decision.comment, **context
         ), status
     if decision.ok:
-        label = moderation.DECISION_LABELS[decision.to_status]
         who = decision.comment.author_name
-        flash(
-            f"{'Undone: back to ' + decision.to_status if undone else label}: comment by {who}.",
-            "success",
-        )
+        if undone:
+            flash(f"Undone: the comment by {who} is {decision.to_status} again.", "success")
+        else:
+            flash(f"{moderation.DECISION_LABELS[decision.to_status]}: comment by {who}.", "success")
     else:
         flash(decision.error, "error")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
@@ -202,7 +201,7 @@ def history():
         moderators=moderators,
         chosen_moderator=number("moderator"),
         chosen_decision=decision,
-        comment=db.session.get(moderation.Comment, comment_id) if comment_id else None,
+        comment=db.session.get(Comment, comment_id) if comment_id else None,
         labels=moderation.DECISION_LABELS,
         counts=moderation.tally(),
     )
