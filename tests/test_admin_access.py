@@ -51,7 +51,7 @@ POSTS = {
     "/admin/staff/{moderator}/role": {"role": "admin"},
     "/admin/staff/{other_admin}/active": {"active": "0"},
     "/admin/staff/{other_admin}/password": {
-        "password": "taken over now",
+        "new_password": "taken over now",
         "confirm_password": "taken over now",
     },
     "/admin/settings": {"organization_name": "Defaced", "timezone": "UTC"},

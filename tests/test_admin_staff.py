@@ -200,24 +200,24 @@ def test_admin_sets_a_new_password(app, admin_client, moderator):
     short = submit_form(
         admin_client,
         f"/admin/staff/{moderator.id}",
-        {"password": "too short", "confirm_password": "too short"},
+        {"new_password": "too short", "confirm_password": "too short"},
         form,
     )
     mismatch = submit_form(
         admin_client,
         f"/admin/staff/{moderator.id}",
-        {"password": "long enough here", "confirm_password": "something else"},
+        {"new_password": "long enough here", "confirm_password": "something else"},
         form,
     )
     assert short.status_code == mismatch.status_code == 422
-    assert text_of(page(short).select_one("#password-error")) == "Use at least 10 characters."
+    assert text_of(page(short).select_one("#new_password-error")) == "Use at least 10 characters."
     assert "don't match" in text_of(page(mismatch).select_one("#confirm_password-error"))
     assert _user(moderator.email).check_password(STAFF_PASSWORD)
 
     response = submit_form(
         admin_client,
         f"/admin/staff/{moderator.id}",
-        {"password": "brand new secret", "confirm_password": "brand new secret"},
+        {"new_password": "brand new secret", "confirm_password": "brand new secret"},
         form,
     )
 

@@ -16,7 +16,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
 from newsroom.editorial import ARTICLE_SLUG_MAX, SECTION_SLUG_MAX, ListedStatus
@@ -149,24 +149,6 @@ class NewStaffForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
-
-
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        description=f"At least {PASSWORD_MIN} characters.",
-        validators=[
-            DataRequired("Please choose a new password."),
-            Length(min=PASSWORD_MIN, message=f"Use at least {PASSWORD_MIN} characters."),
-        ],
-    )
-    confirm_password = PasswordField(
-        "New password again",
-        validators=[
-            DataRequired("Please type the new password again."),
-            EqualTo("password", "The two passwords don't match."),
-        ],
-    )
 
 
 class SettingsForm(FlaskForm):

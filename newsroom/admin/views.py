@@ -21,10 +21,10 @@ from newsroom.admin.forms import (
     PreviewForm,
     RoleForm,
     SectionForm,
-    SetPasswordForm,
     SettingsForm,
 )
 from newsroom.auth.access import admin_required
+from newsroom.auth.forms import NewPasswordForm
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, Section, User, utcnow
 from newsroom.site import current_settings
@@ -332,10 +332,10 @@ def new_staff():
 
 
 def _staff_member_page(
-    user: User, role_form: RoleForm | None = None, password_form: SetPasswordForm | None = None
+    user: User, role_form: RoleForm | None = None, password_form: NewPasswordForm | None = None
 ):
     role_form = role_form or RoleForm(formdata=None, role=user.role)
-    password_form = password_form or SetPasswordForm(formdata=None)
+    password_form = password_form or NewPasswordForm(formdata=None)
     status = 422 if role_form.errors or password_form.errors else 200
     return render_template(
         "admin/staff_member.html",
@@ -393,10 +393,10 @@ def set_active(user_id: int):
 @bp.post("/staff/<int:user_id>/password")
 def set_password(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = SetPasswordForm()
+    form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            accounts.set_password(user, form.new_password.data)
         except ValueError as error:
             _show_error(form, error)
         else:

@@ -16,10 +16,9 @@ class EmptyForm(FlaskForm):
     """A bare button is still a form, so it carries a CSRF token."""
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Please enter your current password.")]
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: for one's own account and for an admin setting one."""
+
     new_password = PasswordField(
         "New password",
         description=f"At least {PASSWORD_MIN} characters.",
@@ -34,4 +33,10 @@ class ChangePasswordForm(FlaskForm):
             DataRequired("Please type the new password again."),
             EqualTo("new_password", "The two new passwords don't match."),
         ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Please enter your current password.")]
     )
