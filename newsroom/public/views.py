@@ -49,25 +49,38 @@ def _public_articles() -> sa.Select:
     )
 
 
-def _shared_listing(name: str, draw: Callable[[], str]) -> Response | str:
-    """A list of articles, the same for every reader: drawn once per version, then served
-    from the cache, and marked so that a CDN may hold it briefly."""
-    if session.get("_flashes"):
-        return draw()  # a notice for this reader alone (after logging out, say)
-    version = pagecache.listing_version()
-    etag = f"l-{name}-{version}"
-    if request.if_none_match.contains_weak(etag):
+def _versioned_page(
+    key: str,
+    draw: Callable[[], str],
+    cache_control: str,
+    personalize: Callable[[bytes], bytes] | None = None,
+) -> Response:
+    """A page the same for every reader at one version: 304 when the reader has that version,
+    else the bytes drawn once per version and kept in the cache. The key holds the version,
+    so a worker never serves a page another worker has seen change."""
+    if request.if_none_match.contains_weak(key):
         response = Response(status=304)
     else:
-        key = f"listing:{name}:{version}"
         body = cache.get(key)
         if body is None:
+            # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
             body = draw().encode()
             cache.set(key, body)
-        response = Response(body)
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+        response = Response(personalize(body) if personalize else body)
+    response.set_etag(key, weak=True)
+    response.headers["Cache-Control"] = cache_control
     return response
+
+
+def _shared_listing(name: str, draw: Callable[[], str]) -> Response | str:
+    """A list of articles: cached, and marked so that a CDN may hold it briefly."""
+    if session.get("_flashes"):
+        return draw()  # a notice for this reader alone (after logging out, say)
+    return _versioned_page(
+        f"listing:{name}:{pagecache.listing_version()}",
+        draw,
+        f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}",
+    )
 
 
 def _paginated(query: sa.Select, number: int):
@@ -159,40 +172,32 @@ def _render_article(
 
 
 def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
-    """The page every reader without a notice of their own sees, rendered once per version.
+    """The article page every reader without a notice of their own sees.
 
     It is cached with a slot where the CSRF token goes, so each reader still gets a token
     bound to their own session. The version holds everything the page shows
-    (comments_version moves in the same transaction as each moderation decision), so every
-    worker sees a change at once and a stale page is never served.
+    (comments_version moves in the same transaction as each moderation decision), so a
+    cached page never shows a withdrawn comment nor hides an approved one.
     """
-    etag = f"a{article_id}-{version}"
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        key = f"article-page:{article_id}:{version}"
-        page = cache.get(key)
-        if page is None:
-            article = _public_article_or_404(slug)
-            html = render_template(
-                "public/article.html",
-                article=article,
-                comments=_approved_comments(article),
-                awaiting=[],
-                form=CommentForm(),
-                notice="",
-                csrf_value=pagecache.CSRF_SLOT,
-            )
-            # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
-            page = html.encode()
-            cache.set(key, page)
-        token = generate_csrf().encode()
-        response = Response(page.replace(pagecache.CSRF_SLOT_BYTES, token))
-    response.set_etag(etag, weak=True)
+
+    def draw() -> str:
+        article = _public_article_or_404(slug)
+        return render_template(
+            "public/article.html",
+            article=article,
+            comments=_approved_comments(article),
+            awaiting=[],
+            form=CommentForm(),
+            notice="",
+            csrf_value=pagecache.CSRF_SLOT,
+        )
+
+    def with_token(body: bytes) -> bytes:
+        return body.replace(pagecache.CSRF_SLOT_BYTES, generate_csrf().encode())
+
     # The form's token belongs to this reader's session: browsers may keep the page and
     # revalidate it, shared caches may not keep it at all.
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return _versioned_page(f"article:{article_id}:{version}", draw, "private, no-cache", with_token)
 
 
 @bp.get("/articles/<slug>")
