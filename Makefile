@@ -8,9 +8,8 @@ FLASK = $(BIN)/flask --app newsroom
 .PHONY: run test bench lint install assets db
 
 run: install assets db
-	@cat instance/demo-logins.txt 2>/dev/null || true
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	NEWSROOM_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,8 +51,11 @@ def seed_demo() -> None:
     """Fill an empty database with the demo organization; does nothing if it has content."""
     from newsroom import demo_content as demo
 
+    logins_file = Path(current_app.instance_path) / DEMO_LOGINS_FILE
     if db.session.scalar(sa.select(Article.id).limit(1)) is not None:
         click.echo("The database already has content; demo content not loaded.")
+        if logins_file.exists():
+            click.echo(logins_file.read_text(), nl=False)
         return
 
     db.session.add(SiteSettings(**demo.IDENTITY, timezone="America/Chicago"))
@@ -117,9 +120,8 @@ def seed_demo() -> None:
         for key, (email, _name, role) in logins.items()
     ]
     # Kept beside the demo database (owner-only) so `make run` can show them every time.
-    path = Path(current_app.instance_path) / DEMO_LOGINS_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(logins_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("Demo staff logins:\n" + "\n".join(lines) + "\n")
     click.echo("Demo content loaded.")
-    click.echo(path.read_text(), nl=False)
+    click.echo(logins_file.read_text(), nl=False)

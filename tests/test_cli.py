@@ -45,6 +45,7 @@ def test_seed_demo_fills_an_empty_database_once(app, runner, client):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert "already has content" in again.output
+    assert line in again.output  # the logins are shown again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == len(articles)
 
 
