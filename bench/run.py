@@ -677,8 +677,31 @@ def approval_pool(database: Path, size: int) -> list[tuple[int, str]]:
     return pool
 
 
+def settle(database: Path, pool: list[tuple[int, str]]) -> None:
+    """Wait (10 s at most) until decisions stop landing on the pool's comments.
+
+    When wrk stops, requests it had sent may still be in gunicorn's hands; put back before
+    they commit, their comments would stay decided.
+    """
+    ids = json.dumps([i for i, _ in pool])
+    query = (
+        "SELECT count(*) FROM comments WHERE status != 'pending' AND id IN "
+        "(SELECT value FROM json_each(?))"
+    )
+    last = None
+    deadline = time.monotonic() + 10
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
+        while time.monotonic() < deadline:
+            decided = db.execute(query, (ids,)).fetchone()[0]
+            if decided == last:
+                return
+            last = decided
+            time.sleep(0.5)
+
+
 def restore_pool(database: Path, pool: list[tuple[int, str]], moderator_email: str) -> int:
     """Put every comment of the pool back in its status and drop the benchmark's decisions."""
+    settle(database, pool)
     with contextlib.closing(sqlite3.connect(database, timeout=30)) as db, db:
         actor = db.execute("SELECT id FROM users WHERE email = ?", (moderator_email,)).fetchone()
         decided = db.execute(
