@@ -275,7 +275,11 @@ def tally() -> dict[str, int]:
 
 def recount() -> None:
     """Rebuild every counter from the comments table (after bulk loads or repairs)."""
-    db.session.execute(sa.update(Article).values(approved_comment_count=0, pending_comment_count=0))
+    # Counting is not editing: every update here keeps updated_at as it was.
+    unchanged = {"updated_at": Article.updated_at}
+    db.session.execute(
+        sa.update(Article).values(approved_comment_count=0, pending_comment_count=0, **unchanged)
+    )
     per_article = db.session.execute(
         sa.select(Comment.article_id, Comment.status, sa.func.count())
         .where(Comment.status.in_([APPROVED, PENDING]))
@@ -284,9 +288,11 @@ def recount() -> None:
     for article_id, status, total in per_article:
         column = "approved_comment_count" if status == APPROVED else "pending_comment_count"
         db.session.execute(
-            sa.update(Article).where(Article.id == article_id).values({column: total})
+            sa.update(Article).where(Article.id == article_id).values({column: total, **unchanged})
         )
-    db.session.execute(sa.update(Article).values(comments_version=Article.comments_version + 1))
+    db.session.execute(
+        sa.update(Article).values(comments_version=Article.comments_version + 1, **unchanged)
+    )
     totals = dict(
         db.session.execute(
             sa.select(Comment.status, sa.func.count()).group_by(Comment.status)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from newsroom.models import Article, Comment, CommentStatus, ModerationEvent
+from newsroom.models import Article, Comment, CommentStatus, CommentTally, ModerationEvent
 
 STATUSES = [s.value for s in CommentStatus]
 ALLOWED = {
@@ -196,3 +196,19 @@ def test_queue_search_treats_wildcards_literally(article, make_comment):
     make_comment(article, body="1000 agree")
     found, _ = moderation.queue_page(moderation.QueueFilter(search="100%"))
     assert [c.body for c in found] == ["100% agree"]
+
+
+def test_recount_rebuilds_counters_without_touching_edit_times(article, make_comment):
+    make_comment(article, "approved")
+    make_comment(article)
+    edited_at = db.session.get(Article, article.id).updated_at
+    db.session.execute(sa.update(CommentTally).values(total=99))
+    db.session.commit()
+
+    moderation.recount()
+
+    db.session.expire_all()
+    stored = db.session.get(Article, article.id)
+    assert (stored.approved_comment_count, stored.pending_comment_count) == (1, 1)
+    assert stored.updated_at == edited_at
+    assert moderation.tally() == {"pending": 1, "approved": 1, "rejected": 0, "spam": 0}
