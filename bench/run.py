@@ -1060,7 +1060,7 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
         "wrk": output("wrk", "-v"),
         "nginx": output(nginx_binary(), "-v"),
         "commit": commit + (" with uncommitted changes" if dirty != "unknown" and dirty else ""),
-        "gunicorn workers": f"{workers} sync workers (WEB_CONCURRENCY={workers}), "
+        "gunicorn workers": f"{workers} workers (WEB_CONCURRENCY={workers}), "
         "gunicorn.conf.py otherwise as committed, worker recycling off for the run",
         "wrk, public pages and nginx": f"{public} --latency, anonymous (no cookies)",
         "wrk, dashboard": f"{staff} --latency, logged in as the bench moderator",

@@ -761,7 +761,7 @@ offers the following recommendations for the design.
 - Schedule in-water work outside the spring spawning season.
 - Include a boat washing station at the adjacent launch.
 
-**TODO:** confirm dates of the council hearing and add a quote from Rowan.
+**Still to do:** check the dates of the council hearing and add a quote from Rowan.
 
 For media inquiries: Dana Whitcombe, press@lakeshore-watershed.example,
 +1 218.555.0144.""",
