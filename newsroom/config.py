@@ -27,6 +27,10 @@ class Defaults:
     ARTICLES_PER_PAGE = 10
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 3600
+    # Pages kept per worker by the in-process cache: an article page with 200 comments is
+    # ~115 KB, so 200 of them keep a worker near 25 MB above its base, under the 100 MB
+    # budget however many articles readers spread over. Redis (REDIS_URL) has no such cap.
+    CACHE_THRESHOLD = 200
     # How many hops of reverse proxy (nginx, a load balancer) set X-Forwarded-For.
     PROXY_FIX_HOPS = 0
     # Seconds a CDN or browser may hold a public page before revalidating.
