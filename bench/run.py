@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -39,12 +38,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from processes import HOST, free_port, started, stop_group, wait_until_answers
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 DATA = ROOT / "bench" / "data"
 TMP = ROOT / "bench" / "tmp"
 RESULTS = ROOT / "bench" / "results"
-HOST = "127.0.0.1"
 
 # What each data set is made of (`flask bench-data --articles A --comments C`).
 DATASETS = {"large": (10_000, 1_000_000), "small": (1_000, 10_000)}
@@ -237,49 +237,6 @@ def ensure_dataset(name: str) -> DataSet:
 # --- Processes --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def stop_group(process: subprocess.Popen, name: str, grace: float = 15.0) -> None:
-    """SIGTERM the process group (the process started it), then SIGKILL what is left."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            say(f"{name} did not stop in {grace:.0f} s; killing it")
-    # Workers outlive a killed master only if something went wrong: make sure of it.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
-
-
-def wait_until_answers(port: int, process: subprocess.Popen, log: Path, path: str = "/") -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"server on :{port} exited ({process.returncode}); see {log}:\n" + tail(log)
-            )
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if fetch(port, path).status < 500:
-                return
-        time.sleep(0.25)
-    raise RuntimeError(f"server on :{port} did not answer within 60 s; see {log}:\n" + tail(log))
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @contextlib.contextmanager
 def gunicorn(dataset: DataSet, workers: int) -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
@@ -291,21 +248,10 @@ def gunicorn(dataset: DataSet, workers: int) -> Iterator[tuple[int, subprocess.P
         # No recycling during the run: the memory budget is about workers that served it all.
         NEWSROOM_MAX_REQUESTS="0",
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_answers(port, process, log)
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+    with started(command, env, log, port, "gunicorn", ROOT) as process:
         say(f"{dataset.name}: gunicorn (pid {process.pid}, {workers} workers) on {HOST}:{port}")
         yield port, process
-    finally:
-        stop_group(process, "gunicorn")
 
 
 def nginx_binary() -> str:

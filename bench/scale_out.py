@@ -25,24 +25,23 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import processes
 import psycopg
 import redis
+from processes import HOST, free_port, tail
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 TMP = ROOT / "bench" / "tmp"
-HOST = "127.0.0.1"
 ARTICLE = "volunteers-haul-debris-alder-river"  # a demo article with comments open
 COMMENTS_PER_MINUTE = 5  # the app's COMMENT_RATE_LIMIT default
 PROXY_ADDRESS = "127.0.0.2"  # where the balancer connects to the instances from
@@ -60,12 +59,6 @@ def ok(condition: bool, message: str) -> None:
     print(f"   {'ok  ' if condition else 'FAIL'} {message}", flush=True)
     if not condition:
         raise CheckFailed(message)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 # --- HTTP, as a browser would, one request at a time ----------------------------------
@@ -125,56 +118,11 @@ def csrf_token(html: str) -> str:
 # --- Processes ---------------------------------------------------------------------------
 
 
-def stop_group(process: subprocess.Popen, name: str) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            print(f"   {name} did not stop in 15 s; killing it")
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
-
-
-def wait_until_answers(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise CheckFailed(f"the server on :{port} exited; its log ({log}):\n{tail(log)}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if anonymous(port, "/").status == 200:
-                return
-        time.sleep(0.25)
-    raise CheckFailed(f"the server on :{port} did not answer in 60 s; log:\n{tail(log)}")
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @contextlib.contextmanager
 def started(command: list[str], env: dict, log: Path, port: int, name: str) -> Iterator[None]:
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_answers(port, process, log)
+    with processes.started(command, env, log, port, name, ROOT) as process:
         print(f"   {name} (pid {process.pid}) answers on http://{HOST}:{port}/")
         yield
-    finally:
-        stop_group(process, name)
 
 
 def app_env(instance: Path, settings: dict[str, str], **extra: str) -> dict[str, str]:
@@ -447,7 +395,7 @@ def main() -> int:
             print(f"   the page cache in the same Redis holds {cached} entries")
         print("\nscale-out: every check passed")
         return 0
-    except CheckFailed as failure:
+    except (CheckFailed, processes.ServerFailed) as failure:
         print(f"\nscale-out: FAILED: {failure}", file=sys.stderr)
         for log in sorted(work.glob("gunicorn-*.log")):
             print(f"--- {log.name} (last lines)\n{tail(log, 15)}", file=sys.stderr)
