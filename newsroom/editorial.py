@@ -215,14 +215,10 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     )
     if old_slug is not None and old_slug != slug:
         db.session.add(ArticleRedirect(old_slug=old_slug, article=article))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Someone saved an article at this address between our check and our commit.
-        db.session.rollback()
-        raise EditorialError(
-            f"The address “{slug}” was just taken by another article. Choose another.", "slug"
-        ) from None
+    # Someone may save an article at this address between our check and our commit.
+    _commit_or_refuse(
+        f"The address “{slug}” was just taken by another article. Choose another.", "slug"
+    )
     return article
 
 
@@ -337,14 +333,18 @@ def _check_section_fields(section: Section | None, name: str, slug: str) -> tupl
     return name, slug
 
 
-def _commit_section(slug: str) -> None:
+def _commit_or_refuse(message: str, field: str | None = None) -> None:
+    """Commit; when a constraint refuses it (a colleague got there first), change nothing
+    and say why."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise EditorialError(
-            f"The address “{slug}” was just taken by another section.", "slug"
-        ) from None
+        raise EditorialError(message, field) from None
+
+
+def _commit_section(slug: str) -> None:
+    _commit_or_refuse(f"The address “{slug}” was just taken by another section.", "slug")
 
 
 def create_section(name: str, slug: str, description: str) -> Section:
@@ -400,14 +400,8 @@ def delete_section(section: Section) -> None:
         )
     # Through the ORM, so the page cache's flush hook sees the navigation change.
     db.session.delete(section)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # An article was filed under it after the check: the foreign key refused the delete.
-        db.session.rollback()
-        raise EditorialError(
-            f"“{section.name}” just received an article, so it was not deleted."
-        ) from None
+    # An article filed under it after the check makes the foreign key refuse the delete.
+    _commit_or_refuse(f"“{section.name}” just received an article, so it was not deleted.")
 
 
 # --- Site identity and policy --------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,21 +18,24 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None) -> Response:
     title, default = MESSAGES.get(code, ("Error", "Something went wrong."))
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, code=code, title=title, message=message or default), code
+    page = render_template(template, code=code, title=title, message=message or default)
+    response = make_response(page, code)
+    # The same URL answers htmx with a fragment: caches must keep the two apart.
+    response.vary.add("HX-Request")
+    return response
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        page, status = render_error(
+        response = render_error(
             400,
             "This form has expired or was sent from somewhere else. "
             "Go back, reload the page and send it again.",
         )
-        response = app.make_response((page, status))
         if request.headers.get("HX-Request"):
             # The page's token is stale (the session ended): reload it for a fresh one,
             # which also sends a logged-out moderator to the login page.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsroom.extensions import db
@@ -59,6 +59,4 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.headers.get("HX-Request") is not None or response.vary:
-            response.vary.add("HX-Request")
         return response
