@@ -227,3 +227,11 @@ def test_server_error_page_leaks_nothing(app, client, site):
     assert response.status_code == 500
     assert text_of(page(response).select_one("h1")) == "Something went wrong"
     assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_htmx_asking_for_a_missing_page_gets_a_fragment_kept_apart_by_caches(client, site):
+    response = client.get("/no-such-page", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<html" not in body and "Page not found" in body
+    assert "HX-Request" in response.headers["Vary"]
