@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask, g
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import content
+from newsroom import content, sqlite  # noqa: F401  (sqlite: connection settings)
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -64,15 +62,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["read_more"] = content.read_more_label
     app.jinja_env.filters["time_ago"] = content.time_ago
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL lets readers go on while a worker writes; the timeout makes writers queue."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
