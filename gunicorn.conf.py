@@ -3,6 +3,7 @@
 Every value can be overridden from the environment (NEWSROOM_BIND, WEB_CONCURRENCY, ...).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -22,3 +23,12 @@ accesslog = os.environ.get("NEWSROOM_ACCESS_LOG") or None
 errorlog = "-"
 # Load the app before forking: workers share its memory pages until they write to them.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    # Everything the preloaded app made so far lives as long as the worker: move it out of
+    # the collector's sight. A full collection then walks only what requests create (about
+    # 2 ms, not 50 ms with every request in the worker waiting), and the pages stay shared
+    # with the master instead of being copied when the collector touches them.
+    gc.freeze()
+
