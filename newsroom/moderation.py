@@ -176,11 +176,8 @@ def _apply(
     comment: Comment, seen: str, to_status: str, actor: User, note: str, commit: bool
 ) -> Decision:
     now = utcnow()
-    result = db.session.execute(
-        sa.update(Comment)
-        .where(Comment.id == comment.id, Comment.status == seen)
-        .values(status=to_status)
-        .execution_options(synchronize_session=False)
+    result = db.session.connection().execute(
+        _MOVE, {"comment_id": comment.id, "seen": seen, "to_status": to_status}
     )
     if result.rowcount != 1:
         if commit:
@@ -198,9 +195,22 @@ def _apply(
     db.session.add(event)
     _count(comment.article_id, seen, to_status)
     if commit:
-        db.session.commit()
-    db.session.refresh(comment)
+        _commit_keeping_loaded()
+    # The UPDATE went around the ORM: the loaded comment learns its new state here.
+    sa.orm.attributes.set_committed_value(comment, "status", to_status)
     return Decision(comment, to_status, from_status=seen, event=event)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session loaded. The answer shows just the comment and
+    the event, both known; reloading them would cost two queries on the moderators' busiest
+    path."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 # How a comment's state reads after "This comment was already ...".
@@ -234,35 +244,59 @@ def latest_event(comment_id: int) -> ModerationEvent | None:
     )
 
 
+# Built once: a decision runs these inside the write lock, where every millisecond spent
+# building statements holds up the next moderator's decision.
+_comments, _articles, _tallies = Comment.__table__, Article.__table__, CommentTally.__table__
+_MOVE = (
+    sa.update(_comments)
+    .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))
+    .values(status=sa.bindparam("to_status"))
+)
+_COUNT_ON_ARTICLE = (
+    sa.update(_articles)
+    .where(_articles.c.id == sa.bindparam("article_id"))
+    .values(
+        approved_comment_count=_articles.c.approved_comment_count + sa.bindparam("approved"),
+        pending_comment_count=_articles.c.pending_comment_count + sa.bindparam("pending"),
+        # The cached public comment list is keyed by this: bumped in the same transaction.
+        comments_version=_articles.c.comments_version + sa.bindparam("list_changed"),
+        # A comment's move is not an edit of the article: updated_at stays as it was.
+        updated_at=_articles.c.updated_at,
+    )
+)
+_COUNT_ON_SITE = (
+    sa.update(_tallies)
+    .where(_tallies.c.status.in_([sa.bindparam("to_status"), sa.bindparam("from_status")]))
+    .values(
+        total=_tallies.c.total
+        + sa.case(
+            (_tallies.c.status == sa.bindparam("to_status"), 1),
+            else_=-1,
+        )
+    )
+)
+
+
 def _count(article_id: int, from_status: str | None, to_status: str) -> None:
     """Keep the article's and the site's counters in step with one comment's move."""
     changes: dict[str, int] = {to_status: 1}
     if from_status is not None:
         changes[from_status] = changes.get(from_status, 0) - 1
-    article_values: dict = {}
-    if APPROVED in changes:
-        article_values["approved_comment_count"] = (
-            Article.approved_comment_count + changes[APPROVED]
+    approved, pending = changes.get(APPROVED, 0), changes.get(PENDING, 0)
+    connection = db.session.connection()
+    if approved or pending:
+        connection.execute(
+            _COUNT_ON_ARTICLE,
+            {
+                "article_id": article_id,
+                "approved": approved,
+                "pending": pending,
+                "list_changed": 1 if approved else 0,
+            },
         )
-        # The cached public comment list is keyed by this: bump it in the same transaction.
-        article_values["comments_version"] = Article.comments_version + 1
-    if PENDING in changes:
-        article_values["pending_comment_count"] = Article.pending_comment_count + changes[PENDING]
-    if article_values:
-        # A comment's move is not an edit of the article: keep its updated_at as it was.
-        article_values["updated_at"] = Article.updated_at
-        db.session.execute(
-            sa.update(Article)
-            .where(Article.id == article_id)
-            .values(**article_values)
-            .execution_options(synchronize_session=False)
-        )
-    for status, delta in changes.items():
-        db.session.execute(
-            sa.update(CommentTally)
-            .where(CommentTally.status == status)
-            .values(total=CommentTally.total + delta)
-        )
+    if from_status != to_status:
+        # `from_status` None (a new comment) matches no row: only to_status gains one.
+        connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
 
 
 def tally() -> dict[str, int]:
@@ -379,7 +413,12 @@ def queue_page(
     query = (
         sa.select(Comment)
         .where(Comment.status == queue.status)
-        .options(sa.orm.joinedload(Comment.article).joinedload(Article.section))
+        # A row shows its article's title and address, not its body: leave those kilobytes.
+        .options(
+            sa.orm.joinedload(Comment.article).load_only(
+                Article.slug, Article.title, Article.status, Article.published_at
+            )
+        )
     )
     if queue.article_id:
         query = query.where(Comment.article_id == queue.article_id)

@@ -212,3 +212,33 @@ def test_recount_rebuilds_counters_without_touching_edit_times(article, make_com
     assert (stored.approved_comment_count, stored.pending_comment_count) == (1, 1)
     assert stored.updated_at == edited_at
     assert moderation.tally() == {"pending": 1, "approved": 1, "rejected": 0, "spam": 0}
+
+
+def test_kept_counters_equal_a_recount_after_every_kind_of_move(
+    article, make_article, make_comment, moderator
+):
+    other = make_article("Another article")
+    edited_at = {a.id: a.updated_at for a in (article, other)}
+    here = [make_comment(article) for _ in range(4)]
+    there = [make_comment(other) for _ in range(2)]
+
+    moderation.decide(here[0].id, "approved", moderator)
+    spam = moderation.decide(here[1].id, "spam", moderator)
+    moderation.decide(here[0].id, "rejected", moderator)
+    moderation.undo(spam.event.id, moderator)
+    moderation.decide_many([here[2].id, here[3].id, there[0].id], "approved", moderator)
+    moderation.decide(there[1].id, "rejected", moderator)
+    moderation.decide(there[1].id, "approved", moderator)
+
+    def kept() -> tuple:
+        db.session.expire_all()
+        articles = db.session.scalars(sa.select(Article).order_by(Article.id)).all()
+        counts = [(a.id, a.approved_comment_count, a.pending_comment_count) for a in articles]
+        return moderation.tally(), counts, {a.id: a.updated_at for a in articles}
+
+    before = kept()
+    moderation.recount()
+    assert kept() == before
+    assert before[0] == {"pending": 1, "approved": 4, "rejected": 1, "spam": 0}
+    assert before[1] == [(article.id, 2, 1), (other.id, 2, 0)]
+    assert before[2] == edited_at  # counting moves is not editing the articles
