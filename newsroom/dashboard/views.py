@@ -8,6 +8,7 @@ from newsroom import moderation
 from newsroom.auth.forms import EmptyForm
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
+from newsroom.dashboard.rows import queue_rows
 from newsroom.extensions import db, login_manager
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, Role, Section, User
 
@@ -51,6 +52,7 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
         "counts": moderation.tally(),
+        "queue_rows": queue_rows,
     }
 
 

@@ -1,0 +1,103 @@
+"""The queue's rows, each drawn once and kept.
+
+A row of the queue is a few kilobytes of markup with a dozen URLs and buttons in it, and
+the queue page shows 25: drawing them was most of the page's time. A row is kept under
+everything it shows (the comment's fields and status, its article's address, title and
+state, the moderator's tab and filters, the site's timezone), so a change to any of them
+draws a new row and no kept row can go stale. Only the moderator's CSRF token and the
+comment's age ("5 minutes ago") differ from one drawing to the next: they are slots,
+filled in each time.
+
+Each worker keeps up to MAX_ROWS rows per app, forgetting the oldest first.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from flask import current_app, g, render_template
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from newsroom import moderation
+from newsroom.content import time_ago
+from newsroom.models import Comment, utcnow
+from newsroom.pagecache import CSRF_SLOT
+
+MAX_ROWS = 2000  # about 3 KB each
+# Letters and digits: nothing in a row escapes to it, and nothing a reader writes contains it.
+AGE_SLOT = CSRF_SLOT.replace("csrfslot", "ageslot")
+
+
+class RowCache:
+    def __init__(self) -> None:
+        self.rows: dict[tuple, str] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        return self.rows.get(key)
+
+    def put(self, key: tuple, row: str) -> None:
+        with self.lock:
+            self.rows[key] = row
+            while len(self.rows) > MAX_ROWS:
+                del self.rows[next(iter(self.rows))]
+
+
+def _cache() -> RowCache:
+    return current_app.extensions.setdefault("newsroom_queue_rows", RowCache())
+
+
+def queue_rows(
+    comments: list[Comment],
+    queue: moderation.QueueFilter,
+    actions: dict,
+    restored: bool = False,
+) -> Markup:
+    """The rows of `comments`, as the queue and the undo answer show them."""
+    cache = _cache()
+    timezone = g.site.timezone if "site" in g else "UTC"
+    token = generate_csrf()
+    now = utcnow()
+    drawn = []
+    for comment in comments:
+        article = comment.article
+        now_public = article.is_public(now)
+        key = (
+            comment.id,
+            comment.status,
+            comment.author_name,
+            comment.author_email,
+            comment.created_at,
+            comment.held_reasons,
+            comment.body,
+            comment.article_id,
+            article.slug,
+            article.title,
+            now_public,
+            article.status,
+            queue,
+            restored,
+            timezone,
+        )
+        row = cache.get(key)
+        if row is None:
+            row = render_template(
+                "dashboard/_comment_row.html",
+                comment=comment,
+                article_public=now_public,
+                queue=queue,
+                actions=actions,
+                allowed=moderation.ALLOWED_TRANSITIONS,
+                restored=restored,
+                age=AGE_SLOT,
+                csrf_token=lambda: CSRF_SLOT,
+            )
+            cache.put(key, row)
+        drawn.append(row.replace(AGE_SLOT, _age(comment.created_at, now)).replace(CSRF_SLOT, token))
+    return Markup("".join(drawn))
+
+
+def _age(created_at: datetime, now: datetime) -> str:
+    return str(Markup.escape(time_ago(created_at, now)))
