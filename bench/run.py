@@ -70,6 +70,8 @@ NGINX_PAGE = "nginx: the article's bytes"
 QUEUE_PAGE = "pending queue (moderator)"
 APPROVE_ACTION = "approve a comment (moderator)"
 PUBLIC_PAGES = (ARTICLE_PAGE, SECTION_PAGE, HOME_PAGE, NGINX_PAGE)
+# Rows on a full page of the pending queue (newsroom.moderation.QUEUE_PAGE_SIZE).
+QUEUE_ROWS = 25
 # Comment ids prepared per second of the approve run; the Lua script sends an impossible id
 # (and the run fails) if the server ever decides faster than that.
 APPROVALS_PER_S = 1500
@@ -804,6 +806,18 @@ def public_phase(report: Report, server: Server, load: Load, warmup: int, rounds
         measure(report, page, name, server.base + path, load, warmup)
 
 
+def full_queue(server: Server) -> None:
+    """The queue page measured must be a full one: a data set whose pending comments were
+    used up (a run stopped before putting them back) would make it look cheap."""
+    queue = fetch(server.port, "/dashboard/", headers={"Cookie": f"session={server.cookie}"})
+    rows = queue.body.count(b'class="queue-row"')
+    if rows != QUEUE_ROWS:
+        raise RuntimeError(
+            f"{server.dataset.name}: the pending queue shows {rows} rows, not {QUEUE_ROWS}; "
+            f"delete {server.dataset.path.relative_to(ROOT)} to have it rebuilt"
+        )
+
+
 def staff_phase(
     report: Report, servers: list[Server], load: Load, warmup: int, rounds: int
 ) -> None:
@@ -811,6 +825,7 @@ def staff_phase(
     so the small-against-large comparison sees the same background noise."""
     for server in servers:
         server.cookie, server.token = log_in(server.port, BENCH_MODERATOR, server.dataset.password)
+        full_queue(server)
     status_lua = write_script("status.lua", STATUS_LUA)
     for index in range(rounds):
         for server in servers:

@@ -46,7 +46,10 @@ class RowCache:
 
 
 def _cache() -> RowCache:
-    return current_app.extensions.setdefault("newsroom_queue_rows", RowCache())
+    cache = current_app.extensions.get("newsroom_queue_rows")
+    if cache is None:
+        cache = current_app.extensions.setdefault("newsroom_queue_rows", RowCache())
+    return cache
 
 
 def queue_rows(
