@@ -8,6 +8,7 @@ overwritten. No Flask request in here: views pass in what they know.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -410,26 +411,55 @@ def queue_page(
     queue: QueueFilter, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
 ) -> tuple[list[Comment], str | None]:
     """One page of the queue and the cursor for the next, by keyset (no OFFSET scans)."""
+    position = decode_cursor(cursor)
+    query = _queue_query(
+        queue.oldest_first,
+        bool(queue.article_id),
+        bool(queue.section_id),
+        bool(queue.search),
+        position is not None,
+    )
+    parameters = {
+        "status": queue.status,
+        "article_id": queue.article_id,
+        "section_id": queue.section_id,
+        "pattern": f"%{_escape_like(queue.search)}%",
+        "after_at": position[0] if position else None,
+        "after_id": position[1] if position else None,
+        "size": size + 1,
+    }
+    rows = db.session.scalars(query, parameters).all()
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return list(rows[:size]), next_cursor
+
+
+@functools.cache
+def _queue_query(
+    oldest_first: bool, by_article: bool, by_section: bool, by_search: bool, after: bool
+) -> sa.Select:
+    """The queue's statement for one combination of filters, built once: building it took
+    a third of the time SQLite needs to answer it."""
     query = (
         sa.select(Comment)
-        .where(Comment.status == queue.status)
+        .where(Comment.status == sa.bindparam("status"))
         # A row shows its article's title and address, not its body: leave those kilobytes.
         .options(
-            sa.orm.joinedload(Comment.article).load_only(
+            sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
                 Article.slug, Article.title, Article.status, Article.published_at
             )
         )
+        .limit(sa.bindparam("size"))
     )
-    if queue.article_id:
-        query = query.where(Comment.article_id == queue.article_id)
-    if queue.section_id:
+    if by_article:
+        query = query.where(Comment.article_id == sa.bindparam("article_id"))
+    if by_section:
         query = query.where(
             Comment.article_id.in_(
-                sa.select(Article.id).where(Article.section_id == queue.section_id)
+                sa.select(Article.id).where(Article.section_id == sa.bindparam("section_id"))
             )
         )
-    if queue.search:
-        pattern = f"%{_escape_like(queue.search)}%"
+    if by_search:
+        pattern = sa.bindparam("pattern")
         query = query.where(
             sa.or_(
                 Comment.body.ilike(pattern, escape="\\"),
@@ -437,19 +467,15 @@ def queue_page(
                 Comment.author_email.ilike(pattern, escape="\\"),
             )
         )
-    position = decode_cursor(cursor)
     key = sa.tuple_(Comment.created_at, Comment.id)
-    if queue.oldest_first:
-        if position:
-            query = query.where(key > sa.tuple_(sa.literal(position[0], UTCDateTime), position[1]))
-        query = query.order_by(Comment.created_at, Comment.id)
-    else:
-        if position:
-            query = query.where(key < sa.tuple_(sa.literal(position[0], UTCDateTime), position[1]))
-        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
-    rows = db.session.scalars(query.limit(size + 1)).all()
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
-    return list(rows[:size]), next_cursor
+    cursor = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime), sa.bindparam("after_id"))
+    if oldest_first:
+        if after:
+            query = query.where(key > cursor)
+        return query.order_by(Comment.created_at, Comment.id)
+    if after:
+        query = query.where(key < cursor)
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
 
 
 def _escape_like(text: str) -> str:
