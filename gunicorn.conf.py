@@ -31,4 +31,3 @@ def pre_fork(server, worker):
     # 2 ms, not 50 ms with every request in the worker waiting), and the pages stay shared
     # with the master instead of being copied when the collector touches them.
     gc.freeze()
-

@@ -37,7 +37,7 @@ CHECKPOINT_IDLE_S = 30.0
 # Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes.
 READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
-_PATH = "sqlite_writer_lock_path"
+_DATABASE = "sqlite_database_path"
 _HELD = "sqlite_writer_lock_fd"
 
 
@@ -59,16 +59,16 @@ def _configure(dbapi_connection, connection_record) -> None:
     filename = next(row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
     cursor.close()
     if filename:  # an in-memory database has no file and no other writers
-        connection_record.info[_PATH] = filename + "-writer.lock"
+        connection_record.info[_DATABASE] = filename
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _queue_writer(connection, cursor, statement, parameters, context, executemany) -> None:
     info = connection.connection.info  # the pool's record of this DBAPI connection
-    path = info.get(_PATH)
-    if path is None or _HELD in info or statement.lstrip()[:7].upper().startswith(READS):
+    database = info.get(_DATABASE)
+    if database is None or _HELD in info or statement.lstrip()[:7].upper().startswith(READS):
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         try:
@@ -90,7 +90,7 @@ def _release(dbapi_connection, connection_record, *args) -> None:
     fd = connection_record.info.pop(_HELD, None)
     if fd is not None:
         os.close(fd)  # closing the descriptor releases the lock
-        Checkpointer.wake(connection_record.info[_PATH].removesuffix("-writer.lock"))
+        Checkpointer.wake(connection_record.info[_DATABASE])
 
 
 # "checkin": back in the pool after a commit or rollback; "close"/"invalidate": gone.

@@ -26,7 +26,7 @@ def _row(client, comment, url="/dashboard/"):
     return html, html.select_one(f"#comment-{comment.id}")
 
 
-def test_rows_are_kept_and_show_what_is_current(staff, site, article, make_comment):
+def test_a_row_is_drawn_once_then_reused(staff, site, article, make_comment):
     comment = make_comment(article)
     _, first = _row(staff, comment)
     kept = len(rows._cache().rows)
@@ -70,7 +70,7 @@ def test_a_kept_row_follows_its_article_out_of_public_view(staff, site, article,
 
 def test_a_decided_comment_leaves_the_kept_pending_rows(staff, site, article, make_comment):
     comment = make_comment(article)
-    html, row = _row(staff, comment)
+    _, row = _row(staff, comment)
     token = row.select_one("input[name=csrf_token]")["value"]
 
     answer = staff.post(

@@ -22,10 +22,16 @@ from markupsafe import Markup
 
 from newsroom import moderation
 from newsroom.content import time_ago
-from newsroom.models import Comment, utcnow
+from newsroom.models import Comment, CommentStatus, utcnow
 from newsroom.pagecache import CSRF_SLOT
 
 MAX_ROWS = 2000  # about 3 KB each
+# The words on each decision's button and the key staff.js binds to it.
+ACTIONS = {
+    CommentStatus.APPROVED: ("Approve", "a"),
+    CommentStatus.REJECTED: ("Reject", "r"),
+    CommentStatus.SPAM: ("Spam", "s"),
+}
 # Letters and digits: nothing in a row escapes to it, and nothing a reader writes contains it.
 AGE_SLOT = CSRF_SLOT.replace("csrfslot", "ageslot")
 
@@ -55,7 +61,6 @@ def _cache() -> RowCache:
 def queue_rows(
     comments: list[Comment],
     queue: moderation.QueueFilter,
-    actions: dict,
     restored: bool = False,
 ) -> Markup:
     """The rows of `comments`, as the queue and the undo answer show them."""
@@ -91,7 +96,7 @@ def queue_rows(
                 comment=comment,
                 article_public=now_public,
                 queue=queue,
-                actions=actions,
+                actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
                 restored=restored,
                 age=AGE_SLOT,

@@ -8,7 +8,7 @@ from newsroom import moderation
 from newsroom.auth.forms import EmptyForm
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
-from newsroom.dashboard.rows import queue_rows
+from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.extensions import db, login_manager
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, Role, Section, User
 
@@ -18,13 +18,6 @@ TABS = [
     (CommentStatus.REJECTED, "Rejected"),
     (CommentStatus.SPAM, "Spam"),
 ]
-
-# The words on each decision's button and the key staff.js binds to it.
-ACTIONS = {
-    CommentStatus.APPROVED: ("Approve", "a"),
-    CommentStatus.REJECTED: ("Reject", "r"),
-    CommentStatus.SPAM: ("Spam", "s"),
-}
 
 
 @bp.before_request
