@@ -13,14 +13,18 @@ from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
-from newsroom import content, moderation
+from newsroom import content, moderation, planner
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 
 BENCH_ARTICLE = "bench-article-200"
 BENCH_MODERATOR = "bench-moderator@newsroom.example"
 BATCH = 20_000
+# Readers come back: a million comments come from this many readers (an address and an
+# e-mail each), so "have we seen this reader" lookups meet repeat visitors, as on a real site.
+READERS = 50_000
 
 _PROSE = (
     "river lake council members said the plan would protect water quality residents "
@@ -105,11 +109,19 @@ def generate(
     # Comments bunch up on popular articles: a few get hundreds, most get a handful.
     weights = [rng.paretovariate(1.2) for _ in others]
 
+    secret = current_app.config["SECRET_KEY"]
+    readers = [
+        (
+            moderation.client_fingerprint(f"10.{n // 65536}.{n // 256 % 256}.{n % 256}", secret),
+            f"reader{n}@example.com",
+        )
+        for n in range(READERS)
+    ]
     made = 0
     with click.progressbar(length=comments, label="Comments") as bar:
         pending_rows = [
-            _comment_row(rng, bench, "approved", now, minutes=i) for i in range(200)
-        ] + [_comment_row(rng, bench, "pending", now, minutes=300 + i) for i in range(5)]
+            _comment_row(rng, readers, bench, "approved", now, minutes=i) for i in range(200)
+        ] + [_comment_row(rng, readers, bench, "pending", now, minutes=300 + i) for i in range(5)]
         while made < comments:
             size = min(BATCH, comments - made)
             rows = pending_rows if pending_rows else []
@@ -126,17 +138,23 @@ def generate(
                     if roll < 0.97
                     else "spam"
                 )
-                rows.append(_comment_row(rng, target, status, now))
+                rows.append(_comment_row(rng, readers, target, status, now))
             db.session.execute(sa.insert(Comment), rows)
             db.session.commit()
             made += len(rows)
             bar.update(len(rows))
     moderation.recount()
+    planner.refresh_statistics()
     return {"articles": articles, "comments": made}
 
 
 def _comment_row(
-    rng: random.Random, article, status: str, now: datetime, minutes: int | None = None
+    rng: random.Random,
+    readers: list[tuple[str, str]],
+    article,
+    status: str,
+    now: datetime,
+    minutes: int | None = None,
 ) -> dict:
     if minutes is None:
         age = (now - article.published_at).total_seconds()
@@ -144,10 +162,13 @@ def _comment_row(
     else:
         created = min(article.published_at + timedelta(minutes=minutes), now)
     name = rng.choice(["Ana", "Ben", "Chloe", "Dev", "Eli", "Fay", "Gus", "Hana"])
+    # Some readers write far more than others: the first tenth write a third of the comments.
+    fingerprint, email = readers[int(len(readers) * rng.random() ** 2)]
     return {
         "article_id": article.id,
         "author_name": f"{name} {rng.randint(1, 999)}",
-        "author_email": f"{name.lower()}{rng.randint(1, 99999)}@example.com",
+        "author_email": email,
+        "client_fingerprint": fingerprint,
         "body": "\n\n".join(_paragraph(rng, rng.randint(1, 3)) for _ in range(rng.randint(1, 2))),
         "status": status,
         "created_at": created,

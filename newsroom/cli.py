@@ -1,4 +1,4 @@
-"""Flask commands: demo content, staff accounts."""
+"""Flask commands: demo content, staff accounts, planner statistics."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from newsroom import content, moderation
+from newsroom import content, moderation, planner
 from newsroom.accounts import create_staff
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
@@ -26,6 +26,14 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(bench_data)
+    app.cli.add_command(analyze)
+
+
+@click.command("analyze")
+def analyze() -> None:
+    """Refresh the query planner's statistics (after a bulk load; see newsroom/planner.py)."""
+    planner.refresh_statistics()
+    click.echo("Planner statistics refreshed.")
 
 
 @click.command("create-user")

@@ -143,10 +143,15 @@ class Article(db.Model):
     author: Mapped[User | None] = relationship()
 
     @staticmethod
-    def public_filter(now: datetime | None = None) -> sa.ColumnElement[bool]:
-        """Readers see published articles whose time has come; scheduling needs no job."""
+    def public_filter(
+        now: datetime | sa.BindParameter[datetime] | None = None,
+    ) -> sa.ColumnElement[bool]:
+        """Readers see published articles whose time has come; scheduling needs no job.
+
+        `now` may be a bound parameter, for statements built once and run many times."""
         return sa.and_(
-            Article.status == ArticleStatus.PUBLISHED, Article.published_at <= (now or utcnow())
+            Article.status == ArticleStatus.PUBLISHED,
+            Article.published_at <= (utcnow() if now is None else now),
         )
 
     def is_public(self, now: datetime | None = None) -> bool:
@@ -183,7 +188,7 @@ class Comment(db.Model):
         _check_in("status", CommentStatus),
         sa.Index("ix_comments_status_created_at", "status", "created_at", "id"),
         sa.Index("ix_comments_article_status_created_at", "article_id", "status", "created_at"),
-        sa.Index("ix_comments_client_fingerprint", "client_fingerprint"),
+        sa.Index("ix_comments_client_fingerprint_status", "client_fingerprint", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,12 +28,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from newsroom import planner
+
 BUSY_TIMEOUT_MS = 5000
 # How often a waiting writer tries the lock again.
 RETRY_S = 0.0005
 # A checkpoint thread runs at most this often, and ends after this long without writes.
 CHECKPOINT_EVERY_S = 0.5
 CHECKPOINT_IDLE_S = 30.0
+# How often a writing process refreshes the planner's statistics (newsroom/planner.py).
+STATISTICS_EVERY_S = 3600.0
 # Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes.
 READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
@@ -68,28 +72,58 @@ def _queue_writer(connection, cursor, statement, parameters, context, executeman
     database = info.get(_DATABASE)
     if database is None or _HELD in info or statement.lstrip()[:7].upper().startswith(READS):
         return
-    fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    held = take_writer_lock(database)
+    if held is not None:
+        info[_HELD] = held
+
+
+# Per process and database: the threads of one process queue here first, woken in turn by
+# the lock itself, so only one thread per process polls the file lock. Were every waiting
+# thread polling, a dozen of them waking 2,000 times a second would take the CPU, and the
+# GIL, from the one thread holding the lock.
+_thread_locks: dict[tuple[int, str], threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _thread_lock(database: str) -> threading.Lock:
+    key = (os.getpid(), database)  # a lock copied by fork() is not shared: one per process
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(key, threading.Lock())
+
+
+def take_writer_lock(database: str) -> tuple[threading.Lock, int] | None:
+    """Hold the writer lock (give it back with `let_go`), or None after waiting
+    BUSY_TIMEOUT_MS in vain: SQLite's busy timeout then answers "database is locked"
+    rather than letting a writer wait forever."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    in_process = _thread_lock(database)
+    if not in_process.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        return None
+    fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
+            return in_process, fd
         except BlockingIOError:
             if time.monotonic() > deadline:
-                # Something holds the lock far too long: leave it to SQLite's busy timeout,
-                # which answers "database is locked" rather than waiting forever.
                 os.close(fd)
-                return
+                in_process.release()
+                return None
             time.sleep(RETRY_S)
-    info[_HELD] = fd
+
+
+def let_go(held: tuple[threading.Lock, int]) -> None:
+    in_process, fd = held
+    os.close(fd)  # closing the descriptor releases the file lock
+    in_process.release()
 
 
 def _release(dbapi_connection, connection_record, *args) -> None:
     if connection_record is None:
         return
-    fd = connection_record.info.pop(_HELD, None)
-    if fd is not None:
-        os.close(fd)  # closing the descriptor releases the lock
+    held = connection_record.info.pop(_HELD, None)
+    if held is not None:
+        let_go(held)
         Checkpointer.wake(connection_record.info[_DATABASE])
 
 
@@ -102,8 +136,12 @@ class Checkpointer(threading.Thread):
     """Copies committed pages from the write-ahead log into a database, off the request path.
 
     One per database and process, started by the first write and ending when writes stop;
-    PASSIVE checkpoints never wait for, nor block, readers and writers.
+    PASSIVE checkpoints never wait for, nor block, readers and writers. It also keeps the
+    planner's statistics fresh: at its start and then hourly while writes go on.
     """
+
+    # When each database's statistics were last refreshed by this process.
+    _sampled: dict[tuple[int, str], float] = {}
 
     _running: dict[tuple[int, str], Checkpointer] = {}
     _lock = threading.Lock()
@@ -136,9 +174,21 @@ class Checkpointer(threading.Thread):
                             return
                 self.woken.clear()
                 connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if time.monotonic() >= self._sampled.get(key, 0.0):
+                    self._sampled[key] = time.monotonic() + STATISTICS_EVERY_S
+                    self._sample_statistics(connection)
                 time.sleep(CHECKPOINT_EVERY_S)
         except sqlite3.Error:
             with self._lock:
                 self._running.pop(key, None)
         finally:
             connection.close()
+
+    def _sample_statistics(self, connection: sqlite3.Connection) -> None:
+        # ANALYZE writes its findings: it queues with the other writers.
+        held = take_writer_lock(self.database)
+        try:
+            planner.sample_statistics(connection)
+        finally:
+            if held is not None:
+                let_go(held)

@@ -213,13 +213,14 @@ def article(make_article) -> Article:
 @pytest.fixture
 def make_comment(app):
     def make(article: Article, status: str = "pending", **fields) -> Comment:
-        comment = moderation.submit_comment(
-            article,
+        submitted = moderation.submit_comment(
+            article.id,
             author_name=fields.pop("author_name", "Dana Reader"),
             author_email=fields.pop("author_email", "dana@example.com"),
             body=fields.pop("body", "A thoughtful remark."),
             fingerprint=fields.pop("fingerprint", None),
         )
+        comment = db.session.get(Comment, submitted.id)
         if status != "pending":
             db.session.execute(
                 sa.update(Comment).where(Comment.id == comment.id).values(status=status)

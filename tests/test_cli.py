@@ -99,3 +99,21 @@ def test_create_user_refuses_short_passwords_and_duplicates(app, runner, moderat
     assert duplicate.exit_code != 0
     assert "already an account" in duplicate.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_analyze_gives_the_planner_statistics(app, runner, article, make_comment):
+    make_comment(article)
+    result = runner.invoke(args=["analyze"])
+
+    assert result.exit_code == 0, result.output
+    assert "statistics refreshed" in result.output
+    if db.engine.dialect.name == "sqlite":
+        analyzed = db.session.scalars(sa.text("SELECT tbl FROM sqlite_stat1")).all()
+        assert {"articles", "comments"} <= set(analyzed)
+        db.session.execute(sa.text("DELETE FROM sqlite_stat1"))
+        db.session.commit()
+    else:
+        analyzed = db.session.scalars(
+            sa.text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        ).all()
+        assert {"articles", "comments"} <= set(analyzed)

@@ -11,7 +11,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from newsroom import sqlite
+from newsroom import planner, sqlite
 from newsroom.extensions import db
 from newsroom.models import Article
 
@@ -141,3 +141,85 @@ def test_commits_reach_the_database_file_without_waiting_for_a_request(app, arti
             break
         time.sleep(0.05)
     assert "Checkpointed" in titles
+
+
+def test_threads_of_one_process_queue_in_turn_and_none_is_lost(app, article, lock_path):
+    """Many threads of one worker writing at once: each waits its turn on the in-process
+    lock (no polling), every write lands, and the lock is free afterwards."""
+    errors: list[Exception] = []
+
+    def write(n: int) -> None:
+        try:
+            with app.app_context():
+                for _ in range(5):
+                    db.session.execute(
+                        sa.update(Article)
+                        .where(Article.id == article.id)
+                        .values(comments_version=Article.comments_version + 1)
+                    )
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(Article, article.id).comments_version == 40
+    assert _lock_is_free(lock_path)
+
+
+def test_a_thread_that_gives_up_waiting_lets_the_next_one_in(app, lock_path, monkeypatch):
+    """A lock held outside past the timeout: the waiter gets None and leaves the in-process
+    queue, so the next writer isn't stuck behind it."""
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_MS", 50)
+    database = db.engine.url.database
+    stuck = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(stuck, fcntl.LOCK_EX)
+        assert sqlite.take_writer_lock(database) is None
+    finally:
+        os.close(stuck)
+    held = sqlite.take_writer_lock(database)
+    assert held is not None and not _lock_is_free(lock_path)
+    sqlite.let_go(held)
+    assert _lock_is_free(lock_path)
+
+
+def test_a_writing_process_refreshes_the_planner_statistics_hourly(app, article, monkeypatch):
+    """The checkpoint thread samples statistics when it starts, then once an hour."""
+    ran = threading.Event()
+    runs: list[float] = []
+
+    def sample(connection) -> None:
+        runs.append(time.monotonic())
+        ran.set()
+
+    monkeypatch.setattr(planner, "sample_statistics", sample)
+    monkeypatch.setattr(sqlite.Checkpointer, "_sampled", {})
+    _retitle(article.id, "Analyzed")
+    db.session.commit()  # wakes the checkpoint thread
+    assert ran.wait(timeout=10)
+    _retitle(article.id, "Analyzed again")
+    db.session.commit()
+    time.sleep(3 * sqlite.CHECKPOINT_EVERY_S)
+    assert len(runs) == 1  # not again within the hour
+
+
+def test_sampled_statistics_cover_a_table_that_never_had_any(tmp_path):
+    with contextlib.closing(sqlite3.connect(tmp_path / "site.db")) as connection:
+        connection.execute("CREATE TABLE comments (id INTEGER PRIMARY KEY, status TEXT)")
+        connection.execute("CREATE INDEX ix_status ON comments (status)")
+        connection.executemany("INSERT INTO comments (status) VALUES (?)", [("pending",)] * 5000)
+        connection.commit()
+
+        planner.sample_statistics(connection)
+
+        assert connection.execute("SELECT tbl, idx FROM sqlite_stat1").fetchall() == [
+            ("comments", "ix_status")
+        ]

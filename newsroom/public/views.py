@@ -220,18 +220,21 @@ def article(slug: str):
 @bp.post("/articles/<slug>/comments")
 @limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"])
 def post_comment(slug: str):
-    article = _public_article_or_404(slug)
+    # Only what storing needs is read here; the whole article only when the page is redrawn.
+    article = moderation.find_commentable(slug)
+    if article is None:
+        abort(404)
     form = CommentForm()
     if not article.comments_open:
-        return _render_article(article, form, 403, notice=COMMENTS_CLOSED)
+        return _render_article(_public_article_or_404(slug), form, 403, notice=COMMENTS_CLOSED)
     if not form.validate_on_submit():
-        return _render_article(article, form, 422)
+        return _render_article(_public_article_or_404(slug), form, 422)
 
     fingerprint = moderation.client_fingerprint(
         request.remote_addr, current_app.config["SECRET_KEY"]
     )
     comment = moderation.submit_comment(
-        article,
+        article.id,
         author_name=form.author_name.data,
         author_email=form.author_email.data,
         body=form.body.data,
