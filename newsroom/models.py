@@ -189,6 +189,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_status_created_at", "status", "created_at", "id"),
         sa.Index("ix_comments_article_status_created_at", "article_id", "status", "created_at"),
         sa.Index("ix_comments_client_fingerprint_status", "client_fingerprint", "status"),
+        # Deleting a comment looks for its replies (ON DELETE SET NULL).
+        sa.Index("ix_comments_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
