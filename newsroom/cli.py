@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -57,7 +57,7 @@ def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Fill an empty database with the demo organization; does nothing if it has content."""
-    from newsroom import demo_content as demo
+    from newsroom import demo
 
     logins_file = Path(current_app.instance_path) / DEMO_LOGINS_FILE
     if db.session.scalar(sa.select(Article.id).limit(1)) is not None:
@@ -65,11 +65,17 @@ def seed_demo() -> None:
         if logins_file.exists():
             click.echo(logins_file.read_text(), nl=False)
         return
+    try:
+        demo_content = demo.load()
+    except demo.DemoContentError as error:
+        raise click.ClickException(str(error)) from None
 
-    db.session.add(SiteSettings(**demo.IDENTITY, timezone="America/Chicago"))
+    db.session.add(SiteSettings(**demo_content.identity))
     sections = {}
-    for position, spec in enumerate(demo.SECTIONS):
-        sections[spec["slug"]] = Section(position=position, **spec)
+    for position, spec in enumerate(demo_content.sections):
+        sections[spec.slug] = Section(
+            position=position, name=spec.name, slug=spec.slug, description=spec.description
+        )
     db.session.add_all(sections.values())
 
     logins = {
@@ -85,38 +91,37 @@ def seed_demo() -> None:
     db.session.flush()
 
     articles = {}
-    for spec in demo.ARTICLES:
-        published_at = datetime.fromisoformat(spec["published_at"])
+    for spec in demo_content.articles:
         article = Article(
-            section=sections[spec["section"]],
-            title=spec["title"],
-            slug=spec["slug"],
-            summary=spec["summary"],
-            body_markdown=spec["body_markdown"],
-            body_html=content.render_markdown(spec["body_markdown"]),
-            status=spec["status"],
-            published_at=published_at,
-            created_at=published_at - timedelta(hours=3),
-            updated_at=published_at,
-            comments_open=spec["comments_open"],
-            source_name=spec["source_name"],
-            source_url=spec["source_url"],
+            section=sections[spec.section],
+            title=spec.title,
+            slug=spec.slug,
+            summary=spec.summary,
+            body_markdown=spec.body_markdown,
+            body_html=content.render_markdown(spec.body_markdown),
+            status=spec.status,
+            published_at=spec.published_at,
+            created_at=spec.published_at - timedelta(hours=3),
+            updated_at=spec.published_at,
+            comments_open=spec.comments_open,
+            source_name=spec.source_name,
+            source_url=spec.source_url,
         )
-        articles[spec["slug"]] = article
+        articles[spec.slug] = article
     db.session.add_all(articles.values())
     db.session.flush()
 
-    for number, spec in enumerate(demo.COMMENTS):
-        article = articles[spec["article"]]
+    for number, spec in enumerate(demo_content.comments):
+        article = articles[spec.article]
         db.session.add(
             Comment(
                 article_id=article.id,
-                author_name=spec["author_name"],
-                author_email=spec["author_email"],
-                body=spec["body"],
-                status=spec["status"],
-                created_at=article.published_at + timedelta(minutes=spec["minutes_after"]),
-                held_reasons=spec["held_reasons"] or "",
+                author_name=spec.author_name,
+                author_email=spec.author_email,
+                body=spec.body,
+                status=spec.status,
+                created_at=article.published_at + timedelta(minutes=spec.minutes_after),
+                held_reasons=spec.held_reasons,
                 client_fingerprint=f"demo{number % 7:028d}",
             )
         )
