@@ -5,34 +5,50 @@ PORT ?= 5000
 BIN = $(VENV)/bin
 FLASK = $(BIN)/flask --app newsroom
 
-.PHONY: run test bench lint install assets db
+.PHONY: run test bench lint install install-test assets db
 
 run: install assets db
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	NEWSROOM_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@NEWSROOM_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install assets
+test: install-test assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check newsroom tests bench
 	$(BIN)/ruff format --check newsroom tests bench
 
 bench: install assets
 	bash bench/run.sh
 
+# `install` is the project and what running it needs; `install-test` adds the [test] extra
+# (pytest, playwright, ruff, ...). Each has its own stamp, so `make test` after `make run`
+# still installs the extra, and `make run` after `make test` installs nothing.
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
 
 assets: static/vendor/htmx.min.js
 
-static/vendor/htmx.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# htmx for the pages; axe-core and vnu-jar (the W3C HTML checker) for the tests. npm ci
+# empties node_modules first, so the stamp inside it says the install finished. No package
+# needs an install script, and vnu-jar's would fetch a Java runtime: tests use Debian's.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/vendor/htmx.min.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 

@@ -61,4 +61,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["comment_html"] = content.comment_html
     app.jinja_env.filters["read_more"] = content.read_more_label
     app.jinja_env.filters["time_ago"] = content.time_ago
+    app.jinja_env.filters["machine_datetime"] = content.machine_datetime
     return app

@@ -218,6 +218,29 @@ def test_a_title_that_slugifies_to_a_taken_address_is_refused_too(admin_client, 
     assert "already used" in text_of(page(response).select_one("#slug-error"))
 
 
+def test_a_new_article_is_filed_in_a_section_the_admin_chooses(admin_client, site, section):
+    db.session.add(Section(name="Press Releases", slug="press-releases", position=1))
+    db.session.commit()
+    form = page(admin_client.get("/admin/articles/new")).select_one(EDITOR)
+    options = form.select("#section_id option")
+
+    assert (options[0]["value"], text_of(options[0])) == ("", "Choose a section")
+    assert [o["value"] for o in form.select("#section_id option[selected]")] == [""]
+
+    response = _write(admin_client, {"title": "Where Does It Go"})
+
+    assert response.status_code == 422
+    form = page(response).select_one(EDITOR)
+    assert text_of(form.select_one("#section_id-error")) == "Choose a section."
+    assert _article("Where Does It Go") is None
+
+
+def test_the_only_section_is_chosen_already(admin_client, site, section):
+    form = page(admin_client.get("/admin/articles/new")).select_one(EDITOR)
+
+    assert form.select_one("#section_id option[selected]")["value"] == str(section.id)
+
+
 def test_no_section_means_make_one_first(admin_client, site):
     response = admin_client.get("/admin/articles/new")
 
@@ -231,10 +254,10 @@ def test_no_section_means_make_one_first(admin_client, site):
 def test_the_body_posts_to_the_preview_as_you_type(admin_client, site, section):
     textarea = page(admin_client.get("/admin/articles/new")).select_one("#body_markdown")
 
-    assert textarea["hx-post"] == "/admin/articles/preview"
-    assert textarea["hx-trigger"] == "input changed delay:400ms"
-    assert textarea["hx-target"] == "#article-preview"
-    assert textarea["hx-swap"] == "outerHTML"
+    assert textarea["data-hx-post"] == "/admin/articles/preview"
+    assert textarea["data-hx-trigger"] == "input changed delay:400ms"
+    assert textarea["data-hx-target"] == "#article-preview"
+    assert textarea["data-hx-swap"] == "outerHTML"
 
 
 def test_preview_renders_like_the_public_page(admin_client, site, section):

@@ -28,7 +28,16 @@ MARKDOWN_EXTRAS = (
     "\n\n<style>body{display:none}</style><object data=x></object>"
 )
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "hx-post", "hx-get"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "data-hx-post",
+    "data-hx-get",
+}
 
 
 def assert_no_active_content(html: str, where: str) -> None:

@@ -168,7 +168,7 @@ def test_load_more_pages_by_keyset(staff, site, article, make_comment):
     html = page(staff.get("/dashboard/"))
     assert len(html.select(".queue-row")) == 25
     more = html.select_one("#load-more a")
-    assert "after=" in more["href"] and more["hx-get"] == more["href"]
+    assert "after=" in more["href"] and more["data-hx-get"] == more["href"]
 
     fragment = staff.get(more["href"], headers=HTMX)
     rest = page(fragment)
@@ -186,13 +186,13 @@ def test_new_comments_are_announced_by_polling(staff, site, article, make_commen
     make_comment(article)
     html = page(staff.get("/dashboard/"))
     poller = html.select_one("#new-comments")
-    assert "every" in poller["hx-trigger"]
+    assert "every" in poller["data-hx-trigger"]
     assert text_of(poller) == ""
 
     make_comment(article)
     make_comment(article)
     make_comment(article, "spam")
-    answer = page(staff.get(poller["hx-get"], headers=HTMX))
+    answer = page(staff.get(poller["data-hx-get"], headers=HTMX))
 
     assert text_of(answer.select_one(".new-comments")) == "2 new comments — show"
 
@@ -214,11 +214,11 @@ def test_htmx_approve_answers_with_a_strip_and_fresh_counts(staff, site, article
     strip = html.select_one(f"#comment-{comment.id}")
     assert text_of(strip.select_one("[role=status]")) == "Approved · comment by Lee"
     undo = strip.select_one("form")
-    assert undo["hx-post"].endswith("/undo") and text_of(undo.button).startswith("Undo")
-    assert html.select_one("#queue-tabs")["hx-swap-oob"] == "true"
+    assert undo["data-hx-post"].endswith("/undo") and text_of(undo.button).startswith("Undo")
+    assert html.select_one("#queue-tabs")["data-hx-swap-oob"] == "true"
     assert text_of(html.select_one('#queue-tabs a[href="/dashboard/"]')) == "Pending 1"
     badge = html.select_one("#pending-badge")
-    assert badge["hx-swap-oob"] == "true" and text_of(badge) == "1 pending"
+    assert badge["data-hx-swap-oob"] == "true" and text_of(badge) == "1 pending"
     assert _status(comment.id) == "approved"
 
 
@@ -329,7 +329,7 @@ def test_missing_csrf_token_is_refused_and_changes_nothing(staff, site, article,
 
 def test_htmx_pages_send_the_csrf_token_in_hx_headers(staff, site):
     html = page(staff.get("/dashboard/"))
-    assert '"X-CSRFToken"' in html.body["hx-headers"]
+    assert '"X-CSRFToken"' in html.body["data-hx-headers"]
 
 
 # --- Bulk ------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def test_bulk_htmx_decides_the_selection(staff, site, article, make_comment):
     assert text_of(html.select_one(".flash")) == "Approved: 3 comments."
     strips = html.select(".queue-row.decided")
     assert {s["id"] for s in strips} == {f"comment-{c.id}" for c in chosen}
-    assert all(s["hx-swap-oob"] == "true" for s in strips)
+    assert all(s["data-hx-swap-oob"] == "true" for s in strips)
     assert text_of(html.select_one("#pending-badge")) == "1 pending"
     assert [_status(c.id) for c in chosen] == ["approved"] * 3
     assert _status(left.id) == "pending"

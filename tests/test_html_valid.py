@@ -1,9 +1,34 @@
-"""Every page we send parses as HTML without a single error, by the HTML5 parsing rules."""
+"""Every page we send is valid HTML.
+
+Two checks: html5lib parses each page by the HTML5 parsing rules (fast, no Java), and the
+W3C Nu HTML Checker (vnu.jar, from the npm registry) checks every page people see against
+the HTML standard itself: content models, attribute values, duplicate ids. The checker
+runs on a Java runtime; without one (or without node_modules) its test skips, unless
+NEWSROOM_REQUIRE_BROWSER=1 (CI sets it), when it fails instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import html5lib
 import pytest
 
+from newsroom import moderation
+from newsroom.extensions import db
+from newsroom.models import ArticleStatus, Section, utcnow
 from tests.conftest import log_in, submit_form
+
+VNU_JAR = (
+    Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+)
 
 
 def _assert_valid(response) -> None:
@@ -35,10 +60,152 @@ def test_comment_form_with_errors_is_valid_html(client, site, article):
     "url", ["/dashboard/", "/dashboard/?status=approved", "/dashboard/history", "/account"]
 )
 def test_staff_pages_are_valid_html(client, site, article, make_comment, moderator, url):
-    from newsroom import moderation
-
     comment = make_comment(article, body="Please look <here>")
     make_comment(article)
     moderation.decide(comment.id, "approved", moderator)
     log_in(client, moderator)
     _assert_valid(client.get(url))
+
+
+# --- The W3C Nu HTML Checker ---------------------------------------------------------
+
+
+def _nu_checker_command() -> list[str]:
+    """`java -jar vnu.jar`, or a skip (a failure under NEWSROOM_REQUIRE_BROWSER=1) saying
+    what is missing."""
+    java = shutil.which("java")
+    if java is None:
+        missing = "no Java runtime found (apt-get install default-jre-headless)"
+    elif not VNU_JAR.exists():
+        missing = f"{VNU_JAR} is missing (run `make test`: it runs npm ci)"
+    else:
+        return [java, "-jar", str(VNU_JAR)]
+    if os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"NEWSROOM_REQUIRE_BROWSER=1 but the HTML checker can't run: {missing}")
+    pytest.skip(f"the W3C HTML checker can't run: {missing}")
+
+
+def _nu_errors(pages: dict[str, str], folder: Path) -> list[str]:
+    """Every error the checker finds in `pages` (name -> HTML), in one JVM: starting Java
+    takes longer than checking all the pages."""
+    command = _nu_checker_command()
+    files = []
+    for name, html in pages.items():
+        files.append(folder / f"{name}.html")
+        files[-1].write_text(html, encoding="utf-8")
+    finished = subprocess.run(
+        [*command, "--format", "json", "--exit-zero-always", "--stdout", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    errors = []
+    for message in json.loads(finished.stdout)["messages"]:
+        if message["type"] == "info":
+            continue  # warnings and notes are advice, not violations of the standard
+        name = Path(urlsplit(message.get("url", "")).path).stem or "?"
+        where = f"{name}:{message.get('lastLine', '?')}:{message.get('lastColumn', '?')}"
+        extract = " ".join(message.get("extract", "").split())
+        errors.append(f"{where}: {message['message']}  [{extract}]")
+    return errors
+
+
+def _get(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def _refused(client, url: str, data: dict, selector: str) -> str:
+    """The page a form comes back on when what was typed is refused."""
+    response = submit_form(client, url, data, selector)
+    assert response.status_code == 422, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_every_page_passes_the_w3c_html_checker(
+    app, client, tmp_path, site, section, article, make_article, make_comment, moderator, admin
+):
+    _nu_checker_command()  # skip before drawing thirty pages for nothing
+    # Two of everything listed, so per-row forms and ids meet each other on one page.
+    releases = Section(name="Press Releases", slug="press-releases", position=1)
+    db.session.add(releases)
+    db.session.commit()
+    clipping = make_article(
+        "Tenants Win a Hearing",
+        source_name="The Riverside Ledger",
+        source_url="https://ledger.example/tenants",
+    )
+    make_article("Spring Meeting Agenda", status=ArticleStatus.DRAFT)
+    make_article("Summer Fair", published_at=utcnow() + timedelta(days=3))
+    make_comment(article, "approved", body="Line one\nline two\n\nhttps://link.example/")
+    make_comment(article, "approved", author_name="Sam <b>Bold</b>", body="Agreed & then some.")
+    waiting = [make_comment(article, body=f"Remark number {n}") for n in range(3)]
+    held = make_comment(clipping, body="Buy cheap things at https://spam.example/")
+    moderation.decide(waiting[0].id, "approved", moderator)
+    moderation.decide(held.id, "spam", moderator)
+    pages: dict[str, str] = {}
+
+    reader = client
+    pages["home"] = _get(reader, "/")
+    pages["section"] = _get(reader, f"/sections/{section.slug}/")
+    pages["article"] = _get(reader, f"/articles/{article.slug}")
+    pages["article-clipping"] = _get(reader, f"/articles/{clipping.slug}")
+    pages["not-found"] = _get(reader, "/nowhere", 404)
+    pages["login"] = _get(reader, "/login")
+    pages["article-comment-errors"] = _refused(
+        reader, f"/articles/{article.slug}", {"author_email": "nope"}, "form.comment-form"
+    )
+    sent = submit_form(
+        reader,
+        f"/articles/{article.slug}",
+        {"author_name": "Lee Park", "author_email": "lee@example.com", "body": "Well said."},
+        "form.comment-form",
+    )
+    assert sent.status_code == 303
+    pages["article-own-comment-awaiting"] = _get(reader, f"/articles/{article.slug}")
+    pages["login-errors"] = _refused(
+        reader, "/login", {"email": "x@example.com", "password": "no"}, "form.login-form"
+    )
+
+    staff = app.test_client()
+    assert log_in(staff, moderator).status_code == 303
+    pages["dashboard-queue"] = _get(staff, "/dashboard/")
+    pages["dashboard-approved"] = _get(staff, "/dashboard/?status=approved")
+    pages["dashboard-spam"] = _get(staff, "/dashboard/?status=spam")
+    pages["dashboard-history"] = _get(staff, "/dashboard/history")
+    pages["account"] = _get(staff, "/account")
+
+    chief = app.test_client()
+    assert log_in(chief, admin).status_code == 303
+    pages["admin-overview"] = _get(chief, "/admin/")
+    pages["admin-articles"] = _get(chief, "/admin/articles/")
+    pages["admin-article-new"] = _get(chief, "/admin/articles/new")
+    pages["admin-article-edit"] = _get(chief, f"/admin/articles/{clipping.id}/edit")
+    pages["admin-article-errors"] = _refused(
+        chief, "/admin/articles/new", {"title": "", "save": "y"}, "form.article-editor"
+    )
+    pages["admin-article-delete"] = _get(chief, f"/admin/articles/{article.id}/delete")
+    pages["admin-sections"] = _get(chief, "/admin/sections/")
+    pages["admin-section-new"] = _get(chief, "/admin/sections/new")
+    pages["admin-section-edit"] = _get(chief, f"/admin/sections/{section.id}/edit")
+    pages["admin-section-delete-refused"] = _get(chief, f"/admin/sections/{section.id}/delete")
+    pages["admin-section-delete"] = _get(chief, f"/admin/sections/{releases.id}/delete")
+    pages["admin-staff"] = _get(chief, "/admin/staff/")
+    pages["admin-staff-new"] = _get(chief, "/admin/staff/new")
+    pages["admin-staff-new-errors"] = _refused(
+        chief, "/admin/staff/new", {"email": "not an address"}, "main form"
+    )
+    pages["admin-staff-member"] = _get(chief, f"/admin/staff/{moderator.id}")
+    pages["admin-settings"] = _get(chief, "/admin/settings")
+    pages["admin-dashboard-queue"] = _get(chief, "/dashboard/")
+
+    # A page known to be wrong proves the checker read the files, not that it read none.
+    pages["known-bad"] = "<!doctype html><title>Known bad</title><p id=a><p id=a>"
+    errors = _nu_errors(pages, tmp_path)
+    assert any(e.startswith("known-bad:") for e in errors), errors
+    errors = [e for e in errors if not e.startswith("known-bad:")]
+    per_page = Counter(error.split(":", 1)[0] for error in errors)
+    summary = ", ".join(f"{name} {count}" for name, count in sorted(per_page.items()))
+    assert not errors, f"{len(errors)} HTML errors ({summary}):\n" + "\n".join(errors)

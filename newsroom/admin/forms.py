@@ -50,6 +50,11 @@ class ArticleFilterForm(FlaskForm):
     )
 
 
+def _section_id(value: object) -> int | None:
+    """The chosen section's id, or None for the empty "Choose a section" option."""
+    return None if value in ("", None) else int(value)
+
+
 class ArticleForm(FlaskForm):
     title = StringField(
         "Title",
@@ -64,7 +69,9 @@ class ArticleForm(FlaskForm):
         "one from the title. If you change it, the old address keeps working.",
         validators=[Length(max=ARTICLE_SLUG_MAX)],
     )
-    section_id = SelectField("Section", coerce=int, validators=[InputRequired("Choose a section.")])
+    section_id = SelectField(
+        "Section", coerce=_section_id, validators=[InputRequired("Choose a section.")]
+    )
     summary = TextAreaField(
         "Summary",
         description="One or two sentences for the lists of articles.",

@@ -117,19 +117,26 @@ def articles():
     )
 
 
-def _editor_form(article: Article | None) -> ArticleForm:
+def _editor_form(article: Article | None, sections: list[Section]) -> ArticleForm:
     settings = current_settings()
     if request.method == "POST":
         form = ArticleForm()
     elif article is None:
         form = ArticleForm(
-            comments_open=settings.comments_open_by_default, status=ArticleStatus.DRAFT
+            comments_open=settings.comments_open_by_default,
+            status=ArticleStatus.DRAFT,
+            # With several sections a new article is filed by choice, not by whichever
+            # section happens to be listed first.
+            section_id=sections[0].id if len(sections) == 1 else None,
         )
     else:
         form = ArticleForm(obj=article)
         # The input shows the site's wall clock, not the UTC the database keeps.
         form.published_at.data = ed.utc_to_local(article.published_at, settings.timezone)
-    form.section_id.choices = [SelectChoice(s.id, s.name) for s in ed.ordered_sections()]
+    form.section_id.choices = [
+        SelectChoice("", "Choose a section"),
+        *(SelectChoice(s.id, s.name) for s in sections),
+    ]
     return form
 
 
@@ -163,10 +170,11 @@ def _saved_message(article: Article) -> str:
 
 
 def _editor(article: Article | None):
-    form = _editor_form(article)
-    if not form.section_id.choices:
+    sections = ed.ordered_sections()
+    if not sections:
         flash("Articles are filed in sections. Create a section first.", "warning")
         return redirect(url_for("admin.new_section"), 303)
+    form = _editor_form(article, sections)
     preview_html = article.body_html if article is not None else ""
     if request.method == "POST" and form.preview.data:
         # The Preview button, for when the live preview can't run: nothing is saved.

@@ -92,3 +92,29 @@ def test_keyboard_moves_between_rows_selects_and_shows_help(
     page.locator("#bulk-form").get_by_role("button", name="Spam").click()
     expect(page.locator("#bulk-status")).to_have_text("Marked as spam: 2 comments.")
     expect(page.locator("#pending-badge")).to_have_text("0 pending")
+
+
+def test_more_rows_load_in_place_and_new_comments_are_announced(
+    live_server, page: Page, site, article, make_comment, moderator
+):
+    from newsroom import moderation
+
+    waiting = [make_comment(article, author_name=f"Reader {n}") for n in range(26)]
+    # The poll runs every 20 seconds: a fake clock lets the test skip the wait.
+    page.clock.install()
+    _log_in(page, live_server, moderator)
+    rows = page.locator("#queue-list > .queue-row")
+    expect(rows).to_have_count(moderation.QUEUE_PAGE_SIZE)
+    page.evaluate("window.__sameDocument = 'still here'")
+
+    page.get_by_role("link", name="Load more").click()
+
+    expect(rows).to_have_count(len(waiting))
+    expect(page.get_by_role("link", name="Load more")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") == "still here"
+
+    make_comment(article, author_name="Latecomer")
+    page.clock.run_for("00:21")
+
+    expect(page.locator("#new-comments")).to_have_text("1 new comment — show")
+    assert page.evaluate("window.__sameDocument") == "still here"
