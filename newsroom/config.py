@@ -52,6 +52,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("NEWSROOM")
     if test_config:
         app.config.update(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A ping before each use finds a server connection that went away; a SQLite file
+        # doesn't go away, and the ping cost a query on every request.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

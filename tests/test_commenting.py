@@ -155,6 +155,18 @@ def test_rate_limit_returns_the_form_with_the_text_and_429(client, site, article
     assert len(_comments()) == 5
 
 
+def test_the_rate_limit_counts_each_address_apart(app, site, article):
+    one, other = app.test_client(), app.test_client()
+    one.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.2"
+    for n in range(5):
+        assert _post(one, article, body=f"Comment {n}").status_code == 303
+
+    assert _post(one, article, body="One too many.").status_code == 429
+    assert _post(other, article, body="A neighbour's first.").status_code == 303
+    assert [c.body for c in _comments()][-1] == "A neighbour's first."
+
+
 def test_comment_name_and_body_cannot_inject_markup(app, client, site, article, make_comment):
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
     make_comment(article, "approved", author_name=payload, body=payload + "\nhttps://ok.example/x")
