@@ -97,7 +97,7 @@ def take_writer_lock(database: str) -> tuple[threading.Lock, int] | None:
     rather than letting a writer wait forever."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     in_process = _thread_lock(database)
-    if not in_process.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+    if not in_process.acquire(timeout=BUSY_TIMEOUT_MS / 1000):  # the whole wait, at most
         return None
     fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
     while True:
@@ -140,7 +140,7 @@ class Checkpointer(threading.Thread):
     planner's statistics fresh: at its start and then hourly while writes go on.
     """
 
-    # When each database's statistics were last refreshed by this process.
+    # When each database's statistics are due again, per process (time.monotonic()).
     _sampled: dict[tuple[int, str], float] = {}
 
     _running: dict[tuple[int, str], Checkpointer] = {}
