@@ -7,9 +7,9 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import content, sqlite  # noqa: F401  (sqlite: connection settings)
+from newsroom import access, content, sqlite  # noqa: F401  (sqlite: connection settings)
 from newsroom.config import load_config
-from newsroom.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
+from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
 # The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    access.init_app(app)
 
     from newsroom import admin, auth, dashboard, errors, public, site
     from newsroom.cli import register_commands

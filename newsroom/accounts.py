@@ -1,6 +1,6 @@
 """Staff accounts: creating them, and the rules that keep the site administrable.
 
-Every rule raises AccountError (a ValueError) with a message for people; views show it
+Every rule raises FieldError (a ValueError) with a message for people; views show it
 next to the field it names, or as a flash message when there is no field.
 """
 
@@ -11,17 +11,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from newsroom.extensions import db
 from newsroom.models import Role, User
+from newsroom.refused import FieldError
 
 PASSWORD_MIN = 10
 DISPLAY_NAME_MAX = 80
-
-
-class AccountError(ValueError):
-    """A refused change; `field` names the form field the message belongs beside, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -29,17 +22,17 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AccountError(f"{email!r} is not a valid e-mail address: {error}", "email") from None
+        raise FieldError(f"{email!r} is not a valid e-mail address: {error}", "email") from None
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise AccountError(f"The password must be at least {PASSWORD_MIN} characters.", "password")
+        raise FieldError(f"The password must be at least {PASSWORD_MIN} characters.", "password")
 
 
 def _check_role(role: str) -> None:
     if role not in {r.value for r in Role}:
-        raise AccountError(f"Role must be one of: {', '.join(r.value for r in Role)}.", "role")
+        raise FieldError(f"Role must be one of: {', '.join(r.value for r in Role)}.", "role")
 
 
 def create_staff(email: str, name: str, role: str, password: str) -> User:
@@ -49,9 +42,9 @@ def create_staff(email: str, name: str, role: str, password: str) -> User:
     check_password_rules(password)
     name = name.strip()
     if len(name) > DISPLAY_NAME_MAX:
-        raise AccountError(f"The name can be at most {DISPLAY_NAME_MAX} characters.", "name")
+        raise FieldError(f"The name can be at most {DISPLAY_NAME_MAX} characters.", "name")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountError(f"There is already an account for {email}.", "email")
+        raise FieldError(f"There is already an account for {email}.", "email")
     user = User(email=email, display_name=name or email, role=role)
     user.set_password(password)
     db.session.add(user)
@@ -81,7 +74,7 @@ def change_role(user: User, role: str) -> None:
         return
     if user.is_admin and user.is_active and _other_active_admins(user) == 0:
         db.session.rollback()
-        raise AccountError(
+        raise FieldError(
             f"{user.display_name} is the only active admin. Make someone else an admin first, "
             "so the site can still be administered.",
             "role",
@@ -96,10 +89,10 @@ def set_active(user: User, active: bool, actor: User) -> None:
         return
     if not active:
         if user.id == actor.id:
-            raise AccountError("You can't deactivate your own account. Ask another admin to do it.")
+            raise FieldError("You can't deactivate your own account. Ask another admin to do it.")
         if user.is_admin and _other_active_admins(user) == 0:
             db.session.rollback()
-            raise AccountError(
+            raise FieldError(
                 f"{user.display_name} is the only active admin and can't be deactivated."
             )
     user.is_active = active

@@ -1,7 +1,7 @@
 """The editorial rules admins work under: articles, sections and the site's settings.
 
 Views hand in what the admin typed; these functions decide, store and commit, and raise
-EditorialError (a ValueError naming the form field it belongs beside) when something is
+FieldError (a ValueError naming the form field it belongs beside) when something is
 refused. Nothing here reads the Flask request.
 """
 
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from newsroom import content, pagecache
+from newsroom import content, pagecache, site
 from newsroom.extensions import db
 from newsroom.models import (
     Article,
@@ -31,19 +31,12 @@ from newsroom.models import (
     User,
     utcnow,
 )
+from newsroom.refused import FieldError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_SLUG_MAX = 200
 SECTION_SLUG_MAX = 80
 SLUG_RULE = "Use lower-case letters, digits and single hyphens, like “council-meeting”."
-
-
-class EditorialError(ValueError):
-    """A refused change; `field` names the form field the message belongs beside, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --- Dates in the site's timezone ----------------------------------------------------
@@ -71,7 +64,7 @@ def local_to_utc(wall_time: datetime, zone: str) -> datetime:
     local = wall_time.replace(tzinfo=tz)
     moment = local.astimezone(UTC)
     if moment.astimezone(tz).replace(tzinfo=None) != wall_time.replace(tzinfo=None):
-        raise EditorialError(
+        raise FieldError(
             f"{wall_time:%H:%M} on {wall_time:%B %d} doesn't exist in {zone}: the clocks "
             "go forward then. Choose another time.",
             "published_at",
@@ -99,9 +92,15 @@ class ListedStatus:
 
 
 def listed_status(article: Article, now: datetime | None = None) -> str:
-    if article.status == ArticleStatus.DRAFT:
+    return state_of(article.status, article.is_public(now))
+
+
+def state_of(status: str, public_now: bool) -> str:
+    """Draft, scheduled or published, from the stored status and whether readers see it now
+    (for callers that already know the second: the clock is read once)."""
+    if status == ArticleStatus.DRAFT:
         return ListedStatus.DRAFT
-    return ListedStatus.PUBLISHED if article.is_public(now) else ListedStatus.SCHEDULED
+    return ListedStatus.PUBLISHED if public_now else ListedStatus.SCHEDULED
 
 
 def article_list_query(
@@ -144,9 +143,9 @@ class ArticleFields:
 def check_slug(slug: str, max_length: int) -> str:
     slug = slug.strip()
     if len(slug) > max_length:
-        raise EditorialError(f"The address can be at most {max_length} characters.", "slug")
+        raise FieldError(f"The address can be at most {max_length} characters.", "slug")
     if not SLUG_PATTERN.match(slug):
-        raise EditorialError(SLUG_RULE, "slug")
+        raise FieldError(SLUG_RULE, "slug")
     return slug
 
 
@@ -165,19 +164,19 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     """
     title = fields.title.strip()
     if not title:
-        raise EditorialError("Please give the article a title.", "title")
+        raise FieldError("Please give the article a title.", "title")
     slug = check_slug(fields.slug or content.slugify(title), ARTICLE_SLUG_MAX)
     if fields.status not in {s.value for s in ArticleStatus}:
-        raise EditorialError("Choose draft or published.", "status")
+        raise FieldError("Choose draft or published.", "status")
     section = db.session.get(Section, fields.section_id)
     if section is None:
-        raise EditorialError("Choose a section.", "section_id")
+        raise FieldError("Choose a section.", "section_id")
     source_url = fields.source_url.strip()
     if source_url:
         check_web_address(source_url)
     taken_by = _article_slug_taken(slug, article)
     if taken_by is not None:
-        raise EditorialError(
+        raise FieldError(
             f"The address “{slug}” is already used by “{taken_by.title}”. Choose another.",
             "slug",
         )
@@ -225,9 +224,7 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
 def check_web_address(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise EditorialError(
-            "Give a full web address starting with http:// or https://.", "source_url"
-        )
+        raise FieldError("Give a full web address starting with http:// or https://.", "source_url")
 
 
 def comments_by_status(article: Article) -> dict[str, int]:
@@ -256,7 +253,7 @@ def delete_article(article_id: int) -> int:
     )
     if locked is None:
         db.session.rollback()
-        raise EditorialError("That article no longer exists.")
+        raise FieldError("That article no longer exists.")
     comment_ids = sa.select(Comment.id).where(Comment.article_id == article_id)
     db.session.execute(
         sa.delete(ModerationEvent)
@@ -304,11 +301,6 @@ def delete_article(article_id: int) -> int:
 # --- Sections ------------------------------------------------------------------------
 
 
-def ordered_sections() -> list[Section]:
-    """Sections in the order the site's navigation shows them."""
-    return list(db.session.scalars(sa.select(Section).order_by(Section.position, Section.name)))
-
-
 def article_counts_by_section() -> dict[int, int]:
     return dict(
         db.session.execute(
@@ -320,14 +312,14 @@ def article_counts_by_section() -> dict[int, int]:
 def _check_section_fields(section: Section | None, name: str, slug: str) -> tuple[str, str]:
     name = name.strip()
     if not name:
-        raise EditorialError("Please give the section a name.", "name")
+        raise FieldError("Please give the section a name.", "name")
     slug = check_slug(slug or content.slugify(name, SECTION_SLUG_MAX), SECTION_SLUG_MAX)
     query = sa.select(Section).where(Section.slug == slug)
     if section is not None:
         query = query.where(Section.id != section.id)
     other = db.session.scalar(query)
     if other is not None:
-        raise EditorialError(
+        raise FieldError(
             f"The address “{slug}” is already used by the section “{other.name}”.", "slug"
         )
     return name, slug
@@ -340,7 +332,7 @@ def _commit_or_refuse(message: str, field: str | None = None) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise EditorialError(message, field) from None
+        raise FieldError(message, field) from None
 
 
 def _commit_section(slug: str) -> None:
@@ -375,7 +367,7 @@ def move_section(section: Section, step: int) -> bool:
     Positions are renumbered 0..n-1 on the way, so sections that share a position
     (the default) still move predictably.
     """
-    sections = ordered_sections()
+    sections = site.ordered_sections()
     index = next(i for i, s in enumerate(sections) if s.id == section.id)
     target = index + step
     if not 0 <= target < len(sections):
@@ -393,7 +385,7 @@ def delete_section(section: Section) -> None:
         sa.select(sa.func.count()).select_from(Article).where(Article.section_id == section.id)
     )
     if articles:
-        raise EditorialError(
+        raise FieldError(
             f"“{section.name}” still has {articles} "
             f"{'article' if articles == 1 else 'articles'}. Move or delete "
             f"{'it' if articles == 1 else 'them'} first."
@@ -405,16 +397,6 @@ def delete_section(section: Section) -> None:
 
 
 # --- Site identity and policy --------------------------------------------------------
-
-
-def settings_for_editing() -> SiteSettings:
-    """The one settings row; a fresh database gets one, so there is something to edit."""
-    settings = db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
-    if settings is None:
-        settings = SiteSettings(organization_name="Newsroom", timezone="UTC")
-        db.session.add(settings)
-        db.session.flush()
-    return settings
 
 
 SETTINGS_FIELDS = (
@@ -434,10 +416,13 @@ SETTINGS_FIELDS = (
 def save_settings(values: dict) -> SiteSettings:
     """Store the site's identity and policy; every public page shows it from the next request."""
     if not values.get("organization_name", "").strip():
-        raise EditorialError("Please give the organization's name.", "organization_name")
+        raise FieldError("Please give the organization's name.", "organization_name")
     if not is_timezone(values.get("timezone", "")):
-        raise EditorialError("Choose a timezone from the list.", "timezone")
-    settings = settings_for_editing()
+        raise FieldError("Choose a timezone from the list.", "timezone")
+    settings = site.stored_settings()
+    if settings is None:  # the first save makes the row
+        settings = site.unsaved_settings()
+        db.session.add(settings)
     for name in SETTINGS_FIELDS:
         value = values[name]
         setattr(settings, name, value.strip() if isinstance(value, str) else value)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template, request
+import htmx_flask
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,11 +19,12 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, message: str | None = None) -> Response:
+def render_error(code: int, message: str | None = None, *, refresh: bool = False) -> Response:
+    """The error page, or its fragment for htmx; `refresh` asks htmx to reload the whole page."""
     title, default = MESSAGES.get(code, ("Error", "Something went wrong."))
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    template = "errors/_error.html" if request.htmx else "errors/error.html"
     page = render_template(template, code=code, title=title, message=message or default)
-    response = make_response(page, code)
+    response = htmx_flask.make_response(page, code, refresh=refresh)
     # The same URL answers htmx with a fragment: caches must keep the two apart.
     response.vary.add("HX-Request")
     return response
@@ -31,16 +33,14 @@ def render_error(code: int, message: str | None = None) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        response = render_error(
+        # For htmx the page's token is stale (the session ended): reload it for a fresh
+        # one, which also sends a logged-out moderator to the login page.
+        return render_error(
             400,
             "This form has expired or was sent from somewhere else. "
             "Go back, reload the page and send it again.",
+            refresh=bool(request.htmx),
         )
-        if request.headers.get("HX-Request"):
-            # The page's token is stale (the session ended): reload it for a fresh one,
-            # which also sends a logged-out moderator to the login page.
-            response.headers["HX-Refresh"] = "true"
-        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -162,10 +162,6 @@ class Article(db.Model):
             and self.published_at <= now
         )
 
-    @property
-    def is_scheduled(self) -> bool:
-        return self.status == ArticleStatus.PUBLISHED and not self.is_public()
-
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
 

@@ -17,27 +17,39 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def stored_settings() -> SiteSettings | None:
+    """The site's one settings row, if anyone has saved it yet. Reading never writes."""
+    return db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
+
+
+def unsaved_settings() -> SiteSettings:
+    """The settings of a site nobody has set up yet: neutral, and not stored."""
+    return SiteSettings(organization_name="Newsroom", timezone="UTC", footer_text="Newsroom")
+
+
 def current_settings() -> SiteSettings:
-    """The site's one settings row; an empty database gets neutral defaults, not an error."""
+    """The site's settings for this request; an empty database gets neutral defaults."""
     if "site" not in g:
         try:
-            settings = db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
+            settings = stored_settings()
         except SQLAlchemyError:
             # The error page must render even when the database is what failed.
             db.session.rollback()
             settings = None
-        g.site = settings or SiteSettings(
-            organization_name="Newsroom", timezone="UTC", footer_text="Newsroom"
-        )
+        g.site = settings or unsaved_settings()
     return g.site
 
 
+def ordered_sections() -> list[Section]:
+    """Sections in the order the site's navigation shows them."""
+    return list(db.session.scalars(sa.select(Section).order_by(Section.position, Section.name)))
+
+
 def navigation_sections() -> list[Section]:
+    """The sections for this request's navigation (empty when the database failed)."""
     if "sections" not in g:
         try:
-            g.sections = db.session.scalars(
-                sa.select(Section).order_by(Section.position, Section.name)
-            ).all()
+            g.sections = ordered_sections()
         except SQLAlchemyError:
             db.session.rollback()
             g.sections = []

@@ -155,3 +155,23 @@ def test_optional_fields_can_be_emptied(admin_client, site):
     assert html.select_one(".site-tagline") is None
     assert "F " not in text_of(html.select_one(".site-contact"))
     assert text_of(html.select_one("footer")) == f"© {datetime.now().year} Riverside Tenants Union"
+
+
+def test_opening_the_settings_page_writes_nothing(admin_client):
+    """Reading the settings never writes: no row is made (nor rolled back) to fill the form."""
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        response = admin_client.get("/admin/settings")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+
+    assert response.status_code == 200
+    assert page(response).select_one("#organization_name")["value"] == "Newsroom"
+    writes = [s for s in sent if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    assert writes == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SiteSettings)) == 0

@@ -67,6 +67,23 @@ def test_expired_session_on_htmx_request_gets_hx_redirect(client, site, article,
     assert _status(comment.id) == "pending"
 
 
+def test_htmx_request_without_a_session_gets_hx_redirect_not_the_login_page(client, site):
+    response = client.get("/dashboard/", headers=HTMX)
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    assert response.headers["HX-Redirect"] == "/login?next=/dashboard/?status%3Dpending"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_hx_request_false_is_a_plain_request_sent_to_login(client, site):
+    # htmx only ever sends "true"; anything else is an ordinary browser request.
+    response = client.get("/dashboard/", headers={"HX-Request": "false"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/dashboard/"
+    assert "HX-Redirect" not in response.headers
+    assert "HX-Request" in response.headers["Vary"]
+
+
 def test_inactive_accounts_cannot_log_in(client, site, inactive_moderator):
     response = log_in(client, inactive_moderator)
     assert response.status_code == 422

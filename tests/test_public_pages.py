@@ -239,3 +239,11 @@ def test_htmx_asking_for_a_missing_page_gets_a_fragment_kept_apart_by_caches(cli
     assert response.status_code == 404
     assert "<html" not in body and "Page not found" in body
     assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "abc", "", "²", "1.5", "99999999999999999999"])
+def test_a_page_number_that_is_no_page_is_not_found(client, site, article, number):
+    for path in ("/", f"/sections/{article.section.slug}/"):
+        response = client.get(path, query_string={"page": number})
+        assert response.status_code == 404, (path, number)
+        assert "Page not found" in text_of(page(response).select_one("h1"))

@@ -28,10 +28,6 @@ ROLE_CHOICES = [
 ]
 
 
-class EmptyForm(FlaskForm):
-    """A bare button is still a form, so it carries a CSRF token."""
-
-
 class ArticleFilterForm(FlaskForm):
     """The GET form above the article list; it changes nothing, so it needs no token."""
 

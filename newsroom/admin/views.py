@@ -5,27 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
-from newsroom import accounts, content
+from newsroom import accounts, content, inputs, site
 from newsroom import editorial as ed
+from newsroom.access import admin_required
 from newsroom.admin import bp
 from newsroom.admin.forms import (
     ArticleFilterForm,
     ArticleForm,
-    EmptyForm,
     NewStaffForm,
     PreviewForm,
     RoleForm,
     SectionForm,
     SettingsForm,
 )
-from newsroom.auth.access import admin_required
-from newsroom.auth.forms import NewPasswordForm
 from newsroom.extensions import db
+from newsroom.forms import EmptyForm, NewPasswordForm
 from newsroom.models import Article, ArticleStatus, Section, User, utcnow
 from newsroom.site import current_settings
 
@@ -36,13 +35,6 @@ ADMIN_PER_PAGE = 25
 @admin_required
 def require_admin() -> None:
     """Every admin URL, present and future, is for admins only: checked once, here."""
-
-
-def _page_number() -> int:
-    number = request.args.get("page", "1")
-    if not number.isdigit() or int(number) < 1:
-        abort(404)
-    return int(number)
 
 
 def _show_error(form: Form, error: ValueError) -> None:
@@ -89,7 +81,7 @@ def index():
 
 @bp.get("/articles/")
 def articles():
-    sections = ed.ordered_sections()
+    sections = site.ordered_sections()
     filters = ArticleFilterForm(formdata=request.args)
     filters.section.choices += [SelectChoice(str(s.id), s.name) for s in sections]
     status = filters.status.data if filters.status.data in ed.ListedStatus.ALL else None
@@ -98,7 +90,7 @@ def articles():
     title = (filters.q.data or "").strip()
     page = db.paginate(
         ed.article_list_query(status=status, section_id=section_id, title=title),
-        page=_page_number(),
+        page=inputs.page_number(),
         per_page=current_app.config.get("ADMIN_PER_PAGE", ADMIN_PER_PAGE),
         error_out=False,
     )
@@ -170,7 +162,7 @@ def _saved_message(article: Article) -> str:
 
 
 def _editor(article: Article | None):
-    sections = ed.ordered_sections()
+    sections = site.ordered_sections()
     if not sections:
         flash("Articles are filed in sections. Create a section first.", "warning")
         return redirect(url_for("admin.new_section"), 303)
@@ -179,9 +171,7 @@ def _editor(article: Article | None):
     if request.method == "POST" and form.preview.data:
         # The Preview button, for when the live preview can't run: nothing is saved.
         preview_html = content.render_markdown(form.body_markdown.data or "")
-        return render_template(
-            "admin/article_form.html", form=form, article=article, preview_html=preview_html
-        )
+        return _editor_page(form, article, preview_html)
     if form.validate_on_submit():
         try:
             article = ed.save_article(article, _fields_from(form), current_user)
@@ -192,9 +182,17 @@ def _editor(article: Article | None):
             return redirect(url_for("admin.edit_article", article_id=article.id), 303)
     if request.method == "POST":
         preview_html = content.render_markdown(form.body_markdown.data or "")
+    return _editor_page(form, article, preview_html), _form_status(form)
+
+
+def _editor_page(form: ArticleForm, article: Article | None, preview_html: str | None) -> str:
     return render_template(
-        "admin/article_form.html", form=form, article=article, preview_html=preview_html
-    ), _form_status(form)
+        "admin/article_form.html",
+        form=form,
+        article=article,
+        preview_html=preview_html,
+        listed_status=ed.listed_status,
+    )
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
@@ -246,7 +244,7 @@ def delete_article(article_id: int):
 def sections():
     return render_template(
         "admin/sections.html",
-        sections=ed.ordered_sections(),
+        sections=site.ordered_sections(),
         article_counts=ed.article_counts_by_section(),
         form=EmptyForm(),
     )
@@ -418,7 +416,7 @@ def set_password(user_id: int):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    stored = ed.settings_for_editing()
+    stored = site.current_settings()
     form = SettingsForm(obj=stored)
     form.timezone.choices = ed.timezone_names()
     if request.method == "GET":
@@ -433,6 +431,4 @@ def settings():
         else:
             flash("The site's settings were saved. Every page shows them now.", "success")
             return redirect(url_for("admin.settings"), 303)
-    # A row made only to fill the form is not kept until someone saves it.
-    db.session.rollback()
     return render_template("admin/settings.html", form=form), _form_status(form)

@@ -1,13 +1,16 @@
+"""Login, logout and changing one's own password; `next` is checked by newsroom.access."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from newsroom.access import safe_next
 from newsroom.auth import bp
-from newsroom.auth.access import safe_next
-from newsroom.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
+from newsroom.auth.forms import ChangePasswordForm, LoginForm
 from newsroom.extensions import db, limiter
+from newsroom.forms import EmptyForm
 from newsroom.models import Role, User, utcnow
 
 LOGIN_FAILED = "That e-mail and password don't match an active staff account."

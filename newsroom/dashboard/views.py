@@ -1,16 +1,19 @@
+"""The moderation queue's routes: staff only, a fragment for htmx and the full page otherwise."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from newsroom import moderation
-from newsroom.auth.forms import EmptyForm
+from newsroom import moderation, site
+from newsroom.access import staff_required
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
 from newsroom.dashboard.rows import ACTIONS, queue_rows
-from newsroom.extensions import db, login_manager
-from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, Role, Section, User
+from newsroom.extensions import db
+from newsroom.forms import EmptyForm
+from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
@@ -21,12 +24,9 @@ TABS = [
 
 
 @bp.before_request
-def staff_only():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in (Role.MODERATOR, Role.ADMIN):
-        abort(403)
-    return None
+@staff_required
+def staff_only() -> None:
+    """Every dashboard URL is for moderators and admins: checked once, here."""
 
 
 @bp.after_request
@@ -59,14 +59,14 @@ def queue():
         return render_template(
             "dashboard/_rows.html", comments=comments, next_cursor=next_cursor, **context
         )
-    sections = db.session.scalars(sa.select(Section).order_by(Section.position, Section.name))
+    sections = site.ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
     return render_template(
         "dashboard/queue.html",
         comments=comments,
         next_cursor=next_cursor,
         newest_id=moderation.newest_comment_id(),
-        sections=sections.all(),
+        sections=sections,
         filtered_article=article,
         **context,
     )

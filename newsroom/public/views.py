@@ -19,7 +19,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
-from newsroom import moderation, pagecache
+from newsroom import inputs, moderation, pagecache
 from newsroom.errors import render_error
 from newsroom.extensions import cache, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
@@ -34,13 +34,6 @@ RATE_LIMITED = (
     "You have sent several comments in a short time. Please wait a minute and send this "
     "one again; your text is still here."
 )
-
-
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(404)
-    return int(page)
 
 
 def _public_articles() -> sa.Select:
@@ -97,7 +90,7 @@ def _paginated(query: sa.Select, number: int):
 
 @bp.get("/")
 def home():
-    number = _page_number()
+    number = inputs.page_number()
     return _shared_listing(
         f"home:{number}",
         lambda: render_template("public/home.html", page=_paginated(_public_articles(), number)),
@@ -106,7 +99,7 @@ def home():
 
 @bp.get("/sections/<slug>/")
 def section(slug: str):
-    number = _page_number()
+    number = inputs.page_number()
 
     def draw() -> str:
         section = db.first_or_404(sa.select(Section).where(Section.slug == slug))
