@@ -25,6 +25,15 @@ def normalize_email(email: str) -> str:
         raise FieldError(f"{email!r} is not a valid e-mail address: {error}", "email") from None
 
 
+def lookup_email(email: str) -> str:
+    """An address as accounts are stored under it, for finding one at login. Something that
+    isn't an address comes back as typed, lower-cased: it matches no account."""
+    try:
+        return normalize_email(email)
+    except FieldError:
+        return email.strip().lower()
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN:
         raise FieldError(f"The password must be at least {PASSWORD_MIN} characters.", "password")
@@ -100,7 +109,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """An admin sets a new password for someone (e.g. one they forgot)."""
+    """A new password for an account: chosen by its owner, or set by an admin."""
     check_password_rules(password)
     user.set_password(password)
     db.session.commit()

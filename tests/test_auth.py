@@ -2,6 +2,7 @@
 
 import pytest
 
+from newsroom import accounts
 from newsroom.extensions import db
 from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, page, submit_form, text_of
 
@@ -26,6 +27,19 @@ def test_login_then_logout(client, site, moderator):
 
 def test_email_is_matched_without_regard_to_case(client, site, moderator):
     assert _login(client, moderator.email.upper(), STAFF_PASSWORD).status_code == 303
+
+
+def test_email_is_matched_as_accounts_store_it(client, site):
+    """Login normalizes an address the way creating the account did (one rule)."""
+    accounts.create_staff("Zoë@Bücher.Example", "Zoë", "moderator", STAFF_PASSWORD)
+    # Typed with "e" + a combining diaeresis, as some keyboards send it.
+    assert _login(client, "  zoe\u0308@BU\u0308CHER.example ", STAFF_PASSWORD).status_code == 303
+
+
+def test_an_address_that_is_no_address_just_fails_to_log_in(client, site, moderator):
+    response = _login(client, "not an address@@", STAFF_PASSWORD)
+    assert response.status_code == 422
+    assert "don't match" in text_of(page(response).select_one("#password-error"))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from newsroom import accounts
 from newsroom.access import safe_next
 from newsroom.auth import bp
 from newsroom.auth.forms import ChangePasswordForm, LoginForm
@@ -17,7 +18,7 @@ LOGIN_FAILED = "That e-mail and password don't match an active staff account."
 
 
 def _login_account_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+    return "login:" + accounts.lookup_email(request.form.get("email") or "")
 
 
 def _failed(response) -> bool:
@@ -46,7 +47,7 @@ def login():
             return redirect(form.next.data or _landing_page(current_user))
     if form.validate_on_submit():
         user = db.session.scalar(
-            sa.select(User).where(User.email == form.email.data.strip().lower())
+            sa.select(User).where(User.email == accounts.lookup_email(form.email.data))
         )
         if user is not None and user.is_active and user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
@@ -74,8 +75,7 @@ def account():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
-            current_user.set_password(form.new_password.data)
-            db.session.commit()
+            accounts.set_password(current_user, form.new_password.data)
             flash("Your password has been changed.", "success")
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.errors else 200
