@@ -287,7 +287,7 @@ def delete_article(article_id: int) -> int:
         .where(ArticleRedirect.article_id == article_id)
         .execution_options(synchronize_session=False)
     )
-    # Deleted in bulk, so the flush hook doesn't see it: every list it was in must redraw.
+    # Every list it was in must redraw.
     pagecache.touch_site()
     db.session.execute(
         sa.delete(Article)
@@ -336,6 +336,8 @@ def _commit_or_refuse(message: str, field: str | None = None) -> None:
 
 
 def _commit_section(slug: str) -> None:
+    # Sections are in every page's navigation: every cached page redraws.
+    pagecache.touch_site()
     _commit_or_refuse(f"The address “{slug}” was just taken by another section.", "slug")
 
 
@@ -375,6 +377,7 @@ def move_section(section: Section, step: int) -> bool:
     sections[index], sections[target] = sections[target], sections[index]
     for position, item in enumerate(sections):
         item.position = position
+    pagecache.touch_site()  # the navigation's order changed on every page
     db.session.commit()
     return True
 
@@ -390,8 +393,8 @@ def delete_section(section: Section) -> None:
             f"{'article' if articles == 1 else 'articles'}. Move or delete "
             f"{'it' if articles == 1 else 'them'} first."
         )
-    # Through the ORM, so the page cache's flush hook sees the navigation change.
     db.session.delete(section)
+    pagecache.touch_site()  # gone from every page's navigation
     # An article filed under it after the check makes the foreign key refuse the delete.
     _commit_or_refuse(f"“{section.name}” just received an article, so it was not deleted.")
 

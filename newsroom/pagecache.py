@@ -7,20 +7,35 @@ The version is read with one small query per request, on the hot path of the art
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
 import secrets
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from newsroom import models
 from newsroom.extensions import db
-from newsroom.models import Article, ArticleStatus, Section, SiteSettings, UTCDateTime, utcnow
+from newsroom.models import Article, ArticleStatus, SiteSettings, UTCDateTime, utcnow
 
-# Bump when templates change in a way cached pages must not outlive (Redis keeps them
-# across deploys; the in-process cache doesn't).
-TEMPLATE_GENERATION = 1
+
+def _template_generation() -> str:
+    """What the cached markup was drawn with: the templates' bytes and the package version.
+
+    Redis keeps pages across deploys (the in-process cache doesn't); a deploy that changes
+    a template or the package version changes every key, so no old markup is served."""
+    digest = hashlib.sha256()
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):  # not installed
+        digest.update(importlib.metadata.version("newsroom").encode())
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        digest.update(str(path.relative_to(TEMPLATES)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_GENERATION = _template_generation()
 
 # Stands in for the CSRF token in a cached page; replaced per reader. Letters and digits
 # only, so Jinja's escaping leaves it alone, and random, so no article can contain it.
@@ -93,16 +108,3 @@ def listing_version() -> str:
 def touch_site() -> None:
     """Date the whole site as changed (in the caller's transaction): every cached page redraws."""
     db.session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))
-
-
-@event.listens_for(Session, "before_flush")
-def _site_wide_changes_touch_the_site(session: Session, flush_context, instances) -> None:
-    """Sections appear on every page, and a deleted article leaves every list it was in:
-    such changes date the whole site, as an edit of the settings does."""
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, SiteSettings) for obj in changed):
-        return
-    if any(isinstance(obj, Section) for obj in changed) or any(
-        isinstance(obj, Article) for obj in session.deleted
-    ):
-        touch_site()

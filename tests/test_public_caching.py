@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from newsroom import create_app, moderation
+from newsroom import create_app, moderation, pagecache
+from newsroom import editorial as edit
 from newsroom.extensions import cache, db
-from newsroom.models import User, utcnow
-from tests.conftest import page, text_of
+from newsroom.models import Section, User, utcnow
+from tests.conftest import page, submit_form, text_of
 
 
 @contextlib.contextmanager
@@ -96,8 +97,7 @@ def test_editing_the_site_identity_changes_cached_pages_at_once(client, site, ar
 
 def test_renaming_a_section_changes_cached_pages_at_once(client, site, article, section):
     client.get(f"/articles/{article.slug}")
-    section.name = "Clippings"
-    db.session.commit()
+    edit.update_section(section, "Clippings", section.slug, section.description)
     html = page(client.get(f"/articles/{article.slug}"))
     assert text_of(html.select_one(".article .kicker")) == "Clippings"
 
@@ -192,3 +192,37 @@ def test_a_moderation_decision_is_not_an_edit_of_the_article(
     db.session.refresh(article)
     assert article.updated_at == edited_at
     assert article.approved_comment_count == 1
+
+
+def test_new_moved_and_deleted_sections_change_cached_pages_at_once(
+    app, admin_client, site, article, section
+):
+    """Sections are in every page's navigation: each change redraws the cached pages."""
+    reader = app.test_client()  # no notices of its own: it gets the cached page
+    home = "/"
+    reader.get(home)  # cached now
+    submit_form(
+        admin_client,
+        "/admin/sections/new",
+        {"name": "Field Notes", "slug": "field-notes", "description": ""},
+        "main form.panel",
+    )
+    names = lambda: [text_of(a) for a in page(reader.get(home)).select("nav a")]  # noqa: E731
+    assert "Field Notes" in names()
+
+    new = db.session.scalar(sa.select(Section).where(Section.slug == "field-notes"))
+    assert edit.move_section(new, -1)
+    shown = names()
+    assert shown.index("Field Notes") < shown.index(section.name)
+
+    edit.delete_section(new)
+    assert "Field Notes" not in names()
+
+
+def test_the_template_generation_follows_the_templates(tmp_path, monkeypatch):
+    (tmp_path / "page.html").write_text("<p>one</p>")
+    monkeypatch.setattr(pagecache, "TEMPLATES", tmp_path)
+    before = pagecache._template_generation()
+    assert pagecache._template_generation() == before  # the same templates, the same keys
+    (tmp_path / "page.html").write_text("<p>two</p>")
+    assert pagecache._template_generation() != before
