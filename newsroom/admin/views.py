@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
@@ -54,7 +55,7 @@ def _form_status(form: Form) -> int:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     now = utcnow()
     counts = {
         "draft": db.session.scalar(
@@ -80,7 +81,7 @@ def index():
 
 
 @bp.get("/articles/")
-def articles():
+def articles() -> ResponseReturnValue:
     sections = site.ordered_sections()
     filters = ArticleFilterForm(formdata=request.args)
     filters.section.choices += [SelectChoice(str(s.id), s.name) for s in sections]
@@ -161,7 +162,7 @@ def _saved_message(article: Article) -> str:
     return f"“{article.title}” is published."
 
 
-def _editor(article: Article | None):
+def _editor(article: Article | None) -> ResponseReturnValue:
     sections = site.ordered_sections()
     if not sections:
         flash("Articles are filed in sections. Create a section first.", "warning")
@@ -196,17 +197,17 @@ def _editor_page(form: ArticleForm, article: Article | None, preview_html: str |
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
-def new_article():
+def new_article() -> ResponseReturnValue:
     return _editor(None)
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
-def edit_article(article_id: int):
+def edit_article(article_id: int) -> ResponseReturnValue:
     return _editor(db.get_or_404(Article, article_id))
 
 
 @bp.post("/articles/preview")
-def preview_article():
+def preview_article() -> ResponseReturnValue:
     """The live preview: the editor's body through the same renderer as the public page."""
     form = PreviewForm()
     form.validate_on_submit()
@@ -216,7 +217,7 @@ def preview_article():
 
 
 @bp.route("/articles/<int:article_id>/delete", methods=["GET", "POST"])
-def delete_article(article_id: int):
+def delete_article(article_id: int) -> ResponseReturnValue:
     article = db.get_or_404(Article, article_id)
     form = EmptyForm()
     if form.validate_on_submit():
@@ -241,7 +242,7 @@ def delete_article(article_id: int):
 
 
 @bp.get("/sections/")
-def sections():
+def sections() -> ResponseReturnValue:
     return render_template(
         "admin/sections.html",
         sections=site.ordered_sections(),
@@ -250,7 +251,7 @@ def sections():
     )
 
 
-def _section_editor(section: Section | None):
+def _section_editor(section: Section | None) -> ResponseReturnValue:
     form = SectionForm(obj=section)
     if form.validate_on_submit():
         try:
@@ -270,17 +271,17 @@ def _section_editor(section: Section | None):
 
 
 @bp.route("/sections/new", methods=["GET", "POST"])
-def new_section():
+def new_section() -> ResponseReturnValue:
     return _section_editor(None)
 
 
 @bp.route("/sections/<int:section_id>/edit", methods=["GET", "POST"])
-def edit_section(section_id: int):
+def edit_section(section_id: int) -> ResponseReturnValue:
     return _section_editor(db.get_or_404(Section, section_id))
 
 
 @bp.post("/sections/<int:section_id>/move")
-def move_section(section_id: int):
+def move_section(section_id: int) -> ResponseReturnValue:
     section = db.get_or_404(Section, section_id)
     direction = request.form.get("direction")
     if EmptyForm().validate_on_submit() and direction in {"up", "down"}:
@@ -292,7 +293,7 @@ def move_section(section_id: int):
 
 
 @bp.route("/sections/<int:section_id>/delete", methods=["GET", "POST"])
-def delete_section(section_id: int):
+def delete_section(section_id: int) -> ResponseReturnValue:
     section = db.get_or_404(Section, section_id)
     form = EmptyForm()
     if form.validate_on_submit():
@@ -314,7 +315,7 @@ def delete_section(section_id: int):
 
 
 @bp.get("/staff/")
-def staff():
+def staff() -> ResponseReturnValue:
     users = db.session.scalars(
         sa.select(User).order_by(User.is_active.desc(), User.display_name, User.id)
     ).all()
@@ -322,7 +323,7 @@ def staff():
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
-def new_staff():
+def new_staff() -> ResponseReturnValue:
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
@@ -339,7 +340,7 @@ def new_staff():
 
 def _staff_member_page(
     user: User, role_form: RoleForm | None = None, password_form: NewPasswordForm | None = None
-):
+) -> ResponseReturnValue:
     role_form = role_form or RoleForm(formdata=None, role=user.role)
     password_form = password_form or NewPasswordForm(formdata=None)
     status = 422 if role_form.errors or password_form.errors else 200
@@ -353,12 +354,12 @@ def _staff_member_page(
 
 
 @bp.get("/staff/<int:user_id>")
-def staff_member(user_id: int):
+def staff_member(user_id: int) -> ResponseReturnValue:
     return _staff_member_page(db.get_or_404(User, user_id))
 
 
 @bp.post("/staff/<int:user_id>/role")
-def change_role(user_id: int):
+def change_role(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     if form.validate_on_submit():
@@ -379,7 +380,7 @@ def change_role(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/active")
-def set_active(user_id: int):
+def set_active(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = EmptyForm()
     activate = request.form.get("active") == "1"
@@ -397,7 +398,7 @@ def set_active(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/password")
-def set_password(user_id: int):
+def set_password(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = NewPasswordForm()
     if form.validate_on_submit():
@@ -415,7 +416,7 @@ def set_password(user_id: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-def settings():
+def settings() -> ResponseReturnValue:
     stored = site.current_settings()
     form = SettingsForm(obj=stored)
     form.timezone.choices = ed.timezone_names()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from newsroom import accounts
@@ -39,7 +40,7 @@ def _landing_page(user: User) -> str:
     key_func=_login_account_key,
     deduct_when=_failed,
 )
-def login():
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
@@ -60,7 +61,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         logout_user()
         flash("You have logged out.", "success")
@@ -69,7 +70,7 @@ def logout():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account():
+def account() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from newsroom import moderation, site
@@ -30,7 +31,7 @@ def staff_only() -> None:
 
 
 @bp.after_request
-def never_cache(response):
+def never_cache(response: Response) -> Response:
     # Comment authors' e-mail addresses are on these pages: no shared cache may keep them.
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
@@ -50,7 +51,7 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
 
 
 @bp.get("/")
-def queue():
+def queue() -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.args)
     comments, next_cursor = moderation.queue_page(queue, request.args.get("after"))
     context = _template_context(queue)
@@ -73,7 +74,7 @@ def queue():
 
 
 @bp.get("/new")
-def new_comments():
+def new_comments() -> ResponseReturnValue:
     """The polling request: how many comments arrived since the page was drawn."""
     since = request.args.get("since", "0")
     since_id = int(since) if since.isdigit() else 0
@@ -87,7 +88,7 @@ def new_comments():
 
 
 @bp.post("/comments/<int:comment_id>/decision")
-def decide(comment_id: int):
+def decide(comment_id: int) -> ResponseReturnValue:
     form = DecisionForm()
     queue = moderation.queue_filter_from(request.form)
     if not form.validate_on_submit():
@@ -99,7 +100,7 @@ def decide(comment_id: int):
 
 
 @bp.post("/decisions/<int:event_id>/undo")
-def undo(event_id: int):
+def undo(event_id: int) -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.form)
     if not EmptyForm().validate_on_submit():
         return _refused("That request was not understood. Nothing was changed.", queue)
@@ -108,7 +109,7 @@ def undo(event_id: int):
 
 
 @bp.post("/bulk")
-def bulk():
+def bulk() -> ResponseReturnValue:
     form = BulkDecisionForm()
     queue = moderation.queue_filter_from(request.form)
     if not form.validate_on_submit() or not form.comment_ids.data:
@@ -136,14 +137,16 @@ def bulk():
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
 
 
-def _refused(message: str, queue: moderation.QueueFilter):
+def _refused(message: str, queue: moderation.QueueFilter) -> ResponseReturnValue:
     if request.htmx:
         return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
     flash(message, "error")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
 
 
-def _answer(decision: moderation.Decision, queue: moderation.QueueFilter, undone: bool = False):
+def _answer(
+    decision: moderation.Decision, queue: moderation.QueueFilter, undone: bool = False
+) -> ResponseReturnValue:
     """One decision's outcome: a fragment for htmx, a redirect with a message otherwise."""
     if request.htmx:
         context = _template_context(queue)
@@ -169,7 +172,7 @@ def _answer(decision: moderation.Decision, queue: moderation.QueueFilter, undone
 
 
 @bp.get("/history")
-def history():
+def history() -> ResponseReturnValue:
     def number(name: str) -> int | None:
         value = request.args.get(name, "")
         return int(value) if value.isdigit() else None

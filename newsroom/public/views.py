@@ -16,7 +16,9 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf.csrf import generate_csrf
 
 from newsroom import inputs, moderation, pagecache
@@ -79,7 +81,7 @@ def _shared_listing(name: str, draw: Callable[[], str]) -> Response | str:
     )
 
 
-def _paginated(query: sa.Select, number: int):
+def _paginated(query: sa.Select, number: int) -> Pagination:
     page = db.paginate(
         query, page=number, per_page=current_app.config["ARTICLES_PER_PAGE"], error_out=False
     )
@@ -89,7 +91,7 @@ def _paginated(query: sa.Select, number: int):
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     number = inputs.page_number()
     return _shared_listing(
         f"home:{number}",
@@ -98,7 +100,7 @@ def home():
 
 
 @bp.get("/sections/<slug>/")
-def section(slug: str):
+def section(slug: str) -> ResponseReturnValue:
     number = inputs.page_number()
 
     def draw() -> str:
@@ -154,7 +156,7 @@ def _render_article(
     status: int = 200,
     notice: str = "",
     awaiting: list[Comment] | None = None,
-):
+) -> tuple[str, int]:
     """The article page drawn for this reader alone: errors, notices, their own comment."""
     page = render_template(
         "public/article.html",
@@ -197,7 +199,7 @@ def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
 
 
 @bp.get("/articles/<slug>")
-def article(slug: str):
+def article(slug: str) -> ResponseReturnValue:
     if session.get("_flashes") or session.get("own_comments"):
         # Something on this page is for this reader alone: draw it for them.
         article = _find_public_article(slug)
@@ -230,7 +232,7 @@ def _comment_limit_reached() -> bool:
 
 @bp.post("/articles/<slug>/comments")
 @limiter.exempt
-def post_comment(slug: str):
+def post_comment(slug: str) -> ResponseReturnValue:
     if _comment_limit_reached():
         abort(429)
     # Only what storing needs is read here; the whole article only when the page is redrawn.
@@ -279,7 +281,7 @@ def shared_caching(response: Response) -> Response:
 
 
 @bp.errorhandler(429)
-def too_many_comments(error):
+def too_many_comments(error) -> ResponseReturnValue:
     if request.endpoint != "public.post_comment":
         return render_error(429)
     article = _public_article_or_404(request.view_args["slug"])
