@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -435,16 +435,27 @@ def queue_filter_from(args) -> QueueFilter:
     )
 
 
+# A keyset cursor is "<microseconds since the epoch>_<comment id>": two integers, exact
+# (a float timestamp can round a microsecond away) and easy to bound.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+_BIGGEST_ID = 2**63 - 1  # SQLite's and PostgreSQL's (bigint) integers
+
+
 def encode_cursor(comment: Comment) -> str:
-    return f"{comment.created_at.timestamp():.6f}_{comment.id}"
+    return f"{(comment.created_at - _EPOCH) // _MICROSECOND}_{comment.id}"
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    try:
-        stamp, comment_id = (cursor or "").split("_")
-        return datetime.fromtimestamp(float(stamp), UTC), int(comment_id)
-    except ValueError:
+    """The position a cursor names, or None for anything a cursor can't be (from a URL)."""
+    stamp, _, comment_id = (cursor or "").partition("_")
+    if not (stamp.isdecimal() and comment_id.isdecimal()) or max(len(stamp), len(comment_id)) > 19:
         return None
+    micros, number = int(stamp), int(comment_id)
+    if micros > (_LATEST - _EPOCH) // _MICROSECOND or number > _BIGGEST_ID:
+        return None
+    return _EPOCH + micros * _MICROSECOND, number
 
 
 def queue_page(

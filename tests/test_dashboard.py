@@ -199,6 +199,36 @@ def test_load_more_pages_by_keyset(staff, site, article, make_comment):
     assert page(staff.get(more["href"])).select_one("h1") is not None
 
 
+def test_load_more_keeps_comments_a_microsecond_apart(staff, site, article, make_comment):
+    """The cursor holds the time to the microsecond, as integers: no comment is skipped
+    or shown twice at a page boundary."""
+    start = (utcnow() - timedelta(days=1)).replace(microsecond=0)
+    for i in range(26):
+        make_comment(
+            article, author_name=f"Reader {i:02}", created_at=start + timedelta(microseconds=i)
+        )
+    html = page(staff.get("/dashboard/"))
+    more = html.select_one("#load-more a")
+    rest = page(staff.get(more["href"], headers=HTMX))
+    shown = [text_of(r.select_one(".row-author")) for r in html.select(".queue-row")]
+    shown += [text_of(r.select_one(".row-author")) for r in rest.select(".queue-row")]
+    assert shown == [f"Reader {i:02}" for i in range(26)]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["1e400_1", "-5_1", "nan_1", "1_99999999999999999999999", "²_1", "x", "_", "1_"]
+)
+def test_a_cursor_that_is_no_position_shows_the_first_page(
+    staff, site, article, make_comment, cursor
+):
+    make_comment(article, author_name="First in line")
+    for headers in ({}, HTMX):
+        response = staff.get("/dashboard/", query_string={"after": cursor}, headers=headers)
+        assert response.status_code == 200, (cursor, headers)
+        rows = page(response).select(".queue-row")
+        assert [text_of(r.select_one(".row-author")) for r in rows] == ["First in line"]
+
+
 def test_new_comments_are_announced_by_polling(staff, site, article, make_comment):
     make_comment(article)
     html = page(staff.get("/dashboard/"))
