@@ -34,6 +34,8 @@ def _template_generation() -> str:
     return digest.hexdigest()[:12]
 
 
+# Beside the package, as create_app() finds them (importing its ROOT would import the
+# blueprints with it).
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_GENERATION = _template_generation()
 

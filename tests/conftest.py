@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), a client, and factories for the things tests talk abo
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from datetime import timedelta
@@ -90,6 +91,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@contextlib.contextmanager
+def statements_sent():
+    """Every statement sent to the database inside the block, with its parameters."""
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 # --- Parsing pages as a reader would ---------------------------------------------------

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import SiteSettings
-from tests.conftest import form_fields, page, submit_form, text_of
+from tests.conftest import form_fields, page, statements_sent, submit_form, text_of
 
 SETTINGS = "form.settings-form"
 
@@ -159,19 +159,11 @@ def test_optional_fields_can_be_emptied(admin_client, site):
 
 def test_opening_the_settings_page_writes_nothing(admin_client):
     """Reading the settings never writes: no row is made (nor rolled back) to fill the form."""
-    sent: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent() as sent:
         response = admin_client.get("/admin/settings")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
 
     assert response.status_code == 200
     assert page(response).select_one("#organization_name")["value"] == "Newsroom"
-    writes = [s for s in sent if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    writes = [s for s, _ in sent if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
     assert writes == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SiteSettings)) == 0

@@ -1,7 +1,6 @@
 """Cached public pages are never stale, revalidate with 304, and cost a constant number of
 SQL queries whatever the number of comments or articles."""
 
-import contextlib
 from datetime import timedelta
 
 import pytest
@@ -11,21 +10,7 @@ from newsroom import create_app, moderation, pagecache
 from newsroom import editorial as edit
 from newsroom.extensions import cache, db
 from newsroom.models import Section, User, utcnow
-from tests.conftest import page, submit_form, text_of
-
-
-@contextlib.contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+from tests.conftest import page, statements_sent, submit_form, text_of
 
 
 def _public_bodies(client, article) -> list[str]:
@@ -139,7 +124,7 @@ def test_query_count_does_not_grow_with_the_data(
 
     def queries() -> int:
         cache.clear()  # count the drawing of the page, not a cache hit
-        with count_queries() as statements:
+        with statements_sent() as statements:
             assert client.get(target).status_code == 200
         return len(statements)
 

@@ -8,15 +8,13 @@ growing table is what made posting a comment take ten seconds at a million comme
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, statements_sent
 
 # Statistics as ANALYZE left them on a site with 10,000 articles and a million comments
 # (`flask bench-data`): what SQLite's planner sees in production, not on an empty table.
@@ -30,21 +28,6 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
     ("comment_tallies", "sqlite_autoindex_comment_tallies_1", "4 1"),
 ]
-
-
-@contextlib.contextmanager
-def statements_sent():
-    """Every statement sent to the database inside the block, with its parameters."""
-    sent: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def plan_of(statement: str, parameters) -> str:

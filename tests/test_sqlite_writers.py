@@ -210,6 +210,14 @@ def test_a_writing_process_refreshes_the_planner_statistics_hourly(app, article,
     time.sleep(3 * sqlite.CHECKPOINT_EVERY_S)
     assert len(runs) == 1  # not again within the hour
 
+    # An hour later (made due by hand), the next write runs it again.
+    ran.clear()
+    for key in sqlite.Checkpointer._sampled:
+        sqlite.Checkpointer._sampled[key] = 0.0
+    _retitle(article.id, "Analyzed an hour later")
+    db.session.commit()
+    assert ran.wait(timeout=10) and len(runs) == 2
+
 
 def test_sampled_statistics_cover_a_table_that_never_had_any(tmp_path):
     with contextlib.closing(sqlite3.connect(tmp_path / "site.db")) as connection:

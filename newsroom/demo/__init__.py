@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsroom.editorial import SETTINGS_FIELDS
 from newsroom.models import ArticleStatus, CommentStatus
 
 DATA_DIR = Path(__file__).parent
@@ -71,19 +72,9 @@ class DemoContent:
 
 # Field name -> type. A field that is in neither list is refused, so a misspelt one is
 # reported instead of quietly ignored.
+# The settings an admin edits, all text but the comments' default, which the demo leaves be.
 IDENTITY_FIELDS = dict.fromkeys(
-    (
-        "organization_name",
-        "tagline",
-        "contact_email",
-        "street_address",
-        "telephone",
-        "fax",
-        "footer_text",
-        "timezone",
-        "comment_policy",
-    ),
-    str,
+    (name for name in SETTINGS_FIELDS if name != "comments_open_by_default"), str
 )
 SECTION_FIELDS = {"name": str, "slug": str, "description": str}
 ARTICLE_FIELDS = {
