@@ -12,6 +12,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from newsroom.refused import FieldError
+
 # Raw HTML in Markdown is allowed through the parser and then cut down to this list,
 # so an editor can paste a <sup> but never a <script>, an on* handler or a style.
 ALLOWED_TAGS = {
@@ -74,6 +76,20 @@ def slugify(text: str, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "article"
+
+
+# What an address typed by an editor must look like: what slugify makes.
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RULE = "Use lower-case letters, digits and single hyphens, like “council-meeting”."
+
+
+def check_slug(slug: str, max_length: int) -> str:
+    slug = slug.strip()
+    if len(slug) > max_length:
+        raise FieldError(f"The address can be at most {max_length} characters.", "slug")
+    if not SLUG_PATTERN.match(slug):
+        raise FieldError(SLUG_RULE, "slug")
+    return slug
 
 
 def excerpt(text: str, length: int = 240) -> str:

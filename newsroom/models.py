@@ -133,7 +133,7 @@ class Article(db.Model):
     comments_open: Mapped[bool] = mapped_column(default=True)
     source_name: Mapped[str | None] = mapped_column(sa.String(200))
     source_url: Mapped[str | None] = mapped_column(sa.String(500))
-    # Maintained by moderation.py in the same transaction as each change, so pages never
+    # Maintained by moderation/counters.py in the same transaction as each change, so pages never
     # count comments; comments_version keys cached comment lists across workers.
     approved_comment_count: Mapped[int] = mapped_column(default=0)
     pending_comment_count: Mapped[int] = mapped_column(default=0)
@@ -230,7 +230,7 @@ class ModerationEvent(db.Model):
 
 
 class CommentTally(db.Model):
-    """How many comments are in each status, kept in step by moderation.py.
+    """How many comments are in each status, kept in step by moderation/counters.py.
 
     Tab counts and the pending badge read four rows instead of counting a million.
     """

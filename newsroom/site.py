@@ -1,30 +1,23 @@
-"""What every page shares: the site's identity, its sections, and the security headers."""
+"""What every page shares: the site's identity, its sections, and the security headers.
+
+Read once per request (the services own the rules: site_settings.py, sections.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Flask, Response, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsroom.extensions import db
 from newsroom.models import Section, SiteSettings
+from newsroom.sections import ordered_sections
+from newsroom.site_settings import stored_settings, unsaved_settings
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
-
-
-def stored_settings() -> SiteSettings | None:
-    """The site's one settings row, if anyone has saved it yet. Reading never writes."""
-    return db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
-
-
-def unsaved_settings() -> SiteSettings:
-    """The settings of a site nobody has set up yet: neutral, and not stored."""
-    return SiteSettings(organization_name="Newsroom", timezone="UTC", footer_text="Newsroom")
 
 
 def current_settings() -> SiteSettings:
@@ -38,11 +31,6 @@ def current_settings() -> SiteSettings:
             settings = None
         g.site = settings or unsaved_settings()
     return g.site
-
-
-def ordered_sections() -> list[Section]:
-    """Sections in the order the site's navigation shows them."""
-    return list(db.session.scalars(sa.select(Section).order_by(Section.position, Section.name)))
 
 
 def navigation_sections() -> list[Section]:

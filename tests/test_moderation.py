@@ -1,4 +1,4 @@
-"""The comment lifecycle in moderation.py: every transition, conflicts, undo, counters."""
+"""The comment lifecycle in newsroom/moderation/: every transition, conflicts, undo, counters."""
 
 import threading
 from itertools import product

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from newsroom import create_app, moderation, pagecache
-from newsroom import editorial as edit
+from newsroom import articles, create_app, moderation, pagecache, sections
 from newsroom.extensions import cache, db
 from newsroom.models import Section, User, utcnow
 from tests.conftest import page, statements_sent, submit_form, text_of
@@ -82,7 +81,7 @@ def test_editing_the_site_identity_changes_cached_pages_at_once(client, site, ar
 
 def test_renaming_a_section_changes_cached_pages_at_once(client, site, article, section):
     client.get(f"/articles/{article.slug}")
-    edit.update_section(section, "Clippings", section.slug, section.description)
+    sections.update_section(section, "Clippings", section.slug, section.description)
     html = page(client.get(f"/articles/{article.slug}"))
     assert text_of(html.select_one(".article .kicker")) == "Clippings"
 
@@ -144,8 +143,6 @@ def _home_titles(client) -> list[str]:
 def test_cached_article_lists_follow_new_edited_and_deleted_articles(
     client, site, make_article, article
 ):
-    from newsroom import editorial
-
     assert _home_titles(client) == [article.title]
     newer = make_article("Fresh News", published_at=article.published_at + timedelta(hours=1))
     assert _home_titles(client) == ["Fresh News", article.title]
@@ -154,7 +151,7 @@ def test_cached_article_lists_follow_new_edited_and_deleted_articles(
     db.session.commit()
     assert _home_titles(client) == ["Fresh News, Corrected", article.title]
 
-    editorial.delete_article(newer.id)
+    articles.delete_article(newer.id)
     assert _home_titles(client) == [article.title]
 
 
@@ -196,11 +193,11 @@ def test_new_moved_and_deleted_sections_change_cached_pages_at_once(
     assert "Field Notes" in names()
 
     new = db.session.scalar(sa.select(Section).where(Section.slug == "field-notes"))
-    assert edit.move_section(new, -1)
+    assert sections.move_section(new, -1)
     shown = names()
     assert shown.index("Field Notes") < shown.index(section.name)
 
-    edit.delete_section(new)
+    sections.delete_section(new)
     assert "Field Notes" not in names()
 
 

@@ -2,6 +2,16 @@
 
 from flask import Blueprint
 
+from newsroom.access import admin_required
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from newsroom.admin import views  # noqa: E402, F401
+
+@bp.before_request
+@admin_required
+def require_admin() -> None:
+    """Every admin URL, present and future, is for admins only: checked once, here."""
+
+
+# Each area's views register their routes on bp as they are imported.
+from newsroom.admin import articles, overview, sections, settings, staff  # noqa: E402, F401

@@ -19,8 +19,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
-from newsroom.editorial import ARTICLE_SLUG_MAX, SECTION_SLUG_MAX, ListedStatus
+from newsroom.articles import ARTICLE_SLUG_MAX, ListedStatus
 from newsroom.models import ArticleStatus, Role
+from newsroom.sections import SECTION_SLUG_MAX
 
 ROLE_CHOICES = [
     SelectChoice(Role.MODERATOR.value, "Moderator"),

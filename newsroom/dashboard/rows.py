@@ -20,7 +20,7 @@ from flask import current_app, g, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from newsroom import editorial, moderation
+from newsroom import articles, moderation
 from newsroom.content import time_ago
 from newsroom.models import Comment, CommentStatus, utcnow
 from newsroom.pagecache import CSRF_SLOT
@@ -95,7 +95,7 @@ def queue_rows(
                 "dashboard/_comment_row.html",
                 comment=comment,
                 article_public=now_public,
-                article_state=editorial.state_of(article.status, now_public),
+                article_state=articles.state_of(article.status, now_public),
                 queue=queue,
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,

@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from newsroom import moderation, site
+from newsroom import moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
@@ -15,6 +15,7 @@ from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
+from newsroom.sections import ordered_sections
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
@@ -60,7 +61,7 @@ def queue() -> ResponseReturnValue:
         return render_template(
             "dashboard/_rows.html", comments=comments, next_cursor=next_cursor, **context
         )
-    sections = site.ordered_sections()
+    sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
     return render_template(
         "dashboard/queue.html",

@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsroom.editorial import SETTINGS_FIELDS
 from newsroom.models import ArticleStatus, CommentStatus
+from newsroom.site_settings import SETTINGS_FIELDS
 
 DATA_DIR = Path(__file__).parent
 FENCE = "+++"

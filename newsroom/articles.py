@@ -1,4 +1,5 @@
-"""The editorial rules admins work under: articles, sections and the site's settings.
+"""The articles admins write: the list, saving (with the address rules and redirects),
+publishing times in the site's timezone, and deleting with their comments.
 
 Views hand in what the admin typed; these functions decide, store and commit, and raise
 FieldError (a ValueError naming the form field it belongs beside) when something is
@@ -7,16 +8,14 @@ refused. Nothing here reads the Flask request.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from newsroom import content, pagecache, site
+from newsroom import content, pagecache
+from newsroom.content import check_slug
 from newsroom.extensions import db
 from newsroom.models import (
     Article,
@@ -27,31 +26,15 @@ from newsroom.models import (
     CommentTally,
     ModerationEvent,
     Section,
-    SiteSettings,
     User,
     utcnow,
 )
-from newsroom.refused import FieldError
+from newsroom.refused import FieldError, commit_or_refuse
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_SLUG_MAX = 200
-SECTION_SLUG_MAX = 80
-SLUG_RULE = "Use lower-case letters, digits and single hyphens, like “council-meeting”."
 
 
-# --- Dates in the site's timezone ----------------------------------------------------
-
-
-def timezone_names() -> list[str]:
-    return sorted(available_timezones())
-
-
-def is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+# --- Publishing times in the site's timezone -------------------------------------------
 
 
 def local_to_utc(wall_time: datetime, zone: str) -> datetime:
@@ -140,15 +123,6 @@ class ArticleFields:
     source_url: str
 
 
-def check_slug(slug: str, max_length: int) -> str:
-    slug = slug.strip()
-    if len(slug) > max_length:
-        raise FieldError(f"The address can be at most {max_length} characters.", "slug")
-    if not SLUG_PATTERN.match(slug):
-        raise FieldError(SLUG_RULE, "slug")
-    return slug
-
-
 def _article_slug_taken(slug: str, article: Article | None) -> Article | None:
     query = sa.select(Article).where(Article.slug == slug)
     if article is not None and article.id is not None:
@@ -215,7 +189,7 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     if old_slug is not None and old_slug != slug:
         db.session.add(ArticleRedirect(old_slug=old_slug, article=article))
     # Someone may save an article at this address between our check and our commit.
-    _commit_or_refuse(
+    commit_or_refuse(
         f"The address “{slug}” was just taken by another article. Choose another.", "slug"
     )
     return article
@@ -296,138 +270,3 @@ def delete_article(article_id: int) -> int:
     )
     db.session.commit()
     return sum(per_status.values())
-
-
-# --- Sections ------------------------------------------------------------------------
-
-
-def article_counts_by_section() -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            sa.select(Article.section_id, sa.func.count()).group_by(Article.section_id)
-        ).all()
-    )
-
-
-def _check_section_fields(section: Section | None, name: str, slug: str) -> tuple[str, str]:
-    name = name.strip()
-    if not name:
-        raise FieldError("Please give the section a name.", "name")
-    slug = check_slug(slug or content.slugify(name, SECTION_SLUG_MAX), SECTION_SLUG_MAX)
-    query = sa.select(Section).where(Section.slug == slug)
-    if section is not None:
-        query = query.where(Section.id != section.id)
-    other = db.session.scalar(query)
-    if other is not None:
-        raise FieldError(
-            f"The address “{slug}” is already used by the section “{other.name}”.", "slug"
-        )
-    return name, slug
-
-
-def _commit_or_refuse(message: str, field: str | None = None) -> None:
-    """Commit; when a constraint refuses it (a colleague got there first), change nothing
-    and say why."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise FieldError(message, field) from None
-
-
-def _commit_section(slug: str) -> None:
-    # Sections are in every page's navigation: every cached page redraws.
-    pagecache.touch_site()
-    _commit_or_refuse(f"The address “{slug}” was just taken by another section.", "slug")
-
-
-def create_section(name: str, slug: str, description: str) -> Section:
-    name, slug = _check_section_fields(None, name, slug)
-    last = db.session.scalar(sa.select(sa.func.max(Section.position)))
-    section = Section(
-        name=name,
-        slug=slug,
-        description=description.strip(),
-        position=(last + 1) if last is not None else 0,
-    )
-    db.session.add(section)
-    _commit_section(slug)
-    return section
-
-
-def update_section(section: Section, name: str, slug: str, description: str) -> None:
-    name, slug = _check_section_fields(section, name, slug)
-    section.name = name
-    section.slug = slug
-    section.description = description.strip()
-    _commit_section(slug)
-
-
-def move_section(section: Section, step: int) -> bool:
-    """Move a section one place up (-1) or down (+1); False when it is already at that end.
-
-    Positions are renumbered 0..n-1 on the way, so sections that share a position
-    (the default) still move predictably.
-    """
-    sections = site.ordered_sections()
-    index = next(i for i, s in enumerate(sections) if s.id == section.id)
-    target = index + step
-    if not 0 <= target < len(sections):
-        return False
-    sections[index], sections[target] = sections[target], sections[index]
-    for position, item in enumerate(sections):
-        item.position = position
-    pagecache.touch_site()  # the navigation's order changed on every page
-    db.session.commit()
-    return True
-
-
-def delete_section(section: Section) -> None:
-    """Delete an empty section; one with articles is refused, articles are never orphaned."""
-    articles = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Article).where(Article.section_id == section.id)
-    )
-    if articles:
-        raise FieldError(
-            f"“{section.name}” still has {articles} "
-            f"{'article' if articles == 1 else 'articles'}. Move or delete "
-            f"{'it' if articles == 1 else 'them'} first."
-        )
-    db.session.delete(section)
-    pagecache.touch_site()  # gone from every page's navigation
-    # An article filed under it after the check makes the foreign key refuse the delete.
-    _commit_or_refuse(f"“{section.name}” just received an article, so it was not deleted.")
-
-
-# --- Site identity and policy --------------------------------------------------------
-
-
-SETTINGS_FIELDS = (
-    "organization_name",
-    "tagline",
-    "contact_email",
-    "street_address",
-    "telephone",
-    "fax",
-    "footer_text",
-    "timezone",
-    "comment_policy",
-    "comments_open_by_default",
-)
-
-
-def save_settings(values: dict) -> SiteSettings:
-    """Store the site's identity and policy; every public page shows it from the next request."""
-    if not values.get("organization_name", "").strip():
-        raise FieldError("Please give the organization's name.", "organization_name")
-    if not is_timezone(values.get("timezone", "")):
-        raise FieldError("Choose a timezone from the list.", "timezone")
-    settings = site.stored_settings()
-    if settings is None:  # the first save makes the row
-        settings = site.unsaved_settings()
-        db.session.add(settings)
-    for name in SETTINGS_FIELDS:
-        value = values[name]
-        setattr(settings, name, value.strip() if isinstance(value, str) else value)
-    db.session.commit()
-    return settings

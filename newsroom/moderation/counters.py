@@ -1,0 +1,104 @@
+"""The kept tallies: comments per status on each article and on the whole site, moved in
+the same transaction as each comment, so no page counts rows to show them; and recount,
+which rebuilds them from the comments table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import Article, Comment, CommentStatus, CommentTally
+
+APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
+
+# Built once, like the lifecycle's statements (lifecycle.py): every decision and every new
+# comment runs these inside the write lock.
+_articles, _tallies = Article.__table__, CommentTally.__table__
+_COUNT_ON_ARTICLE = (
+    sa.update(_articles)
+    .where(_articles.c.id == sa.bindparam("article_id"))
+    .values(
+        approved_comment_count=_articles.c.approved_comment_count + sa.bindparam("approved"),
+        pending_comment_count=_articles.c.pending_comment_count + sa.bindparam("pending"),
+        # The cached public comment list is keyed by this: bumped in the same transaction.
+        comments_version=_articles.c.comments_version + sa.bindparam("list_changed"),
+        # A comment's move is not an edit of the article: updated_at stays as it was.
+        updated_at=_articles.c.updated_at,
+    )
+)
+_COUNT_ON_SITE = (
+    sa.update(_tallies)
+    .where(_tallies.c.status.in_([sa.bindparam("to_status"), sa.bindparam("from_status")]))
+    .values(
+        total=_tallies.c.total
+        + sa.case(
+            (_tallies.c.status == sa.bindparam("to_status"), 1),
+            else_=-1,
+        )
+    )
+)
+
+
+def count_move(article_id: int, from_status: str | None, to_status: str) -> None:
+    """Keep the article's and the site's counters in step with one comment's move."""
+    changes: dict[str, int] = {to_status: 1}
+    if from_status is not None:
+        changes[from_status] = changes.get(from_status, 0) - 1
+    approved, pending = changes.get(APPROVED, 0), changes.get(PENDING, 0)
+    connection = db.session.connection()
+    if approved or pending:
+        connection.execute(
+            _COUNT_ON_ARTICLE,
+            {
+                "article_id": article_id,
+                "approved": approved,
+                "pending": pending,
+                "list_changed": 1 if approved else 0,
+            },
+        )
+    if from_status != to_status:
+        # `from_status` None (a new comment) matches no row: only to_status gains one.
+        connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
+
+
+def tally() -> dict[str, int]:
+    """Comments per status, from the maintained counters (four rows, not a scan)."""
+    totals = {status.value: 0 for status in CommentStatus}
+    for status, total in db.session.execute(sa.select(CommentTally.status, CommentTally.total)):
+        totals[status] = total
+    return totals
+
+
+def recount() -> None:
+    """Rebuild every counter from the comments table (after bulk loads or repairs)."""
+    # Counting is not editing: every update here keeps updated_at as it was.
+    unchanged = {"updated_at": Article.updated_at}
+    db.session.execute(
+        sa.update(Article).values(approved_comment_count=0, pending_comment_count=0, **unchanged)
+    )
+    per_article = db.session.execute(
+        sa.select(Comment.article_id, Comment.status, sa.func.count())
+        .where(Comment.status.in_([APPROVED, PENDING]))
+        .group_by(Comment.article_id, Comment.status)
+    ).all()
+    for article_id, status, total in per_article:
+        column = "approved_comment_count" if status == APPROVED else "pending_comment_count"
+        db.session.execute(
+            sa.update(Article).where(Article.id == article_id).values({column: total, **unchanged})
+        )
+    db.session.execute(
+        sa.update(Article).values(comments_version=Article.comments_version + 1, **unchanged)
+    )
+    totals = dict(
+        db.session.execute(
+            sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
+        ).all()
+    )
+    for status in CommentStatus:
+        row = db.session.get(CommentTally, status.value)
+        if row is None:
+            db.session.add(CommentTally(status=status.value, total=totals.get(status.value, 0)))
+        else:
+            row.total = totals.get(status.value, 0)
+    db.session.commit()

@@ -1,0 +1,258 @@
+"""The comment lifecycle: submitting, deciding, undoing, and the audit trail.
+
+Every decision is one conditional UPDATE (`WHERE id = :id AND status = :expected`) plus one
+ModerationEvent and the counters, in one transaction. When a colleague decided first the
+update matches no row and the caller gets a conflict naming who won; nothing is
+overwritten. No Flask request in here: views pass in what they know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    User,
+    UTCDateTime,
+    utcnow,
+)
+from newsroom.moderation.counters import count_move
+from newsroom.moderation.screening import held_reasons_for
+
+PENDING, APPROVED, REJECTED, SPAM = (
+    CommentStatus.PENDING,
+    CommentStatus.APPROVED,
+    CommentStatus.REJECTED,
+    CommentStatus.SPAM,
+)
+
+# Decisions a moderator can take from each state. Nothing goes back to pending except
+# by undoing the decision that took it out.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({APPROVED, REJECTED, SPAM}),
+    APPROVED: frozenset({REJECTED, SPAM}),
+    REJECTED: frozenset({APPROVED}),
+    SPAM: frozenset({APPROVED}),
+}
+
+# What each decision is called in messages: "Approved", "already marked as spam by ...".
+DECISION_LABELS = {
+    PENDING: "Back to pending",
+    APPROVED: "Approved",
+    REJECTED: "Rejected",
+    SPAM: "Marked as spam",
+}
+
+
+class Commentable(NamedTuple):
+    """What posting a comment needs to know of its article."""
+
+    id: int
+    slug: str
+    comments_open: bool
+
+
+def find_commentable(slug: str) -> Commentable | None:
+    """The public article at `slug`, as little of it as a comment POST needs (one lookup)."""
+    row = db.session.connection().execute(_COMMENTABLE, {"slug": slug, "now": utcnow()}).first()
+    return Commentable(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored comment, as the reader's answer needs it."""
+
+    id: int
+    status: str
+
+
+def submit_comment(
+    article_id: int,
+    *,
+    author_name: str,
+    author_email: str,
+    body: str,
+    fingerprint: str | None,
+    is_spam: bool = False,
+) -> Submitted:
+    """Store a reader's comment, held as pending (or as spam when a bot gave itself away)."""
+    status = SPAM if is_spam else PENDING
+    body = body.strip()
+    reasons = (
+        ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
+    )
+    result = db.session.connection().execute(
+        _INSERT_COMMENT,
+        {
+            "article_id": article_id,
+            "author_name": author_name.strip(),
+            "author_email": author_email.strip(),
+            "body": body,
+            "status": status,
+            "created_at": utcnow(),
+            "client_fingerprint": fingerprint,
+            "held_reasons": "; ".join(reasons),
+        },
+    )
+    submitted = Submitted(result.inserted_primary_key[0], status)
+    count_move(article_id, None, status)
+    db.session.commit()
+    return submitted
+
+
+@dataclass
+class Decision:
+    """What came of one decision: done, refused (not allowed), or lost to a colleague."""
+
+    comment: Comment | None
+    to_status: str
+    from_status: str | None = None
+    event: ModerationEvent | None = None
+    # When someone else decided first: their event, so the UI can say who and when.
+    winner: ModerationEvent | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.event is not None
+
+
+def decide(
+    comment_id: int,
+    to_status: str,
+    actor: User,
+    *,
+    expected_status: str | None = None,
+    note: str = "",
+    commit: bool = True,
+) -> Decision:
+    """Move one comment to `to_status` if it is still in the state the moderator saw."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return Decision(None, to_status, error="That comment no longer exists.")
+    seen = expected_status or comment.status
+    if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
+        if seen != comment.status or comment.status == to_status:
+            return _lost(comment, to_status, seen)
+        return Decision(
+            comment,
+            to_status,
+            from_status=seen,
+            error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
+        )
+    return _apply(comment, seen, to_status, actor, note, commit)
+
+
+def decide_many(
+    comment_ids: list[int], to_status: str, actor: User, *, note: str = ""
+) -> list[Decision]:
+    """A bulk decision: each comment on its own terms, one event each, one commit."""
+    decisions = [
+        decide(comment_id, to_status, actor, note=note, commit=False)
+        for comment_id in dict.fromkeys(comment_ids)
+    ]
+    db.session.commit()
+    return decisions
+
+
+def undo(event_id: int, actor: User) -> Decision:
+    """Reverse one decision, if the comment is still where that decision left it."""
+    event = db.session.get(ModerationEvent, event_id)
+    if event is None:
+        return Decision(None, "", error="There is no such decision to undo.")
+    comment = event.comment
+    return _apply(comment, event.to_status, event.from_status, actor, f"undo of #{event.id}", True)
+
+
+def _apply(
+    comment: Comment, seen: str, to_status: str, actor: User, note: str, commit: bool
+) -> Decision:
+    now = utcnow()
+    result = db.session.connection().execute(
+        _MOVE, {"comment_id": comment.id, "seen": seen, "to_status": to_status}
+    )
+    if result.rowcount != 1:
+        if commit:
+            db.session.rollback()
+        db.session.refresh(comment)
+        return _lost(comment, to_status, seen)
+    event = ModerationEvent(
+        comment_id=comment.id,
+        actor_id=actor.id,
+        from_status=seen,
+        to_status=to_status,
+        at=now,
+        note=note,
+    )
+    db.session.add(event)
+    count_move(comment.article_id, seen, to_status)
+    if commit:
+        _commit_keeping_loaded()
+    # The UPDATE went around the ORM: the loaded comment learns its new state here.
+    sa.orm.attributes.set_committed_value(comment, "status", to_status)
+    return Decision(comment, to_status, from_status=seen, event=event)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session loaded. The answer shows just the comment and
+    the event, both known; reloading them would cost two queries on the moderators' busiest
+    path."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+# How a comment's state reads after "This comment was already ...".
+PAST_TENSE = {
+    PENDING: "returned to pending",
+    APPROVED: "approved",
+    REJECTED: "rejected",
+    SPAM: "marked as spam",
+}
+
+
+def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
+    """Someone got there first (or nothing needs doing): say who and when, change nothing."""
+    winner = latest_event(comment.id)
+    state = PAST_TENSE[comment.status]
+    if winner is None:
+        error = f"This comment is already {comment.status}. Nothing was changed."
+    else:
+        who = winner.actor.display_name if winner.actor else "a former colleague"
+        error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
+        error += "Nothing was changed."
+    return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
+
+
+def latest_event(comment_id: int) -> ModerationEvent | None:
+    return db.session.scalar(
+        sa.select(ModerationEvent)
+        .where(ModerationEvent.comment_id == comment_id)
+        .order_by(ModerationEvent.at.desc(), ModerationEvent.id.desc())
+        .limit(1)
+    )
+
+
+# Built once: a decision runs these inside the write lock, where every millisecond spent
+# building statements holds up the next moderator's decision; a reader's comment, too.
+_comments = Comment.__table__
+_COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
+    Article.slug == sa.bindparam("slug"),
+    Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
+)
+_INSERT_COMMENT = sa.insert(_comments)
+_MOVE = (
+    sa.update(_comments)
+    .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))
+    .values(status=sa.bindparam("to_status"))
+)

@@ -1,0 +1,205 @@
+"""Reading the queue and the audit trail: the moderators' queue page by page, by keyset
+cursors (no OFFSET scans), what arrived since it was drawn, and the history of decisions.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import Article, Comment, ModerationEvent, UTCDateTime
+from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING
+
+QUEUE_PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a moderator is looking at: one tab, optionally narrowed. Travels in URLs."""
+
+    status: str = PENDING
+    section_id: int | None = None
+    article_id: int | None = None
+    search: str = ""
+
+    @property
+    def oldest_first(self) -> bool:
+        # Pending is a queue: the oldest waits longest. The other tabs are archives.
+        return self.status == PENDING
+
+    def with_status(self, status: str) -> QueueFilter:
+        return replace(self, status=status)
+
+    def as_args(self) -> dict[str, str | int]:
+        """The filter as query arguments, leaving out defaults so URLs stay short."""
+        args: dict[str, str | int] = {}
+        if self.status != PENDING:
+            args["status"] = self.status
+        if self.section_id:
+            args["section"] = self.section_id
+        if self.article_id:
+            args["article"] = self.article_id
+        if self.search:
+            args["q"] = self.search
+        return args
+
+
+def queue_filter_from(args) -> QueueFilter:
+    """Read a QueueFilter from request args or form data; anything odd falls back to defaults."""
+
+    def number(name: str) -> int | None:
+        value = (args.get(name) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
+    status = args.get("status") or PENDING
+    return QueueFilter(
+        status=status if status in ALLOWED_TRANSITIONS else PENDING,
+        section_id=number("section"),
+        article_id=number("article"),
+        search=(args.get("q") or "").strip()[:200],
+    )
+
+
+# A keyset cursor is "<microseconds since the epoch>_<comment id>": two integers, exact
+# (a float timestamp can round a microsecond away) and easy to bound.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+_BIGGEST_ID = 2**63 - 1  # SQLite's and PostgreSQL's (bigint) integers
+
+
+def encode_cursor(comment: Comment) -> str:
+    return f"{(comment.created_at - _EPOCH) // _MICROSECOND}_{comment.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The position a cursor names, or None for anything a cursor can't be (from a URL)."""
+    stamp, _, comment_id = (cursor or "").partition("_")
+    if not (stamp.isdecimal() and comment_id.isdecimal()) or max(len(stamp), len(comment_id)) > 19:
+        return None
+    micros, number = int(stamp), int(comment_id)
+    if micros > (_LATEST - _EPOCH) // _MICROSECOND or number > _BIGGEST_ID:
+        return None
+    return _EPOCH + micros * _MICROSECOND, number
+
+
+def queue_page(
+    queue: QueueFilter, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
+) -> tuple[list[Comment], str | None]:
+    """One page of the queue and the cursor for the next, by keyset (no OFFSET scans)."""
+    position = decode_cursor(cursor)
+    query = _queue_query(
+        queue.oldest_first,
+        bool(queue.article_id),
+        bool(queue.section_id),
+        bool(queue.search),
+        position is not None,
+    )
+    parameters = {
+        "status": queue.status,
+        "article_id": queue.article_id,
+        "section_id": queue.section_id,
+        "pattern": f"%{_escape_like(queue.search)}%",
+        "after_at": position[0] if position else None,
+        "after_id": position[1] if position else None,
+        "size": size + 1,
+    }
+    rows = db.session.scalars(query, parameters).all()
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return list(rows[:size]), next_cursor
+
+
+@functools.cache
+def _queue_query(
+    oldest_first: bool, by_article: bool, by_section: bool, by_search: bool, after: bool
+) -> sa.Select:
+    """The queue's statement for one combination of filters, built once: building it took
+    a third of the time SQLite needs to answer it."""
+    query = (
+        sa.select(Comment)
+        .where(Comment.status == sa.bindparam("status"))
+        # A row shows its article's title and address, not its body: leave those kilobytes.
+        .options(
+            sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
+                Article.slug, Article.title, Article.status, Article.published_at
+            )
+        )
+        .limit(sa.bindparam("size"))
+    )
+    if by_article:
+        query = query.where(Comment.article_id == sa.bindparam("article_id"))
+    if by_section:
+        query = query.where(
+            Comment.article_id.in_(
+                sa.select(Article.id).where(Article.section_id == sa.bindparam("section_id"))
+            )
+        )
+    if by_search:
+        pattern = sa.bindparam("pattern")
+        query = query.where(
+            sa.or_(
+                Comment.body.ilike(pattern, escape="\\"),
+                Comment.author_name.ilike(pattern, escape="\\"),
+                Comment.author_email.ilike(pattern, escape="\\"),
+            )
+        )
+    key = sa.tuple_(Comment.created_at, Comment.id)
+    cursor = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime), sa.bindparam("after_id"))
+    if oldest_first:
+        if after:
+            query = query.where(key > cursor)
+        return query.order_by(Comment.created_at, Comment.id)
+    if after:
+        query = query.where(key < cursor)
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pending_newer_than(comment_id: int) -> int:
+    """How many comments arrived since the queue was drawn: a primary-key range, cheap.
+
+    The status is a FILTER, not a WHERE: given `status = 'pending'` to match, SQLite walks
+    every pending comment in the status index instead of the few newest ids."""
+    return db.session.scalar(
+        sa.select(sa.func.count().filter(Comment.status == PENDING))
+        .select_from(Comment)
+        .where(Comment.id > comment_id)
+    )
+
+
+def newest_comment_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0
+
+
+def history_page(
+    *,
+    actor_id: int | None = None,
+    to_status: str | None = None,
+    comment_id: int | None = None,
+    before: int | None = None,
+    size: int = HISTORY_PAGE_SIZE,
+) -> tuple[list[ModerationEvent], int | None]:
+    """Decisions, newest first; `before` is the last event id of the previous page."""
+    query = sa.select(ModerationEvent).options(
+        sa.orm.joinedload(ModerationEvent.actor),
+        sa.orm.joinedload(ModerationEvent.comment).joinedload(Comment.article),
+    )
+    if actor_id:
+        query = query.where(ModerationEvent.actor_id == actor_id)
+    if to_status:
+        query = query.where(ModerationEvent.to_status == to_status)
+    if comment_id:
+        query = query.where(ModerationEvent.comment_id == comment_id)
+    if before:
+        query = query.where(ModerationEvent.id < before)
+    events = db.session.scalars(query.order_by(ModerationEvent.id.desc()).limit(size + 1)).all()
+    more = events[size - 1].id if len(events) > size else None
+    return list(events[:size]), more

@@ -1,0 +1,69 @@
+"""The site's identity and policy: the one settings row, what a site nobody has set up
+shows, the timezones an admin can choose, and saving.
+
+Views hand in what the admin typed; save_settings decides, stores and commits, and raises
+FieldError (a ValueError naming the form field it belongs beside) when something is
+refused. Nothing here reads the Flask request.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import SiteSettings
+from newsroom.refused import FieldError
+
+SETTINGS_FIELDS = (
+    "organization_name",
+    "tagline",
+    "contact_email",
+    "street_address",
+    "telephone",
+    "fax",
+    "footer_text",
+    "timezone",
+    "comment_policy",
+    "comments_open_by_default",
+)
+
+
+def stored_settings() -> SiteSettings | None:
+    """The site's one settings row, if anyone has saved it yet. Reading never writes."""
+    return db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
+
+
+def unsaved_settings() -> SiteSettings:
+    """The settings of a site nobody has set up yet: neutral, and not stored."""
+    return SiteSettings(organization_name="Newsroom", timezone="UTC", footer_text="Newsroom")
+
+
+def timezone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def save_settings(values: dict) -> SiteSettings:
+    """Store the site's identity and policy; every public page shows it from the next request."""
+    if not values.get("organization_name", "").strip():
+        raise FieldError("Please give the organization's name.", "organization_name")
+    if not is_timezone(values.get("timezone", "")):
+        raise FieldError("Choose a timezone from the list.", "timezone")
+    settings = stored_settings()
+    if settings is None:  # the first save makes the row
+        settings = unsaved_settings()
+        db.session.add(settings)
+    for name in SETTINGS_FIELDS:
+        value = values[name]
+        setattr(settings, name, value.strip() if isinstance(value, str) else value)
+    db.session.commit()
+    return settings
