@@ -25,6 +25,9 @@ class Defaults:
     COMMENT_RATE_LIMIT = "5 per minute"
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
     ARTICLES_PER_PAGE = 10
+    # How staff passwords are hashed (werkzeug.security); checking reads the method from
+    # the stored hash, so changing this leaves existing passwords working.
+    PASSWORD_HASH_METHOD = "scrypt"
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 3600
     # Pages kept per worker by the in-process cache: an article page with 200 comments is

@@ -1,10 +1,10 @@
-"""Fixtures: an app per test on a migrated database (SQLite, or PostgreSQL when
-TEST_DATABASE_URL is set), a client, and factories for the things tests talk about."""
+"""Fixtures: one app on a migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL
+is set) with a transaction per test, a client, and factories for the things tests talk
+about."""
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -12,12 +12,13 @@ from urllib.parse import urljoin
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from newsroom import create_app, moderation
 from newsroom.content import render_markdown
-from newsroom.extensions import db
+from newsroom.extensions import cache, db, limiter
 from newsroom.models import (
     Article,
     ArticleStatus,
@@ -38,7 +39,7 @@ def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
-    app = create_app(_test_config(url))
+    app = create_app(app_config(url))
     with app.app_context():
         db.drop_all()
         db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
@@ -50,28 +51,96 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _test_config(url: str) -> dict:
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key"}
+def app_config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key",
+        # Hashing stays real, at a thousandth of the production cost: scrypt was half the
+        # time of the suite.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_test_config(database_url))
-    app.instance_path = str(tmp_path)
-    # Requests reuse the app context a test holds open, and with it `g`. In production each
-    # request starts with an empty `g` (logged-in user, cached counts): do the same here.
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+class _TestSession(FlaskSQLAlchemySession):
+    """A session that joins the test's transaction, when the test has one."""
+
+    joined: sa.Connection | None = None
+
+    def get_bind(self, *args, **kwargs):
+        return self.joined or super().get_bind(*args, **kwargs)
+
+
+class Client(FlaskClient):
+    """A test client whose every request runs in its own application context, as in
+    production: its own `g` (logged-in user, site settings) and its own database session."""
+
+    def open(self, *args, **kwargs):
+        # What the test wrote goes to the database before the request reads it, and objects
+        # the test holds are read again after the request changed them.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _app(database_url):
+    app = create_app(app_config(database_url))
+    app.test_client_class = Client
+    db.session.session_factory.class_ = _TestSession
+    db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+    yield app
     with app.app_context():
-        yield app
-        db.session.rollback()
-        _empty_tables()
-        db.session.remove()
         db.engine.dispose()
 
 
-def _fresh_request_globals() -> None:
-    for name in list(g):
-        g.pop(name)
+@pytest.fixture
+def app(request, _app, tmp_path):
+    """One application for the whole run, and one database transaction per test, rolled
+    back at its end: every commit inside the test is a savepoint. A test marked `commits`
+    (other threads, processes or applications must see its writes) commits for real and
+    has the tables emptied after it."""
+    config = dict(_app.config)
+    _app.instance_path = str(tmp_path)
+    committing = request.node.get_closest_marker("commits") is not None
+    with _app.app_context():
+        if committing:
+            yield _app
+            db.session.rollback()
+            _empty_tables()
+        else:
+            with db.engine.connect() as connection, _outer_transaction(connection):
+                _TestSession.joined = connection
+                try:
+                    yield _app
+                finally:
+                    db.session.remove()
+                    _TestSession.joined = None
+        db.session.remove()
+    cache.clear()
+    limiter.reset()
+    _app.config.clear()
+    _app.config.update(config)
+
+
+@contextlib.contextmanager
+def _outer_transaction(connection: sa.Connection):
+    """A transaction around the whole test, rolled back after it."""
+    sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.driver_connection
+    if sqlite:
+        # Python's sqlite3 module begins transactions itself, and not before a SAVEPOINT:
+        # the test's commits would be real. Left to us, BEGIN comes first.
+        driver.isolation_level = None
+    transaction = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    try:
+        yield
+    finally:
+        transaction.rollback()
+        if sqlite:
+            driver.isolation_level = ""  # back to the module's default for the next user
 
 
 def _empty_tables() -> None:
@@ -93,13 +162,20 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# The test's transaction stands in for the application's: the application's BEGIN and
+# COMMIT arrive as these.
+_SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
 @contextlib.contextmanager
 def statements_sent():
-    """Every statement sent to the database inside the block, with its parameters."""
+    """Every statement the application sent to the database inside the block, with its
+    parameters (the savepoints that stand in for its transactions left out)."""
     sent: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
+        if not statement.startswith(_SAVEPOINTS):
+            sent.append((statement, parameters))
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -291,11 +367,3 @@ def admin_client(client, admin):
     """A client logged in as the `admin` fixture."""
     assert log_in(client, admin).status_code == 303
     return client
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage():
-    """Collect after each test, so a database connection left open fails the test that
-    leaked it (as a ResourceWarning) rather than whichever test runs next."""
-    yield
-    gc.collect()

@@ -15,6 +15,12 @@ from newsroom.pagecache import CSRF_SLOT
 from tests.conftest import log_in, page, text_of
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_rows(app):
+    """Each test starts with no kept rows, as a newly started worker does."""
+    rows._cache().rows.clear()
+
+
 @pytest.fixture
 def staff(client, moderator):
     log_in(client, moderator)

@@ -88,6 +88,7 @@ def test_second_moderator_sees_who_won_and_nothing_is_overwritten(
     assert len(_events(comment.id)) == 1
 
 
+@pytest.mark.commits
 def test_concurrent_decisions_on_one_comment_make_exactly_one_event(
     app, article, make_comment, moderator, second_moderator
 ):

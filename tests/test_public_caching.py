@@ -30,6 +30,7 @@ def test_cached_article_page_follows_every_decision(client, site, article, make_
     assert _public_bodies(client, article) == []
 
 
+@pytest.mark.commits
 def test_a_decision_made_in_another_worker_shows_at_once(
     app, database_url, client, site, article, make_comment, moderator
 ):

@@ -4,9 +4,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from newsroom.models import ArticleStatus, Section, utcnow
-from tests.conftest import page, text_of
+from newsroom import create_app
+from newsroom.extensions import db
+from newsroom.models import ArticleStatus, Comment, Section, utcnow
+from tests.conftest import app_config, form_fields, page, text_of
 
 
 def test_home_lists_latest_articles_across_sections(client, site, make_article, section, app):
@@ -177,13 +180,18 @@ def test_article_shows_approved_comments_with_count_and_never_emails(
     ],
     ids=["draft", "scheduled"],
 )
-def test_drafts_and_scheduled_articles_are_hidden(client, site, make_article, fields):
+def test_drafts_and_scheduled_articles_are_hidden(client, site, article, make_article, fields):
     hidden = make_article("Not Yet", slug="not-yet", **fields)
 
     assert client.get("/articles/not-yet").status_code == 404
     assert hidden.title not in client.get("/").get_data(as_text=True)
     assert hidden.title not in client.get("/sections/in-the-news/").get_data(as_text=True)
-    assert client.post("/articles/not-yet/comments", data={}).status_code in (400, 404)
+    # A whole, valid comment (the form and token of a public article), sent to the hidden one.
+    form = page(client.get(f"/articles/{article.slug}")).select_one("form.comment-form")
+    fields = form_fields(form)
+    fields.update(author_name="Dana Reader", author_email="dana@example.com", body="Early!")
+    assert client.post("/articles/not-yet/comments", data=fields).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
 def test_article_markdown_cannot_carry_script(client, site, make_article):
@@ -220,13 +228,16 @@ def test_public_pages_ship_no_javascript(client, site, article):
     assert not any(attr.startswith("on") for tag in html.find_all(True) for attr in tag.attrs)
 
 
-def test_server_error_page_leaks_nothing(app, client, site):
-    @app.get("/boom")
+def test_server_error_page_leaks_nothing(database_url):
+    failing = create_app(app_config(database_url) | {"PROPAGATE_EXCEPTIONS": False})
+
+    @failing.get("/boom")
     def boom():
         raise RuntimeError("secret internals /etc/passwd")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = client.get("/boom")
+    response = failing.test_client().get("/boom")
+    with failing.app_context():
+        db.engine.dispose()
     body = response.get_data(as_text=True)
     assert response.status_code == 500
     assert text_of(page(response).select_one("h1")) == "Something went wrong"

@@ -15,9 +15,12 @@ from newsroom import planner, sqlite
 from newsroom.extensions import db
 from newsroom.models import Article
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("TEST_DATABASE_URL")), reason="the writer lock is SQLite's alone"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        bool(os.environ.get("TEST_DATABASE_URL")), reason="the writer lock is SQLite's alone"
+    ),
+    pytest.mark.commits,  # the lock is held from a write until the transaction really ends
+]
 
 
 @pytest.fixture

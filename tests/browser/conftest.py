@@ -31,6 +31,9 @@ def _chromium() -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.commits)  # the served app answers in other threads
     if _chromium() is not None:
         return
     reason = "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"
