@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, sqlite  # noqa: F401  (sqlite: connection settings)
+from newsroom import access, content, sqlite
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
 # The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+
+def _private_folder(path: str) -> None:
+    """instance/ holds the secret key and the SQLite database: its owner's alone."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    with contextlib.suppress(OSError):  # another user's folder: leave it as it is
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o700)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    _private_folder(app.instance_path)
     load_config(app, test_config)
 
     if app.config["PROXY_FIX_HOPS"]:
@@ -31,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.configure(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -13,12 +13,17 @@ Copying the write-ahead log back into the database (a checkpoint, with an fsync)
 a thread of each process, woken after its writes, instead of to whichever commit crosses
 SQLite's 1000-page mark: that commit used to hold every other writer up by 10 to 40 ms.
 
-PostgreSQL connections are left alone: they don't pass through here.
+Only the app's own engine is set up this way (`configure`, called by create_app); other
+engines in the process, and PostgreSQL's, are left alone. When something here fails (the lock
+file can't be opened, the lock isn't had in time, the checkpoint thread can't connect),
+SQLite's own busy timeout and its own automatic checkpoint take over: slower, never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -26,7 +31,6 @@ import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 
 from newsroom import planner
 
@@ -38,43 +42,69 @@ CHECKPOINT_EVERY_S = 0.5
 CHECKPOINT_IDLE_S = 30.0
 # How often a writing process refreshes the planner's statistics (newsroom/planner.py).
 STATISTICS_EVERY_S = 3600.0
+# The safety net: were the checkpoint thread to fail, SQLite copies the log back itself
+# once it reaches this many pages (40 MB at 4 KB a page), so it can't grow without bound.
+# The thread, every half second, keeps it far below that.
+AUTOCHECKPOINT_PAGES = 10_000
 # Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes.
 READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+log = logging.getLogger(__name__)
 
 _DATABASE = "sqlite_database_path"
 _HELD = "sqlite_writer_lock_fd"
 
 
-def _is_sqlite(dbapi_connection) -> bool:
-    return type(dbapi_connection).__module__.startswith("sqlite3")
+def configure(engine: Engine) -> None:
+    """Set up the app's engine, when it is SQLite's: the settings on every new connection,
+    the writer queue, and the files kept private (they hold password hashes and readers'
+    e-mail addresses)."""
+    if engine.dialect.name != "sqlite":
+        return
+    if engine.url.database and engine.url.database != ":memory:":
+        _keep_private(engine.url.database)
+    event.listen(engine, "connect", _configure)
+    event.listen(engine, "before_cursor_execute", _queue_writer)
+    # "checkin": back in the pool after a commit or rollback; "close"/"invalidate": gone.
+    # (Pool events on the engine follow it to a new pool after dispose().)
+    for name in ("checkin", "close", "invalidate"):
+        event.listen(engine, name, _release)
 
 
-@event.listens_for(Engine, "connect")
+def _keep_private(database: str) -> None:
+    """The database file readable by its owner only. SQLite makes its -wal and -shm files
+    with the database's permissions, so making the database first, 0600, covers them; files
+    an older version left open to others are closed up."""
+    with contextlib.suppress(OSError):  # another user's file: leave it as it is
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, database + "-wal", database + "-shm"):
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+
+
 def _configure(dbapi_connection, connection_record) -> None:
     """WAL lets readers go on while a worker writes; the timeout is the last resort."""
-    if not _is_sqlite(dbapi_connection):
-        return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     filename = next(row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
     cursor.close()
     if filename:  # an in-memory database has no file and no other writers
         connection_record.info[_DATABASE] = filename
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _queue_writer(connection, cursor, statement, parameters, context, executemany) -> None:
     info = connection.connection.info  # the pool's record of this DBAPI connection
     database = info.get(_DATABASE)
     if database is None or _HELD in info or statement.lstrip()[:7].upper().startswith(READS):
         return
-    held = take_writer_lock(database)
-    if held is not None:
-        info[_HELD] = held
+    # Held, or None: waited in vain. Either way once per transaction: a transaction that
+    # gave up waiting doesn't wait again at each of its later writes.
+    info[_HELD] = take_writer_lock(database)
 
 
 # Per process and database: the threads of one process queue here first, woken in turn by
@@ -99,7 +129,12 @@ def take_writer_lock(database: str) -> tuple[threading.Lock, int] | None:
     in_process = _thread_lock(database)
     if not in_process.acquire(timeout=BUSY_TIMEOUT_MS / 1000):  # the whole wait, at most
         return None
-    fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(database + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:  # e.g. a lock file another user made: SQLite alone decides
+        in_process.release()
+        _warn_once(database, error)
+        return None
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -110,6 +145,15 @@ def take_writer_lock(database: str) -> tuple[threading.Lock, int] | None:
                 in_process.release()
                 return None
             time.sleep(RETRY_S)
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(database: str, error: OSError) -> None:
+    if database not in _warned:
+        _warned.add(database)
+        log.warning("no writer lock for %s (%s): SQLite's busy timeout decides", database, error)
 
 
 def let_go(held: tuple[threading.Lock, int]) -> None:
@@ -125,11 +169,6 @@ def _release(dbapi_connection, connection_record, *args) -> None:
     if held is not None:
         let_go(held)
         Checkpointer.wake(connection_record.info[_DATABASE])
-
-
-# "checkin": back in the pool after a commit or rollback; "close"/"invalidate": gone.
-for _name in ("checkin", "close", "invalidate"):
-    event.listen(Pool, _name, _release)
 
 
 class Checkpointer(threading.Thread):
@@ -163,8 +202,9 @@ class Checkpointer(threading.Thread):
 
     def run(self) -> None:
         key = (os.getpid(), self.database)
-        connection = sqlite3.connect(self.database)
+        connection = None
         try:
+            connection = self._connect()
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             while True:
                 if not self.woken.wait(CHECKPOINT_IDLE_S):
@@ -178,11 +218,19 @@ class Checkpointer(threading.Thread):
                     self._sampled[key] = time.monotonic() + STATISTICS_EVERY_S
                     self._sample_statistics(connection)
                 time.sleep(CHECKPOINT_EVERY_S)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError) as error:
+            # The next write starts a new thread; until then SQLite's own automatic
+            # checkpoint (AUTOCHECKPOINT_PAGES) keeps the log bounded.
+            log.warning("checkpoint thread for %s stopped: %s", self.database, error)
             with self._lock:
-                self._running.pop(key, None)
+                if self._running.get(key) is self:
+                    del self._running[key]
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.database)
 
     def _sample_statistics(self, connection: sqlite3.Connection) -> None:
         # ANALYZE writes its findings: it queues with the other writers.

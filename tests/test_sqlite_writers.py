@@ -5,13 +5,14 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import stat
 import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
-from newsroom import planner, sqlite
+from newsroom import create_app, planner, sqlite
 from newsroom.extensions import db
 from newsroom.models import Article
 
@@ -124,26 +125,31 @@ def test_a_lock_held_too_long_leaves_the_decision_to_sqlite(app, article, lock_p
     assert db.session.get(Article, article.id).title == "Written anyway"
 
 
-def test_commits_reach_the_database_file_without_waiting_for_a_request(app, article):
-    """Connections don't checkpoint (autocheckpoint is off); the background thread does."""
-    assert db.session.execute(sa.text("PRAGMA wal_autocheckpoint")).scalar() == 0
-    _retitle(article.id, "Checkpointed")
-    db.session.commit()
-
-    # immutable=1 reads the database file alone, ignoring the write-ahead log.
-    file_only = f"file:{db.engine.url.database}?immutable=1"
+def _in_the_file(database: str, query: str, wanted: str) -> bool:
+    """Whether `query`, read from the database file alone (not the write-ahead log),
+    finds `wanted` within a few seconds: i.e. whether a checkpoint copied it there."""
+    file_only = f"file:{database}?immutable=1"  # immutable=1 ignores the log
     deadline = time.monotonic() + 10
-    titles: list[str] = []
     while time.monotonic() < deadline:
         try:
             with contextlib.closing(sqlite3.connect(file_only, uri=True)) as connection:
-                titles = [t for (t,) in connection.execute("SELECT title FROM articles")]
-        except sqlite3.DatabaseError:  # read mid-copy; look again
-            titles = []
-        if "Checkpointed" in titles:
-            break
+                if wanted in [value for (value,) in connection.execute(query)]:
+                    return True
+        except sqlite3.DatabaseError:  # read mid-copy, or not there yet; look again
+            pass
         time.sleep(0.05)
-    assert "Checkpointed" in titles
+    return False
+
+
+def test_commits_reach_the_database_file_without_waiting_for_a_request(app, article):
+    """Connections checkpoint only as a safety net, far above one commit's pages; the
+    background thread copies each commit into the file."""
+    pages = db.session.execute(sa.text("PRAGMA wal_autocheckpoint")).scalar()
+    assert pages == sqlite.AUTOCHECKPOINT_PAGES > 1000
+    _retitle(article.id, "Checkpointed")
+    db.session.commit()
+
+    assert _in_the_file(db.engine.url.database, "SELECT title FROM articles", "Checkpointed")
 
 
 def test_threads_of_one_process_queue_in_turn_and_none_is_lost(app, article, lock_path):
@@ -234,3 +240,122 @@ def test_sampled_statistics_cover_a_table_that_never_had_any(tmp_path):
         assert connection.execute("SELECT tbl, idx FROM sqlite_stat1").fetchall() == [
             ("comments", "ix_status")
         ]
+
+
+# --- When something fails: SQLite's own handling takes over, nothing is lost -------------
+
+
+def _engine(tmp_path) -> sa.Engine:
+    """An engine on a database of its own, set up as create_app sets up the app's."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'site.db'}")
+    sqlite.configure(engine)
+    return engine
+
+
+def test_only_the_apps_own_engine_is_set_up(tmp_path):
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    ours = _engine(tmp_path)
+    try:
+        with other.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        with ours.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        other.dispose()
+        ours.dispose()
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_writes_to_sqlite(tmp_path, caplog):
+    (tmp_path / "site.db-writer.lock").mkdir()  # can't be opened as a file, even by root
+    engine = _engine(tmp_path)
+    try:
+        for number in range(2):
+            with engine.begin() as connection:
+                connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS notes (body TEXT)")
+                connection.exec_driver_sql("INSERT INTO notes VALUES (?)", (f"note {number}",))
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM notes").scalar() == 2
+    finally:
+        engine.dispose()
+    warnings = [r for r in caplog.records if "no writer lock" in r.getMessage()]
+    assert len(warnings) == 1  # said once, not at every write
+
+
+def test_a_transaction_that_waited_in_vain_waits_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_MS", 50)
+    engine = _engine(tmp_path)
+    database = str(tmp_path / "site.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (body TEXT)")
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another thread of this process holds the lock all along
+        held = sqlite.take_writer_lock(database)
+        taken.set()
+        done.wait(10)
+        sqlite.let_go(held)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+    waits = []
+    take = sqlite.take_writer_lock
+
+    def counted(path: str):
+        if threading.current_thread() is threading.main_thread():  # not the checkpoint's
+            waits.append(path)
+        return take(path)
+
+    monkeypatch.setattr(sqlite, "take_writer_lock", counted)
+    try:
+        with engine.begin() as connection:
+            for number in range(3):
+                connection.exec_driver_sql("INSERT INTO notes VALUES (?)", (f"note {number}",))
+    finally:
+        done.set()
+        holder.join(5)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM notes").scalar() == 3
+    engine.dispose()
+    assert waits == [database]  # the first write waited; the other two went straight on
+
+
+def test_a_checkpoint_thread_that_fails_to_start_is_replaced(tmp_path, monkeypatch):
+    failures = []
+    connect = sqlite.Checkpointer._connect
+
+    def fail_once(self):
+        if not failures:
+            failures.append(self)
+            raise sqlite3.OperationalError("unable to open database file")
+        return connect(self)
+
+    monkeypatch.setattr(sqlite.Checkpointer, "_connect", fail_once)
+    engine = _engine(tmp_path)
+    database = str(tmp_path / "site.db")
+    try:
+        with engine.begin() as connection:  # wakes a thread, which fails to connect
+            connection.exec_driver_sql("CREATE TABLE notes (body TEXT)")
+        failures[0].join(5)
+        assert not failures[0].is_alive()
+        with engine.begin() as connection:  # wakes a new one
+            connection.exec_driver_sql("INSERT INTO notes VALUES ('kept')")
+        assert _in_the_file(database, "SELECT body FROM notes", "kept")
+    finally:
+        engine.dispose()
+
+
+def test_the_database_and_its_folder_are_private(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    monkeypatch.setenv("NEWSROOM_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    private = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key"})
+    with private.app_context():
+        db.session.execute(sa.text("CREATE TABLE notes (body TEXT)"))
+        db.session.commit()
+        assert stat.S_IMODE(os.stat(instance).st_mode) == 0o700
+        for name in ("newsroom.db", "newsroom.db-wal", "newsroom.db-shm"):
+            assert stat.S_IMODE(os.stat(instance / name).st_mode) == 0o600, name
+        db.session.remove()
+        db.engine.dispose()
