@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsroom.extensions import db
@@ -18,6 +18,15 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+
+
+# Features no page of the site uses, refused to anything embedded or injected.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# The blueprints whose pages are for staff (and the login page that leads there).
+STAFF_AREAS = frozenset({"admin", "auth", "dashboard"})
 
 
 def current_settings() -> SiteSettings:
@@ -59,4 +68,12 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Served over HTTPS only (the cookies say so): browsers should never try HTTP.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.blueprint in STAFF_AREAS:
+            # Readers' e-mail addresses, staff accounts, forms with tokens: no browser or
+            # shared cache may keep a copy, not even for the back button.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -32,9 +32,9 @@ def staff_only() -> None:
 
 
 @bp.after_request
-def never_cache(response: Response) -> Response:
-    # Comment authors' e-mail addresses are on these pages: no shared cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
+def vary_on_htmx(response: Response) -> Response:
+    # The same URL answers htmx with a fragment and a browser with the page (no cache keeps
+    # either: site.py marks every staff page no-store).
     response.vary.add("HX-Request")
     return response
 
