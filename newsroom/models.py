@@ -61,6 +61,11 @@ class CommentStatus(StrEnum):
     SPAM = "spam"
 
 
+class ErasureMode(StrEnum):
+    REMOVE = "remove"
+    ANONYMIZE = "anonymize"
+
+
 def _check_in(column: str, values: type[StrEnum]) -> sa.CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
@@ -241,6 +246,27 @@ class CommentTally(db.Model):
 
     status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     total: Mapped[int] = mapped_column(default=0)
+
+
+class Erasure(db.Model):
+    """One commenter's data erased at their request (privacy.py): who did it, when, how and
+    to how many comments. The commenter is kept only as a keyed digest of their e-mail
+    address, so "did we erase this address?" has an answer without keeping the address."""
+
+    __tablename__ = "privacy_erasures"
+    __table_args__ = (
+        _check_in("mode", ErasureMode),
+        sa.Index("ix_privacy_erasures_email_digest", "email_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    comment_count: Mapped[int] = mapped_column()
+    email_digest: Mapped[str] = mapped_column(sa.String(64))
+
+    actor: Mapped[User | None] = relationship()
 
 
 class SiteSettings(db.Model):
