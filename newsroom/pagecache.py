@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -110,3 +111,18 @@ def listing_version() -> str:
 def touch_site() -> None:
     """Date the whole site as changed (in the caller's transaction): every cached page redraws."""
     db.session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))
+
+
+def touch_comments(article_ids: Collection[int]) -> None:
+    """Date these articles' comment lists as changed (in the caller's transaction): their
+    cached pages redraw. For changes to comments that move no counter, such as a
+    commenter's name withdrawn; moving a counter moves the version already."""
+    if not article_ids:
+        return
+    db.session.execute(
+        sa.update(Article)
+        .where(Article.id.in_(sorted(article_ids)))
+        # Redrawing the comments is not an edit of the article: updated_at stays as it was.
+        .values(comments_version=Article.comments_version + 1, updated_at=Article.updated_at)
+        .execution_options(synchronize_session=False)
+    )

@@ -8,7 +8,7 @@
 Callers use the names below: `from newsroom import moderation; moderation.decide(...)`.
 """
 
-from newsroom.moderation.counters import recount, tally
+from newsroom.moderation.counters import count_removal, recount, tally
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
     DECISION_LABELS,
@@ -37,6 +37,7 @@ __all__ = [
     "Decision",
     "QueueFilter",
     "client_fingerprint",
+    "count_removal",
     "decide",
     "decide_many",
     "find_commentable",

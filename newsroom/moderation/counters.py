@@ -5,6 +5,9 @@ which rebuilds them from the comments table.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+
 import sqlalchemy as sa
 
 from newsroom.extensions import db
@@ -60,6 +63,36 @@ def count_move(article_id: int, from_status: str | None, to_status: str) -> None
     if from_status != to_status:
         # `from_status` None (a new comment) matches no row: only to_status gains one.
         connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
+
+
+def count_removal(removed: Mapping[tuple[int, str], int]) -> None:
+    """Keep the counters in step with comments deleted for good: `removed` holds how many
+    went, per (article id, status they had)."""
+    per_article: dict[int, Counter[str]] = {}
+    per_status: Counter[str] = Counter()
+    for (article_id, status), total in removed.items():
+        per_article.setdefault(article_id, Counter())[status] += total
+        per_status[status] += total
+    connection = db.session.connection()
+    for article_id, statuses in per_article.items():
+        approved, pending = statuses[APPROVED], statuses[PENDING]
+        if approved or pending:
+            connection.execute(
+                _COUNT_ON_ARTICLE,
+                {
+                    "article_id": article_id,
+                    "approved": -approved,
+                    "pending": -pending,
+                    "list_changed": 1 if approved else 0,
+                },
+            )
+    for status, total in per_status.items():
+        if total:
+            connection.execute(
+                sa.update(_tallies)
+                .where(_tallies.c.status == status)
+                .values(total=_tallies.c.total - total)
+            )
 
 
 def tally() -> dict[str, int]:
