@@ -24,7 +24,7 @@ import pytest
 from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, Section, utcnow
-from tests.conftest import log_in, submit_form
+from tests.conftest import form_fields, log_in, page, submit_form
 
 VNU_JAR = (
     Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -200,6 +200,26 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["admin-staff-member"] = _get(chief, f"/admin/staff/{moderator.id}")
     pages["admin-settings"] = _get(chief, "/admin/settings")
     pages["admin-dashboard-queue"] = _get(chief, "/dashboard/")
+    pages["admin-privacy"] = _get(chief, "/admin/privacy")
+    pages["admin-privacy-errors"] = _refused(
+        chief, "/admin/privacy", {"email": "not an address"}, "form.privacy-lookup"
+    )
+    found = submit_form(
+        chief, "/admin/privacy", {"email": "dana@example.com"}, "form.privacy-lookup"
+    )
+    assert found.status_code == 200
+    pages["admin-privacy-found"] = found.get_data(as_text=True)
+    erase = form_fields(page(found).select_one("form.privacy-erase"))
+    erase["mode"] = "anonymize"
+    refused = chief.post("/admin/privacy/erase", data=erase)
+    assert refused.status_code == 422
+    pages["admin-privacy-erase-errors"] = refused.get_data(as_text=True)
+    erased = chief.post("/admin/privacy/erase", data={**erase, "confirm": "y"})
+    assert erased.status_code == 303
+    pages["admin-privacy-erased"] = _get(chief, "/admin/privacy")
+    pages["admin-privacy-erased-before"] = submit_form(
+        chief, "/admin/privacy", {"email": "dana@example.com"}, "form.privacy-lookup"
+    ).get_data(as_text=True)
 
     # A page known to be wrong proves the checker read the files, not that it read none.
     pages["known-bad"] = "<!doctype html><title>Known bad</title><p id=a><p id=a>"

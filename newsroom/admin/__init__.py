@@ -14,4 +14,4 @@ def require_admin() -> None:
 
 
 # Each area's views register their routes on bp as they are imported.
-from newsroom.admin import articles, overview, sections, settings, staff  # noqa: E402, F401
+from newsroom.admin import articles, overview, privacy, sections, settings, staff  # noqa: E402, F401

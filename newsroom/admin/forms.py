@@ -7,7 +7,9 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     PasswordField,
+    RadioField,
     SearchField,
     SelectField,
     StringField,
@@ -20,7 +22,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
 from newsroom.articles import ARTICLE_SLUG_MAX, ListedStatus
-from newsroom.models import ArticleStatus, Role
+from newsroom.models import ArticleStatus, ErasureMode, Role
+from newsroom.privacy import ANONYMIZED_NAME
 from newsroom.sections import SECTION_SLUG_MAX
 
 ROLE_CHOICES = [
@@ -200,4 +203,43 @@ class SettingsForm(FlaskForm):
     comments_open_by_default = SelectField(
         "Comments on new articles",
         choices=[SelectChoice("open", "Open"), SelectChoice("closed", "Closed")],
+    )
+
+
+# Privacy requests: the address travels in POST bodies only (URLs end up in logs), and is
+# judged by privacy.normalize_email, so every form says the same about a bad one.
+
+
+class PrivacyLookupForm(FlaskForm):
+    email = EmailField(
+        "Commenter's e-mail address",
+        description="As the reader gave it with their comments; capitals don't matter.",
+    )
+
+
+class PrivacyExportForm(FlaskForm):
+    email = HiddenField()
+
+
+class PrivacyEraseForm(FlaskForm):
+    email = HiddenField()
+    # Checked by privacy.erase, which names the choices when none is made.
+    mode = RadioField(
+        "What happens to the comments",
+        choices=[
+            SelectChoice(
+                ErasureMode.REMOVE.value,
+                "Remove them: they disappear from the site and the dashboard, with their "
+                "moderation history.",
+            ),
+            SelectChoice(
+                ErasureMode.ANONYMIZE.value,
+                f"Anonymize them: the text stays where it is, signed “{ANONYMIZED_NAME}”.",
+            ),
+        ],
+        validate_choice=False,
+    )
+    confirm = BooleanField(
+        "I have checked the address: erase these comments. This can't be undone.",
+        validators=[DataRequired("Tick the box to confirm; nothing was erased.")],
     )
