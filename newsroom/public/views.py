@@ -178,6 +178,8 @@ def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
     cached page never shows a withdrawn comment nor hides an approved one.
     """
 
+    csrf_slot = pagecache.slot("csrf")
+
     def draw() -> str:
         article = _public_article_or_404(slug)
         return render_template(
@@ -187,11 +189,11 @@ def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
             awaiting=[],
             form=CommentForm(),
             notice="",
-            csrf_value=pagecache.CSRF_SLOT,
+            csrf_value=csrf_slot,
         )
 
     def with_token(body: bytes) -> bytes:
-        return body.replace(pagecache.CSRF_SLOT_BYTES, generate_csrf().encode())
+        return body.replace(csrf_slot.encode(), generate_csrf().encode())
 
     # The form's token belongs to this reader's session: browsers may keep the page and
     # revalidate it, shared caches may not keep it at all.
