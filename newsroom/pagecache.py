@@ -54,6 +54,23 @@ def slot(purpose: str) -> str:
     return _slot(purpose, current_app.config["SECRET_KEY"], TEMPLATE_GENERATION)
 
 
+def fill_slots(body: bytes, *fills: tuple[bytes, bytes]) -> bytes:
+    """`body` with each (slot, value) of `fills` filled in: the slots in the order they stand
+    in the page, each once. One search through the page and one copy of it: a
+    bytes.replace per slot took twice as long per slot, on a page of 100 KB."""
+    view = memoryview(body)
+    parts: list[bytes | memoryview] = []
+    start = 0
+    for slot_bytes, value in fills:
+        at = body.find(slot_bytes, start)
+        if at < 0:
+            continue  # not on this page (comments closed: no form)
+        parts += (view[start:at], value)
+        start = at + len(slot_bytes)
+    parts.append(view[start:])
+    return b"".join(parts)
+
+
 @functools.lru_cache(maxsize=64)
 def _slot(purpose: str, secret_key: str | bytes, generation: str) -> str:
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key

@@ -68,6 +68,13 @@ def test_a_slot_is_letters_and_digits_keyed_by_the_secret_key(app, monkeypatch):
     assert pagecache.slot("csrf") != csrf
 
 
+def test_slots_are_filled_once_each_in_the_order_they_stand():
+    filled = pagecache.fill_slots(b"<a>S1</a><b>S2</b>", (b"S1", b"token"), (b"S2", b"id"))
+    assert filled == b"<a>token</a><b>id</b>"
+    # A page without the form (comments closed) has no slots: it is served as it was kept.
+    assert pagecache.fill_slots(b"<p>closed</p>", (b"S1", b"t"), (b"S2", b"i")) == b"<p>closed</p>"
+
+
 def test_article_page_revalidates_with_etag(client, site, article, make_comment, moderator):
     first = client.get(f"/articles/{article.slug}")
     etag = first.headers["ETag"]
