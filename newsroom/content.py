@@ -33,17 +33,38 @@ ALLOWED_ATTRIBUTES = {
     "blockquote": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# The allowed attributes that hold a URL. nh3 checks URL_SCHEMES on href and src only, and
+# would let `<q cite="javascript:...">` through: _url_attribute_filter checks them all.
+URL_ATTRIBUTES = {"href", "src", "cite"}
+# How a browser reads a URL's scheme (WHATWG URL): leading and trailing C0 controls and
+# spaces are dropped, tabs and newlines anywhere, then letters, digits, "+", "-", "." to ":".
+_URL_IGNORED = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
+_URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
 _markdown.enable("table").enable("strikethrough")
 
 
+def url_is_allowed(url: str) -> bool:
+    """A relative URL, or one whose scheme is in URL_SCHEMES, as a browser would read it."""
+    scheme = _URL_SCHEME.match(_URL_IGNORED.sub("", url))
+    return scheme is None or scheme.group(1).lower() in URL_SCHEMES
+
+
+def _url_attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in URL_ATTRIBUTES and not url_is_allowed(value):
+        return None  # the attribute goes, the element and its text stay
+    return value
+
+
 def render_markdown(source: str) -> str:
-    """Article Markdown to sanitized HTML; `javascript:` and `data:` URLs don't survive."""
+    """Article Markdown to sanitized HTML; `javascript:` and `data:` URLs don't survive, in
+    any attribute."""
     return nh3.clean(
         _markdown.render(source or ""),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_url_attribute_filter,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

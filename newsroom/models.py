@@ -194,6 +194,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_client_fingerprint_status", "client_fingerprint", "status"),
         # Deleting a comment looks for its replies (ON DELETE SET NULL).
         sa.Index("ix_comments_parent_id", "parent_id"),
+        # One comment per submission of the form, however often its POST arrives.
+        sa.Index("ix_comments_submission_id", "submission_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +210,9 @@ class Comment(db.Model):
     # comments came from one address without ever storing the address.
     client_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     held_reasons: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The comment form's one-time id (moderation/lifecycle.py, submit_comment): a POST sent
+    # again, its answer lost, is known by it and stored once. None when a client sent none.
+    submission_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     article: Mapped[Article] = relationship()
 

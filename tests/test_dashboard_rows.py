@@ -11,7 +11,7 @@ import pytest
 from newsroom.dashboard import rows
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, utcnow
-from newsroom.pagecache import CSRF_SLOT
+from newsroom.pagecache import slot
 from tests.conftest import log_in, page, text_of
 
 
@@ -147,7 +147,7 @@ def test_no_slot_is_ever_shown(staff, site, article, make_comment):
     make_comment(article)
     for _ in range(2):  # drawn, then kept
         html = staff.get("/dashboard/").get_data(as_text=True)
-        assert CSRF_SLOT not in html and rows.AGE_SLOT not in html
+        assert slot("csrf") not in html and slot("age") not in html
 
 
 def test_kept_rows_are_bounded(staff, site, article, make_comment, monkeypatch):

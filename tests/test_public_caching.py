@@ -58,6 +58,23 @@ def test_each_reader_gets_their_own_csrf_token_from_the_cached_page(app, client,
     assert all(t and not t.startswith("csrfslot") for t in tokens)
 
 
+def test_a_slot_is_letters_and_digits_keyed_by_the_secret_key(app, monkeypatch):
+    """The same in every process of one deployment (tests/test_shared_page_cache.py), and
+    unknown to anyone without its secret key."""
+    csrf = pagecache.slot("csrf")
+    assert csrf.isalnum() and csrf.startswith("csrfslot")
+    assert pagecache.slot("csrf") == csrf and pagecache.slot("age") != csrf
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another deployment's key")
+    assert pagecache.slot("csrf") != csrf
+
+
+def test_slots_are_filled_once_each_in_the_order_they_stand():
+    filled = pagecache.fill_slots(b"<a>S1</a><b>S2</b>", (b"S1", b"token"), (b"S2", b"id"))
+    assert filled == b"<a>token</a><b>id</b>"
+    # A page without the form (comments closed) has no slots: it is served as it was kept.
+    assert pagecache.fill_slots(b"<p>closed</p>", (b"S1", b"t"), (b"S2", b"i")) == b"<p>closed</p>"
+
+
 def test_article_page_revalidates_with_etag(client, site, article, make_comment, moderator):
     first = client.get(f"/articles/{article.slug}")
     etag = first.headers["ETag"]

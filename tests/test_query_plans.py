@@ -14,7 +14,7 @@ import pytest
 
 from newsroom import moderation
 from newsroom.extensions import db
-from tests.conftest import csrf_token, statements_sent
+from tests.conftest import form_fields, page, statements_sent
 
 # The statistics are set through a connection of their own, which must see the test's rows.
 pytestmark = pytest.mark.commits
@@ -106,12 +106,9 @@ def test_posting_a_comment_reads_only_through_indexes(
 ):
     # A reader from this address was approved before; another address was not.
     make_comment(article, "approved", fingerprint=moderation.client_fingerprint("10.0.0.9", "x"))
-    token = csrf_token(client, f"/articles/{article.slug}")
-    data = {"author_name": "Lee", "author_email": "lee@example.com", "body": "Well said."}
+    opened = client.get(f"/articles/{article.slug}")
     with statements_sent() as sent:
-        response = client.post(
-            f"/articles/{article.slug}/comments", data={**data, "csrf_token": token}
-        )
+        response = _post_the_form(client, article, opened)
     assert response.status_code == 303
 
     plans = checked_plans(sent)
@@ -120,6 +117,30 @@ def test_posting_a_comment_reads_only_through_indexes(
     assert "ix_comments_client_fingerprint_status" in first_comment_check
     touched = " ".join(plans)
     assert "UPDATE articles" in touched and "UPDATE comment_tallies" in touched
+    # The submission id costs a new comment nothing but its value in the INSERT.
+    assert [s for s, _ in sent if "submission_id" in s] == [
+        s for s, _ in sent if s.startswith("INSERT INTO comments ")
+    ]
+
+
+def _post_the_form(client, article, opened):
+    """What the comment form on the article page `opened` sends."""
+    url = f"/articles/{article.slug}"
+    form = page(opened).select_one("form.comment-form")
+    data = {"author_name": "Lee", "author_email": "lee@example.com", "body": "Well said."}
+    return client.post(f"{url}/comments", data={**form_fields(form), **data})
+
+
+def test_a_submission_sent_again_is_found_through_its_index(
+    app, client, site, article, planner_statistics
+):
+    opened = client.get(f"/articles/{article.slug}")
+    assert _post_the_form(client, article, opened).status_code == 303
+    with statements_sent() as sent:
+        assert _post_the_form(client, article, opened).status_code == 303
+
+    [lookup] = [p for s, p in checked_plans(sent).items() if "submission_id = " in s]
+    assert "ix_comments_submission_id" in lookup
 
 
 def test_counting_new_comments_walks_only_the_newest_ids(

@@ -5,8 +5,8 @@ the queue page shows 25: drawing them was most of the page's time. A row is kept
 everything it shows (the comment's fields and status, its article's address, title and
 state, the moderator's tab and filters, the site's timezone), so a change to any of them
 draws a new row and no kept row can go stale. Only the moderator's CSRF token and the
-comment's age ("5 minutes ago") differ from one drawing to the next: they are slots,
-filled in each time.
+comment's age ("5 minutes ago") differ from one drawing to the next: they are slots
+(pagecache.slot), filled in each time.
 
 Each worker keeps up to MAX_ROWS rows per app, forgetting the oldest first.
 """
@@ -23,7 +23,7 @@ from markupsafe import Markup
 from newsroom import articles, moderation
 from newsroom.content import time_ago
 from newsroom.models import Comment, CommentStatus, utcnow
-from newsroom.pagecache import CSRF_SLOT
+from newsroom.pagecache import slot
 
 MAX_ROWS = 2000  # about 3 KB each
 # The words on each decision's button and the key staff.js binds to it.
@@ -32,8 +32,6 @@ ACTIONS = {
     CommentStatus.REJECTED: ("Reject", "r"),
     CommentStatus.SPAM: ("Spam", "s"),
 }
-# Letters and digits: nothing in a row escapes to it, and nothing a reader writes contains it.
-AGE_SLOT = CSRF_SLOT.replace("csrfslot", "ageslot")
 
 
 class RowCache:
@@ -67,6 +65,7 @@ def queue_rows(
     cache = _cache()
     timezone = g.site.timezone if "site" in g else "UTC"
     token = generate_csrf()
+    csrf_slot, age_slot = slot("csrf"), slot("age")
     now = utcnow()
     drawn = []
     for comment in comments:
@@ -100,11 +99,11 @@ def queue_rows(
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
                 restored=restored,
-                age=AGE_SLOT,
-                csrf_token=lambda: CSRF_SLOT,
+                age=age_slot,
+                csrf_token=lambda: csrf_slot,
             )
             cache.put(key, row)
-        drawn.append(row.replace(AGE_SLOT, _age(comment.created_at, now)).replace(CSRF_SLOT, token))
+        drawn.append(row.replace(age_slot, _age(comment.created_at, now)).replace(csrf_slot, token))
     return Markup("".join(drawn))
 
 

@@ -12,10 +12,12 @@ from newsroom.moderation.counters import count_removal, recount, tally
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
     DECISION_LABELS,
+    SUBMISSION_ID,
     Decision,
     decide,
     decide_many,
     find_commentable,
+    new_submission_id,
     submit_comment,
     undo,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "DECISION_LABELS",
     "QUEUE_PAGE_SIZE",
+    "SUBMISSION_ID",
     "Decision",
     "QueueFilter",
     "client_fingerprint",
@@ -42,6 +45,7 @@ __all__ = [
     "decide_many",
     "find_commentable",
     "history_page",
+    "new_submission_id",
     "newest_comment_id",
     "pending_newer_than",
     "queue_filter_from",

@@ -8,6 +8,8 @@ overwritten. No Flask request in here: views pass in what they know.
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,6 +27,7 @@ from newsroom.models import (
 )
 from newsroom.moderation.counters import count_move
 from newsroom.moderation.screening import held_reasons_for
+from newsroom.refused import FieldError
 
 PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.PENDING,
@@ -65,12 +68,26 @@ def find_commentable(slug: str) -> Commentable | None:
     return Commentable(*row) if row is not None else None
 
 
+# What the comment form's one-time id looks like (new_submission_id). Nothing else is stored.
+SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
+SUBMISSION_ID_TAKEN = (
+    "This form has already sent a different comment. Your text is kept below: please send it again."
+)
+
+
+def new_submission_id() -> str:
+    """An id for one view of the comment form: 128 random bits, never guessed nor repeated."""
+    return secrets.token_hex(16)
+
+
 @dataclass(frozen=True)
 class Submitted:
-    """A stored comment, as the reader's answer needs it."""
+    """A stored comment, as the reader's answer needs it. `repeated`: the same submission
+    had been stored before, and nothing new was."""
 
     id: int
     status: str
+    repeated: bool = False
 
 
 def submit_comment(
@@ -81,30 +98,65 @@ def submit_comment(
     body: str,
     fingerprint: str | None,
     is_spam: bool = False,
+    submission_id: str | None = None,
 ) -> Submitted:
-    """Store a reader's comment, held as pending (or as spam when a bot gave itself away)."""
+    """Store a reader's comment, held as pending (or as spam when a bot gave itself away).
+
+    `submission_id` is the form's one-time id (SUBMISSION_ID; None when the client sent
+    none). A POST sent again with it, the same comment on the same article, stores nothing
+    and gets the first comment back, marked `repeated`: also when both arrive at once, as
+    the unique index lets only one in. The same id with another comment or article (a page
+    the browser kept and used again) is refused with FieldError, so nothing is lost
+    silently. The insert comes first and the lookup only when it is refused: a new comment
+    costs no query more than it did without the id.
+    """
     status = SPAM if is_spam else PENDING
     body = body.strip()
     reasons = (
         ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
     )
-    result = db.session.connection().execute(
-        _INSERT_COMMENT,
-        {
-            "article_id": article_id,
-            "author_name": author_name.strip(),
-            "author_email": author_email.strip(),
-            "body": body,
-            "status": status,
-            "created_at": utcnow(),
-            "client_fingerprint": fingerprint,
-            "held_reasons": "; ".join(reasons),
-        },
-    )
+    comment = {
+        "article_id": article_id,
+        "author_name": author_name.strip(),
+        "author_email": author_email.strip(),
+        "body": body,
+        "status": status,
+        "created_at": utcnow(),
+        "client_fingerprint": fingerprint,
+        "held_reasons": "; ".join(reasons),
+        "submission_id": submission_id,
+    }
+    try:
+        result = db.session.connection().execute(_INSERT_COMMENT, comment)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        first = _submitted_before(submission_id) if submission_id is not None else None
+        if first is None:
+            raise  # not the submission id's refusal (the article was deleted meanwhile)
+        return _answer_for_repeat(first, comment)
     submitted = Submitted(result.inserted_primary_key[0], status)
     count_move(article_id, None, status)
     db.session.commit()
     return submitted
+
+
+def _submitted_before(submission_id: str) -> sa.Row | None:
+    row = db.session.connection().execute(_BY_SUBMISSION, {"submission_id": submission_id})
+    first = row.first()
+    db.session.commit()
+    return first
+
+
+def _answer_for_repeat(first: sa.Row, comment: dict) -> Submitted:
+    same = (first.article_id, first.author_name, first.author_email, first.body) == (
+        comment["article_id"],
+        comment["author_name"],
+        comment["author_email"],
+        comment["body"],
+    )
+    if not same:
+        raise FieldError(SUBMISSION_ID_TAKEN, "submission_id")
+    return Submitted(first.id, first.status, repeated=True)
 
 
 @dataclass
@@ -251,6 +303,15 @@ _COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
     Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
 )
 _INSERT_COMMENT = sa.insert(_comments)
+# Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
+_BY_SUBMISSION = sa.select(
+    _comments.c.id,
+    _comments.c.status,
+    _comments.c.article_id,
+    _comments.c.author_name,
+    _comments.c.author_email,
+    _comments.c.body,
+).where(_comments.c.submission_id == sa.bindparam("submission_id"))
 _MOVE = (
     sa.update(_comments)
     .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))

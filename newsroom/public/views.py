@@ -27,6 +27,7 @@ from newsroom.extensions import cache, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp
 from newsroom.public.forms import CommentForm
+from newsroom.refused import FieldError
 
 # How many of a reader's own comments the session remembers, to show them as awaiting.
 OWN_COMMENTS_REMEMBERED = 20
@@ -158,6 +159,11 @@ def _render_article(
     awaiting: list[Comment] | None = None,
 ) -> tuple[str, int]:
     """The article page drawn for this reader alone: errors, notices, their own comment."""
+    submission = form.submission_id
+    if submission.errors or not moderation.SUBMISSION_ID.fullmatch(submission.data or ""):
+        # A new view of the form, or the id sent was refused: a new one. A form sent back
+        # for corrections keeps its id, since nothing was stored.
+        submission.data = moderation.new_submission_id()
     page = render_template(
         "public/article.html",
         article=article,
@@ -178,24 +184,35 @@ def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
     cached page never shows a withdrawn comment nor hides an approved one.
     """
 
+    csrf_slot, submission_slot = pagecache.slot("csrf"), pagecache.slot("submission")
+
     def draw() -> str:
         article = _public_article_or_404(slug)
+        form = CommentForm()
+        form.submission_id.data = submission_slot
         return render_template(
             "public/article.html",
             article=article,
             comments=_approved_comments(article),
             awaiting=[],
-            form=CommentForm(),
+            form=form,
             notice="",
-            csrf_value=pagecache.CSRF_SLOT,
+            csrf_value=csrf_slot,
         )
 
-    def with_token(body: bytes) -> bytes:
-        return body.replace(pagecache.CSRF_SLOT_BYTES, generate_csrf().encode())
+    def for_this_view(body: bytes) -> bytes:
+        # In the order the form holds them: the token, then the submission id.
+        return pagecache.fill_slots(
+            body,
+            (csrf_slot.encode(), generate_csrf().encode()),
+            (submission_slot.encode(), moderation.new_submission_id().encode()),
+        )
 
     # The form's token belongs to this reader's session: browsers may keep the page and
     # revalidate it, shared caches may not keep it at all.
-    return _versioned_page(f"article:{article_id}:{version}", draw, "private, no-cache", with_token)
+    return _versioned_page(
+        f"article:{article_id}:{version}", draw, "private, no-cache", for_this_view
+    )
 
 
 @bp.get("/articles/<slug>")
@@ -248,17 +265,24 @@ def post_comment(slug: str) -> ResponseReturnValue:
     fingerprint = moderation.client_fingerprint(
         request.remote_addr, current_app.config["SECRET_KEY"]
     )
-    comment = moderation.submit_comment(
-        article.id,
-        author_name=form.author_name.data,
-        author_email=form.author_email.data,
-        body=form.body.data,
-        fingerprint=fingerprint,
-        is_spam=bool(form.website.data),
-    )
-    if comment.status == CommentStatus.PENDING:
-        own = [*session.get("own_comments", []), comment.id]
-        session["own_comments"] = own[-OWN_COMMENTS_REMEMBERED:]
+    try:
+        comment = moderation.submit_comment(
+            article.id,
+            author_name=form.author_name.data,
+            author_email=form.author_email.data,
+            body=form.body.data,
+            fingerprint=fingerprint,
+            is_spam=bool(form.website.data),
+            submission_id=form.submission_id.data or None,
+        )
+    except FieldError as refused:
+        form.submission_id.errors.append(str(refused))
+        return _render_article(_public_article_or_404(slug), form, 409)
+    # A submission sent again (its answer was lost) is answered like the first: the same
+    # notice, the same redirect, and the comment remembered as the reader's.
+    own = session.get("own_comments", [])
+    if comment.status == CommentStatus.PENDING and comment.id not in own:
+        session["own_comments"] = [*own, comment.id][-OWN_COMMENTS_REMEMBERED:]
     flash("Thank you. Your comment will show once it has been approved.", "success")
     return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
 
