@@ -75,8 +75,11 @@ def _keep_private(database: str) -> None:
     """The database file readable by its owner only. SQLite makes its -wal and -shm files
     with the database's permissions, so making the database first, 0600, covers them; files
     an older version left open to others are closed up."""
-    with contextlib.suppress(OSError):  # another user's file: leave it as it is
-        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    # Made only when missing (O_EXCL): opening and closing a database file that this process
+    # already has open through SQLite would drop SQLite's POSIX locks on it, and another
+    # process could then write under a reader's feet (a "malformed" database).
+    with contextlib.suppress(OSError):  # there already, or another user's folder
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     for path in (database, database + "-wal", database + "-shm"):
         with contextlib.suppress(OSError):
             if os.stat(path).st_mode & 0o077:
