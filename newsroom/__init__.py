@@ -49,13 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     access.init_app(app)
 
-    from newsroom import admin, auth, dashboard, errors, public, site
+    from newsroom import admin, auth, dashboard, errors, health, public, site
     from newsroom.cli import register_commands
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
     errors.register(app)
     site.register(app)
     register_commands(app)
