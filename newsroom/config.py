@@ -38,6 +38,8 @@ class Defaults:
     PROXY_FIX_HOPS = 0
     # Seconds a CDN or browser may hold a public page before revalidating.
     PUBLIC_MAX_AGE = 30
+    # "json": one JSON line per request on the "newsroom.requests" logger (requestlog.py).
+    REQUEST_LOG = ""
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
