@@ -27,7 +27,7 @@ class Defaults:
     ARTICLES_PER_PAGE = 10
     # How staff passwords are hashed (werkzeug.security); checking reads the method from
     # the stored hash, so changing this leaves existing passwords working.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # nosec B105 # the hash function's name, not a password
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 3600
     # Pages kept per worker by the in-process cache: an article page with 200 comments is

@@ -105,7 +105,10 @@ def queue_rows(
             )
             cache.put(key, row)
         drawn.append(row.replace(AGE_SLOT, _age(comment.created_at, now)).replace(CSRF_SLOT, token))
-    return Markup("".join(drawn))
+    # Rows come from an autoescaping template; the slots take the age we format and the
+    # CSRF token (URL-safe characters).
+    rows = "".join(drawn)
+    return Markup(rows)  # nosec B704 # escaped by the template that drew them
 
 
 def _age(created_at: datetime, now: datetime) -> str:
