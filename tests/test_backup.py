@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from flask import Flask
 from psycopg.conninfo import conninfo_to_dict
 
@@ -354,7 +355,9 @@ def test_a_backup_from_another_release(app, site, article, other_site, tmp_path)
     assert _invoke(app, "backup", str(backup_file)).exit_code == 0
     assert _invoke(other_site, "restore", str(backup_file), "--yes").exit_code == 0
 
-    for revision in ("0003", "9999_from_the_future"):
+    head = ScriptDirectory(app.extensions["migrate"].directory).get_revision("head")
+    older_revision = head.down_revision  # the schema one release ago, say
+    for revision in (older_revision, "9999_from_the_future"):
         with other_site.app_context():
             db.session.execute(
                 sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision}
@@ -365,12 +368,12 @@ def test_a_backup_from_another_release(app, site, article, other_site, tmp_path)
 
         result = _invoke(other_site, "restore", str(older), "--yes")
 
-        if revision == "0003":
+        if revision == older_revision:
             assert result.exit_code == 0, result.output
             assert (
-                "The backup's schema is at revision 0003, this release's at 0004" in result.output
+                f"The backup's schema is at revision {older_revision}, this release's at "
+                f"{head.revision}: run `flask --app newsroom db upgrade`" in result.output
             )
-            assert "flask --app newsroom db upgrade" in result.output
         else:
             _refused(result, "schema revision '9999_from_the_future'", "Nothing was restored.")
 
