@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN = $(VENV)/bin
 FLASK = $(BIN)/flask --app newsroom
 
-.PHONY: run test bench lint lint-imports install install-test assets db
+.PHONY: run test bench lint lint-imports bandit install install-test assets db
 
 run: install assets db
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
@@ -14,13 +14,17 @@ run: install assets db
 test: install-test assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install-test lint-imports
+lint: install-test lint-imports bandit
 	$(BIN)/ruff check newsroom tests bench
 	$(BIN)/ruff format --check newsroom tests bench
 
 # The dependency direction of DESIGN.md: the import-linter contracts in pyproject.toml.
 lint-imports: install-test
 	$(BIN)/lint-imports
+
+# Security lint of the package (settings and the rule for `# nosec` in pyproject.toml).
+bandit: install-test
+	$(BIN)/bandit -q -r newsroom -c pyproject.toml
 
 bench: install assets
 	bash bench/run.sh

@@ -21,6 +21,9 @@ timeout = 30
 keepalive = 5
 accesslog = os.environ.get("NEWSROOM_ACCESS_LOG") or None
 errorlog = "-"
+# NEWSROOM_REQUEST_LOG=json: the app writes one JSON line per request (request id, method,
+# path, status, duration) to standard error beside gunicorn's own lines; gunicorn configures
+# only its own loggers, so nothing here stands in the way (newsroom/requestlog.py).
 # Load the app before forking: workers share its memory pages until they write to them.
 preload_app = True
 

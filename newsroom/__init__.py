@@ -8,7 +8,7 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, sqlite
+from newsroom import access, content, requestlog, sqlite
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_HOPS"]:
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    requestlog.register(app)  # outermost: it times everything inside
 
     db.init_app(app)
     with app.app_context():
@@ -49,13 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     access.init_app(app)
 
-    from newsroom import admin, auth, dashboard, errors, public, site
+    from newsroom import admin, auth, dashboard, errors, health, public, site
     from newsroom.cli import register_commands
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
     errors.register(app)
     site.register(app)
     register_commands(app)

@@ -1,4 +1,4 @@
-"""Flask commands: demo content, staff accounts, planner statistics."""
+"""Flask commands: demo content, staff accounts, planner statistics, backups."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from newsroom import content, moderation, planner
+from newsroom import backup, content, moderation, planner
 from newsroom.accounts import create_staff
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
@@ -27,6 +27,47 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(bench_data)
     app.cli.add_command(analyze)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: Path, replace: bool) -> None:
+    """Write a snapshot of the database to FILE; the site may go on running meanwhile."""
+    try:
+        backup.backup_database(file, replace=replace)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNo backup was written.") from None
+    click.echo(f"Backed up the {backup.database_kind()} database to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Don't ask before replacing the database.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the whole database with the backup in FILE."""
+    try:
+        target = backup.describe_database()
+        if not yes and not click.confirm(
+            f"Whatever was written since the backup will be lost. "
+            f"Replace everything in {target} with {file}?"
+        ):
+            click.echo("Nothing was restored.")
+            raise click.exceptions.Exit(1)
+        restored = backup.restore_database(file)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNothing was restored.") from None
+    click.echo(
+        f"Restored {target} from {file}: {restored.articles} articles, "
+        f"{restored.comments} comments."
+    )
+    if restored.needs_upgrade:
+        click.echo(
+            f"The backup's schema is at revision {restored.revision}, this release's at "
+            f"{restored.head}: run `flask --app newsroom db upgrade` before serving the site."
+        )
 
 
 @click.command("analyze")
