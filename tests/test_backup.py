@@ -134,11 +134,12 @@ class Reader(threading.Thread):
             with self.site.app_context():
                 client = self.site.test_client()
                 url = f"/articles/{self.slug}"
-                form = page(client.get(url)).select_one("form.comment-form")
-                fields, action = form_fields(form), urljoin(url, form["action"])
                 number = 0
                 while not self.stop.is_set():
                     number += 1
+                    # A new page view for each comment: each form has its own submission id.
+                    form = page(client.get(url)).select_one("form.comment-form")
+                    fields, action = form_fields(form), urljoin(url, form["action"])
                     body = f"Comment number {number}, sent while the backup may be running."
                     sent = time.monotonic()
                     response = client.post(
