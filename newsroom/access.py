@@ -58,7 +58,8 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
+    # A backslash is a slash to some browsers; a line break would end the Location header.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     return target
 

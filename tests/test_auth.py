@@ -7,9 +7,10 @@ from newsroom.extensions import db
 from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, page, submit_form, text_of
 
 
-def _login(client, email, password, next_url=None):
+def _login(client, email, password, next_url=None, **fields):
     url = "/login" + (f"?next={next_url}" if next_url else "")
-    return submit_form(client, url, {"email": email, "password": password}, "form.login-form")
+    data = {"email": email, "password": password, **fields}
+    return submit_form(client, url, data, "form.login-form")
 
 
 def test_login_then_logout(client, site, moderator):
@@ -70,6 +71,21 @@ def test_wrong_credentials_get_one_generic_message(client, site, moderator, emai
 def test_next_is_followed_only_inside_the_site(client, site, moderator, next_url, landing):
     response = _login(client, moderator.email, STAFF_PASSWORD, next_url)
     assert response.headers["Location"] == landing
+
+
+@pytest.mark.parametrize(
+    "target", ["/dashboard/\r\nSet-Cookie: a=b", "/dashboard/\nX", "/a\x00b", "/a\tb", "/a\x7fb"]
+)
+def test_a_next_with_control_characters_is_dropped_not_a_500(client, site, moderator, target):
+    login_page = page(client.get("/login", query_string={"next": target}))
+    assert login_page.select_one("input[name=next]").get("value", "") == ""
+
+    # Sent in the form's own field, as a crafted page would.
+    response = _login(client, moderator.email, STAFF_PASSWORD, next=target)
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard/"
+    # Already logged in, the login page sends the person on at once.
+    again = client.get("/login", query_string={"next": target})
+    assert again.status_code == 302 and again.headers["Location"] == "/dashboard/"
 
 
 def test_failed_logins_are_limited_per_account(app, site, moderator):
