@@ -1,4 +1,5 @@
-"""Staff accounts: creating them, and the rules that keep the site administrable.
+"""Staff accounts: creating them, the rules that keep the site administrable, and ending
+an account's sessions.
 
 Every rule raises FieldError (a ValueError) with a message for people; views show it
 next to the field it names, or as a flash message when there is no field.
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from newsroom.extensions import db
-from newsroom.models import Role, User
+from newsroom.models import Role, User, new_session_key
 from newsroom.refused import FieldError
 
 PASSWORD_MIN = 10
@@ -105,11 +106,23 @@ def set_active(user: User, active: bool, actor: User) -> None:
                 f"{user.display_name} is the only active admin and can't be deactivated."
             )
     user.is_active = active
+    if not active:
+        # Its sessions already fail while it is inactive; a new key keeps them dead after
+        # a reactivation too.
+        user.session_key = new_session_key()
     db.session.commit()
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password for an account: chosen by its owner, or set by an admin."""
+    """A new password for an account, chosen by its owner or set by an admin: every session
+    and remember cookie from before stops working, wherever it is."""
     check_password_rules(password)
     user.set_password(password)
+    user.session_key = new_session_key()
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Log an account out everywhere: every session and remember cookie carries the old key."""
+    user.session_key = new_session_key()
     db.session.commit()

@@ -83,9 +83,13 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Part of every session and remember cookie of this account: a new key ends them all at
-    # once, on every device and in every worker.
+    # Part of every session and remember cookie of this account (see get_id): a new key ends
+    # them all at once, on every device and in every worker.
     session_key: Mapped[str] = mapped_column(sa.String(64), default=new_session_key)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie."""
+        return f"{self.id}:{self.session_key}"
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if current_app else "scrypt"

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from newsroom import accounts
+from newsroom import access, accounts
 from newsroom.admin import bp
 from newsroom.admin.form_errors import form_status, show_error
 from newsroom.admin.forms import NewStaffForm, RoleForm
@@ -110,6 +110,19 @@ def set_password(user_id: int) -> ResponseReturnValue:
         except ValueError as error:
             show_error(form, error)
         else:
-            flash(f"{user.display_name}'s password has been changed.", "success")
+            if user.id == current_user.id:
+                # Their own password, set from here: this browser stays logged in.
+                access.renew_session(user)
+                flash(
+                    "Your password has been changed. You are still logged in here; "
+                    "everywhere else you have been logged out.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{user.display_name}'s password has been changed, and they have been "
+                    "logged out everywhere.",
+                    "success",
+                )
             return redirect(url_for("admin.staff_member", user_id=user.id), 303)
     return _staff_member_page(user, password_form=form)

@@ -1,13 +1,14 @@
-"""Login, logout and changing one's own password; `next` is checked by newsroom.access."""
+"""Login, logout and one's own account (password, logging out everywhere); `next` is
+checked by newsroom.access."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from newsroom import accounts
+from newsroom import access, accounts
 from newsroom.access import safe_next
 from newsroom.auth import bp
 from newsroom.auth.forms import ChangePasswordForm, LoginForm
@@ -51,7 +52,7 @@ def login() -> ResponseReturnValue:
             sa.select(User).where(User.email == accounts.lookup_email(form.email.data))
         )
         if user is not None and user.is_active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
+            access.start_session(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(safe_next(form.next.data) or _landing_page(user), 303)
@@ -63,9 +64,22 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
-        logout_user()
+        if current_user.is_authenticated:
+            accounts.end_sessions(current_user)
+        access.end_session()
         flash("You have logged out.", "success")
     return redirect(url_for("public.home"), 303)
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        accounts.end_sessions(current_user)
+        access.end_session()
+        flash("You have logged out everywhere: on this device and every other.", "success")
+        return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -77,7 +91,14 @@ def account() -> ResponseReturnValue:
             form.current_password.errors.append("That is not your current password.")
         else:
             accounts.set_password(current_user, form.new_password.data)
-            flash("Your password has been changed.", "success")
+            access.renew_session(current_user._get_current_object())
+            flash(
+                "Your password has been changed. You are still logged in here; "
+                "everywhere else you have been logged out.",
+                "success",
+            )
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.errors else 200
-    return render_template("auth/account.html", form=form, roles=Role), status
+    return render_template(
+        "auth/account.html", form=form, sessions_form=EmptyForm(), roles=Role
+    ), status
