@@ -276,3 +276,40 @@ def _prune_failed_logins(now: datetime) -> None:
         .where(FailedLogin.id.in_(oldest.limit(PRUNE_BATCH)))
         .execution_options(synchronize_session=False)
     )
+
+
+# --- What admins see of failed logins ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    count: int
+    latest: list[FailedLogin]
+    days: int
+
+
+def _kept_since() -> datetime:
+    return utcnow() - timedelta(days=current_app.config["FAILED_LOGINS_KEPT_DAYS"])
+
+
+def failed_logins_of(user: User, latest: int = 5) -> FailedLogins:
+    """How many logins failed for an account in the days they are kept, and the latest few."""
+    kept = (FailedLogin.user_id == user.id, FailedLogin.at >= _kept_since())
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(FailedLogin).where(*kept))
+    rows = db.session.scalars(
+        sa.select(FailedLogin)
+        .where(*kept)
+        .order_by(FailedLogin.at.desc(), FailedLogin.id.desc())
+        .limit(latest)
+    ).all()
+    return FailedLogins(count, list(rows), current_app.config["FAILED_LOGINS_KEPT_DAYS"])
+
+
+def failed_login_counts() -> dict[int, int]:
+    """Failed logins per account (user id) in the days they are kept."""
+    rows = db.session.execute(
+        sa.select(FailedLogin.user_id, sa.func.count())
+        .where(FailedLogin.user_id.is_not(None), FailedLogin.at >= _kept_since())
+        .group_by(FailedLogin.user_id)
+    )
+    return {user_id: count for user_id, count in rows}

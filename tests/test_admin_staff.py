@@ -42,8 +42,9 @@ def test_staff_list_shows_role_state_and_last_login(
         "Moderator",
         "Active",
         "March 02, 2026 at 09:15",
+        "None",
     ]
-    assert rows["Gone Moderator"][2:] == ["Inactive", "Never"]
+    assert rows["Gone Moderator"][2:] == ["Inactive", "Never", "None"]
     assert rows["Ada Admin (you)"][1:3] == ["Admin", "Active"]
     assert all(th["scope"] == "col" for th in html.select("thead th"))
 

@@ -287,3 +287,64 @@ def test_old_failed_logins_are_pruned_as_new_ones_come(app, site, moderator):
     _fail(app, "10.0.0.1", moderator.email)
     assert _failures("old@newsroom.example") == 0
     assert _failures("kept@newsroom.example") == 1
+
+
+# --- What admins see ---------------------------------------------------------------------------
+
+
+def test_the_staff_list_shows_failed_logins_per_account(app, admin_client, admin, moderator):
+    _fail(app, "10.0.0.1", moderator.email, times=2)
+    _fail(app, "10.0.0.2", moderator.email)
+    _fail(app, "10.0.0.2", "nobody@newsroom.example")
+
+    html = page(admin_client.get("/admin/staff/"))
+
+    header = [text_of(th) for th in html.select("thead th")]
+    assert header[-1] == "Failed logins (30 days)"
+    cells = {
+        text_of(row.select_one("th")): text_of(row.select("td")[-1])
+        for row in html.select("tbody tr")
+    }
+    assert cells == {"Ana Moderator": "3 failed", "Ada Admin (you)": "None"}
+    link = html.select_one(f"#user-{moderator.id} td a")
+    assert link["href"] == f"/admin/staff/{moderator.id}#failed-logins-heading"
+
+
+def test_a_staff_members_page_shows_the_latest_failed_logins(app, admin_client, moderator):
+    old = utcnow() - timedelta(days=2)
+    db.session.add(
+        FailedLogin(
+            email=moderator.email,
+            user_id=moderator.id,
+            client_fingerprint=accounts.login_fingerprint("10.0.0.9"),
+            at=old,
+        )
+    )
+    db.session.commit()
+    for n in range(6):
+        _fail(app, f"10.0.0.{n}", moderator.email)
+
+    html = page(admin_client.get(f"/admin/staff/{moderator.id}"))
+
+    panel = html.select_one("section[aria-labelledby=failed-logins-heading]")
+    assert text_of(panel.select_one("p")) == (
+        "7 failed logins for ana@newsroom.example in the last 30 days; the latest 5:"
+    )
+    rows = panel.select("tbody tr")
+    assert len(rows) == 5
+    fingerprints = [text_of(row.select("td")[1]) for row in rows]
+    # Newest first, each a short fingerprint of the address, never the address.
+    expected = [accounts.login_fingerprint(f"10.0.0.{n}")[:8] for n in range(5, 0, -1)]
+    assert fingerprints == expected
+    assert "10.0.0." not in html.get_text()
+    assert rows[0].select_one("time")["datetime"]
+
+
+def test_a_staff_members_page_without_failed_logins_says_so(admin_client, moderator):
+    html = page(admin_client.get(f"/admin/staff/{moderator.id}"))
+
+    panel = html.select_one("section[aria-labelledby=failed-logins-heading]")
+    assert text_of(panel.select_one("p")) == (
+        "No failed logins for ana@newsroom.example in the last 30 days."
+    )
+    assert panel.select_one("table") is None

@@ -1,10 +1,10 @@
-"""Admin pages for staff accounts: the list, new accounts, roles, deactivation and
-passwords. Thin routes that read a form, call accounts, and redirect or re-render."""
+"""Admin pages for staff accounts: the list, new accounts, roles, deactivation, passwords
+and failed logins. Thin routes that read a form, call accounts, and redirect or re-render."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -22,7 +22,12 @@ def staff() -> ResponseReturnValue:
     users = db.session.scalars(
         sa.select(User).order_by(User.is_active.desc(), User.display_name, User.id)
     ).all()
-    return render_template("admin/staff.html", users=users)
+    return render_template(
+        "admin/staff.html",
+        users=users,
+        failed_logins=accounts.failed_login_counts(),
+        failed_days=current_app.config["FAILED_LOGINS_KEPT_DAYS"],
+    )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -53,6 +58,7 @@ def _staff_member_page(
         role_form=role_form,
         password_form=password_form,
         state_form=EmptyForm(),
+        failed_logins=accounts.failed_logins_of(user),
     ), status
 
 
