@@ -1,21 +1,32 @@
-"""Who may see what: the login manager's set-up, the role rule, and the way to the login page.
+"""Who may see what: the login manager's set-up, sessions starting and ending, the role
+rule, and the way to the login page.
 
 No blueprint owns this: the dashboard and the admin area check roles with the same rule,
 and the login page is reached the same way from both.
+
+A session names its account by `User.get_id()`, "<id>:<session key>", and so does the
+remember cookie. The key changes when the account logs out, changes its password or is
+deactivated (newsroom/accounts.py), so every cookie made before fails in every worker.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
 import htmx_flask
-from flask import Flask, Response, abort, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
 
 from newsroom.extensions import db, login_manager
 from newsroom.models import Role, User
+
+# Far beyond any account's id, within SQLite's and PostgreSQL's integers.
+_MAX_USER_ID = 2**31 - 1
 
 
 def init_app(app: Flask) -> None:
@@ -29,10 +40,51 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(send_to_login)
 
 
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The account a session or remember cookie names, if its key is still the account's."""
+    user_id, _, key = session_id.partition(":")
+    user = None
+    if key and user_id.isdecimal() and int(user_id) <= _MAX_USER_ID:
+        user = db.session.get(User, int(user_id))
     # A deactivated account loses its open sessions at once, not at their expiry.
-    return user if user is not None and user.is_active else None
+    if (
+        user is not None
+        and user.is_active
+        and hmac.compare_digest(user.session_key.encode(), key.encode())
+    ):
+        return user
+    _forget(session_id)
+    return None
+
+
+def _forget(session_id: str) -> None:
+    """Drop a session's stale login, and its remember cookie if that names the same one:
+    otherwise Flask-Login reads the cookie into the session again on every request."""
+    session.pop("_user_id", None)
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+    if cookie is not None and decode_cookie(cookie) == session_id:
+        session["_remember"] = "clear"
+
+
+def start_session(user: User, remember: bool) -> None:
+    """Log `user` in on a new session: nothing from before the login (a CSRF token a page
+    handed out, say) is any good after it."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def renew_session(user: User) -> None:
+    """Keep this browser logged in after the account's key changed (its owner chose a new
+    password): its session, and its remember cookie if it had one, carry the new key."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(user, remember=remember)
+
+
+def end_session() -> None:
+    """Log this browser out and forget everything its session held; the caller ends the
+    account's other sessions (accounts.end_sessions)."""
+    session.clear()
+    logout_user()  # after clear(): it leaves the note that deletes the remember cookie
 
 
 def send_to_login() -> Response:
@@ -58,7 +110,8 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
+    # A backslash is a slash to some browsers; a line break would end the Location header.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     return target
 

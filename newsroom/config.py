@@ -23,7 +23,19 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "5 per minute"
+    # Failed logins from one client address, whatever e-mail they name (Flask-Limiter).
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    # Failed logins per account, kept in the database so every worker counts the same ones
+    # (newsroom/accounts.py). Within the window, an address (an IPv6 /64) that failed
+    # LOGIN_FAILURES_PER_ADDRESS times for an e-mail is refused for it; once the e-mail has
+    # failed LOGIN_FAILURES_PER_ACCOUNT times from all addresses together, every address that
+    # failed for it at all is refused. An address that hasn't failed for it is always heard,
+    # so nobody can lock the owner out.
+    LOGIN_FAILURE_WINDOW_SECONDS = 900
+    LOGIN_FAILURES_PER_ADDRESS = 5
+    LOGIN_FAILURES_PER_ACCOUNT = 20
+    # Admins see failed logins this far back; older rows are deleted as new ones come in.
+    FAILED_LOGINS_KEPT_DAYS = 30
     ARTICLES_PER_PAGE = 10
     # How staff passwords are hashed (werkzeug.security); checking reads the method from
     # the stored hash, so changing this leaves existing passwords working.

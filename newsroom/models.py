@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -66,6 +67,10 @@ class ErasureMode(StrEnum):
     ANONYMIZE = "anonymize"
 
 
+def new_session_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def _check_in(column: str, values: type[StrEnum]) -> sa.CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
@@ -83,6 +88,13 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember cookie of this account (see get_id): a new key ends
+    # them all at once, on every device and in every worker.
+    session_key: Mapped[str] = mapped_column(sa.String(64), default=new_session_key)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie."""
+        return f"{self.id}:{self.session_key}"
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if current_app else "scrypt"
@@ -97,6 +109,29 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class FailedLogin(db.Model):
+    """One login attempt that did not log anyone in, counted by newsroom/accounts.py."""
+
+    __tablename__ = "failed_logins"
+    __table_args__ = (
+        # The two counts a login attempt asks for, each read with a LIMIT (accounts.py).
+        sa.Index("ix_failed_logins_email_fingerprint_at", "email", "client_fingerprint", "at"),
+        sa.Index("ix_failed_logins_email_at", "email", "at"),
+        # The admin's staff pages, and pruning the old rows.
+        sa.Index("ix_failed_logins_user_id_at", "user_id", "at"),
+        sa.Index("ix_failed_logins_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # As typed, after the normalization accounts are found by: attempts on an address that
+    # is no account count the same way, so the limit tells nobody which addresses are staff.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # HMAC of the client's address (an IPv6 /64 network), never the address itself.
+    client_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Section(db.Model):

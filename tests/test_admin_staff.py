@@ -42,8 +42,9 @@ def test_staff_list_shows_role_state_and_last_login(
         "Moderator",
         "Active",
         "March 02, 2026 at 09:15",
+        "None",
     ]
-    assert rows["Gone Moderator"][2:] == ["Inactive", "Never"]
+    assert rows["Gone Moderator"][2:] == ["Inactive", "Never", "None"]
     assert rows["Ada Admin (you)"][1:3] == ["Admin", "Active"]
     assert all(th["scope"] == "col" for th in html.select("thead th"))
 
@@ -156,6 +157,9 @@ def test_deactivating_ends_the_users_sessions_and_reactivating_restores(
     theirs = app.test_client()
     log_in(theirs, moderator)
     assert theirs.get("/account").status_code == 200
+    # A copy of their session cookie, as someone who took it would keep it.
+    kept = app.test_client()
+    kept.set_cookie("session", theirs.get_cookie("session").value)
 
     response = _set_active(admin_client, moderator)
 
@@ -169,6 +173,8 @@ def test_deactivating_ends_the_users_sessions_and_reactivating_restores(
 
     _set_active(admin_client, moderator)
     assert _user(moderator.email).is_active is True
+    # Reactivation lets them log in again; it doesn't bring back the sessions it ended.
+    assert kept.get("/account").status_code == 302
     assert log_in(app.test_client(), moderator).status_code == 303
 
 
@@ -224,7 +230,7 @@ def test_admin_sets_a_new_password(app, admin_client, moderator):
 
     assert response.status_code == 303
     assert _flash(admin_client, f"/admin/staff/{moderator.id}") == (
-        "Ana Moderator's password has been changed."
+        "Ana Moderator's password has been changed, and they have been logged out everywhere."
     )
     assert log_in(app.test_client(), moderator, "brand new secret").status_code == 303
     assert log_in(app.test_client(), moderator).status_code == 422
@@ -243,3 +249,23 @@ def test_staff_member_page_offers_the_right_state_button(
         "Reactivate Gone Moderator"
     )
     assert admin_client.get("/admin/staff/99999").status_code == 404
+
+
+def test_an_admin_setting_their_own_password_here_stays_logged_in(app, admin_client, admin):
+    other_device = app.test_client()
+    log_in(other_device, admin)
+
+    response = submit_form(
+        admin_client,
+        f"/admin/staff/{admin.id}",
+        {"new_password": "brand new secret", "confirm_password": "brand new secret"},
+        f"form[action$='/{admin.id}/password']",
+    )
+
+    assert response.status_code == 303
+    assert _flash(admin_client, f"/admin/staff/{admin.id}") == (
+        "Your password has been changed. You are still logged in here; "
+        "everywhere else you have been logged out."
+    )
+    assert admin_client.get("/admin/staff/").status_code == 200
+    assert other_device.get("/admin/staff/").status_code == 302

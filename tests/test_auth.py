@@ -1,15 +1,19 @@
-"""Staff login and logout: generic failures, safe `next`, rate limits, password change."""
+"""Staff login and logout: generic failures, safe `next`, sessions that end, password change.
+
+The failed-login limits have their own file, tests/test_login_limits.py."""
 
 import pytest
 
 from newsroom import accounts
 from newsroom.extensions import db
+from newsroom.models import User
 from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, page, submit_form, text_of
 
 
-def _login(client, email, password, next_url=None):
+def _login(client, email, password, next_url=None, **fields):
     url = "/login" + (f"?next={next_url}" if next_url else "")
-    return submit_form(client, url, {"email": email, "password": password}, "form.login-form")
+    data = {"email": email, "password": password, **fields}
+    return submit_form(client, url, data, "form.login-form")
 
 
 def test_login_then_logout(client, site, moderator):
@@ -72,18 +76,29 @@ def test_next_is_followed_only_inside_the_site(client, site, moderator, next_url
     assert response.headers["Location"] == landing
 
 
-def test_failed_logins_are_limited_per_account(app, site, moderator):
-    for attempt in range(10):
-        other_address = app.test_client()
-        environ = {"REMOTE_ADDR": f"10.0.0.{attempt + 1}"}
-        other_address.environ_base.update(environ)
-        assert _login(other_address, moderator.email, "wrong").status_code == 422
-    last = app.test_client()
-    last.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    # Even the right password waits: the account is under attack from many addresses.
-    response = _login(last, moderator.email, STAFF_PASSWORD)
-    assert response.status_code == 429
-    assert "wait" in text_of(page(response).select_one(".error-page"))
+@pytest.mark.parametrize(
+    "target", ["/dashboard/\r\nSet-Cookie: a=b", "/dashboard/\nX", "/a\x00b", "/a\tb", "/a\x7fb"]
+)
+def test_a_next_with_control_characters_is_dropped_not_a_500(client, site, moderator, target):
+    login_page = page(client.get("/login", query_string={"next": target}))
+    assert login_page.select_one("input[name=next]").get("value", "") == ""
+
+    # Sent in the form's own field, as a crafted page would.
+    response = _login(client, moderator.email, STAFF_PASSWORD, next=target)
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard/"
+    # Already logged in, the login page sends the person on at once.
+    again = client.get("/login", query_string={"next": target})
+    assert again.status_code == 302 and again.headers["Location"] == "/dashboard/"
+
+
+def test_an_email_with_a_nul_byte_is_refused_beside_the_field(client, site, moderator):
+    response = _login(client, "ana\x00@newsroom.example", STAFF_PASSWORD)
+
+    assert response.status_code == 422
+    html = page(response)
+    assert (
+        text_of(html.select_one("#email-error")) == "An e-mail address has no control characters."
+    )
 
 
 def test_failed_logins_are_limited_per_address(client, site, moderator, admin):
@@ -141,3 +156,177 @@ def test_change_own_password(client, site, moderator):
 def test_account_page_needs_login(client, site):
     response = client.get("/account")
     assert response.status_code == 302 and response.headers["Location"] == "/login?next=/account"
+
+
+# --- Sessions end when they should ---------------------------------------------------------
+
+
+def _remember_cookie(client) -> str:
+    return client.get_cookie("remember_token").value
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _browser_with(app, **cookies):
+    """Another browser holding copies of cookies captured from the first."""
+    browser = app.test_client()
+    for name, value in cookies.items():
+        browser.set_cookie(name, value)
+    return browser
+
+
+def _opens_the_dashboard(browser) -> bool:
+    response = browser.get("/dashboard/")
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/login")
+        return False
+    assert response.status_code == 200
+    return text_of(page(response).select_one("h1")) != ""
+
+
+def _logged_in_with_remember(app, user):
+    browser = app.test_client()
+    assert _login(browser, user.email, STAFF_PASSWORD, remember="y").status_code == 303
+    return browser
+
+
+def test_a_session_cookie_captured_before_logout_opens_nothing_after_it(app, site, moderator):
+    browser = app.test_client()
+    log_in(browser, moderator)
+    captured = _session_cookie(browser)
+    assert _opens_the_dashboard(_browser_with(app, session=captured))
+
+    logout = browser.post("/logout", data={"csrf_token": csrf_token(browser, "/dashboard/")})
+
+    assert logout.status_code == 303
+    assert not _opens_the_dashboard(browser)
+    assert not _opens_the_dashboard(_browser_with(app, session=captured))
+
+
+def _log_out(app, user, browser, admin):
+    browser.post("/logout", data={"csrf_token": csrf_token(browser, "/dashboard/")})
+
+
+def _change_own_password(app, user, browser, admin):
+    response = submit_form(
+        browser,
+        "/account",
+        {
+            "current_password": STAFF_PASSWORD,
+            "new_password": "brand new secret",
+            "confirm_password": "brand new secret",
+        },
+        "form.password-form",
+    )
+    assert response.status_code == 303
+
+
+def _admin_resets_password(app, user, browser, admin):
+    chief = app.test_client()
+    log_in(chief, admin)
+    response = submit_form(
+        chief,
+        f"/admin/staff/{user.id}",
+        {"new_password": "set by the admin", "confirm_password": "set by the admin"},
+        f"form[action$='/{user.id}/password']",
+    )
+    assert response.status_code == 303
+
+
+def _log_out_everywhere(app, user, browser, admin):
+    response = submit_form(browser, "/account", {}, "form.sessions-form")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [_log_out, _change_own_password, _admin_resets_password, _log_out_everywhere],
+    ids=["logout", "password-change", "admin-reset", "log-out-everywhere"],
+)
+def test_every_session_and_remember_cookie_ends_at_once(app, site, moderator, admin, ending):
+    browser = _logged_in_with_remember(app, moderator)
+    other_device = _logged_in_with_remember(app, moderator)
+    remembered = _remember_cookie(browser)
+    captured_session = _session_cookie(browser)
+    # The remember cookie alone is a login, until the account's sessions end.
+    assert _opens_the_dashboard(_browser_with(app, remember_token=remembered))
+
+    ending(app, moderator, browser, admin)
+
+    assert not _opens_the_dashboard(_browser_with(app, remember_token=remembered))
+    assert not _opens_the_dashboard(_browser_with(app, session=captured_session))
+    assert not _opens_the_dashboard(other_device)
+
+
+def test_changing_ones_password_keeps_this_browser_logged_in(app, site, moderator):
+    browser = _logged_in_with_remember(app, moderator)
+
+    _change_own_password(app, moderator, browser, None)
+
+    html = page(browser.get("/account"))
+    assert text_of(html.select_one(".flash-success")) == (
+        "Your password has been changed. You are still logged in here; "
+        "everywhere else you have been logged out."
+    )
+    assert _opens_the_dashboard(browser)
+    # Its remember cookie was renewed with the new key, and still logs in alone.
+    assert _opens_the_dashboard(_browser_with(app, remember_token=_remember_cookie(browser)))
+
+
+def test_log_out_everywhere_is_a_button_on_the_account_page(app, site, moderator):
+    browser = app.test_client()
+    log_in(browser, moderator)
+    form = page(browser.get("/account")).select_one("form.sessions-form")
+    assert text_of(form.select_one("button")) == "Log out everywhere"
+
+    _log_out_everywhere(app, moderator, browser, None)
+
+    login_page = page(browser.get("/login"))
+    assert text_of(login_page.select_one(".flash-success")) == (
+        "You have logged out everywhere: on this device and every other."
+    )
+    assert browser.get("/account").status_code == 302
+
+
+def test_a_stale_remember_cookie_is_deleted_once_seen(app, site, moderator):
+    browser = _logged_in_with_remember(app, moderator)
+    remembered = _remember_cookie(browser)
+    accounts.end_sessions(moderator)
+    stale = _browser_with(app, remember_token=remembered)
+
+    assert stale.get("/dashboard/").status_code == 302
+
+    assert stale.get_cookie("remember_token") is None
+
+
+def test_the_csrf_token_from_before_login_is_refused_after_it(app, site, moderator):
+    browser = app.test_client()
+    before = csrf_token(browser, "/login")
+    log_in(browser, moderator)
+
+    refused = browser.post("/logout", data={"csrf_token": before})
+
+    assert refused.status_code == 400
+    assert "expired" in text_of(page(refused).select_one(".error-page"))
+    assert _opens_the_dashboard(browser)  # still logged in: the old token did nothing
+
+
+@pytest.mark.parametrize(
+    "session_id", ["1", "1:", ":key", "x:key", "99999999999999999999999:key", "１:key"]
+)
+def test_a_session_naming_no_account_properly_is_logged_out(client, site, session_id):
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+
+    assert not _opens_the_dashboard(client)
+
+
+def test_accounts_get_their_own_session_keys(app, moderator, admin):
+    assert moderator.session_key and admin.session_key
+    assert moderator.session_key != admin.session_key
+    assert moderator.get_id() == f"{moderator.id}:{moderator.session_key}"
+    before = moderator.session_key
+    accounts.end_sessions(moderator)
+    assert db.session.get(User, moderator.id).session_key != before

@@ -168,6 +168,15 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["login-errors"] = _refused(
         reader, "/login", {"email": "x@example.com", "password": "no"}, "form.login-form"
     )
+    # Failed logins from elsewhere: refused in the end, and listed on the admin's pages.
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "10.0.0.1"
+    guess = {"email": moderator.email, "password": "no"}
+    for _ in range(app.config["LOGIN_FAILURES_PER_ADDRESS"]):
+        _refused(guesser, "/login", guess, "form.login-form")
+    too_many = submit_form(guesser, "/login", guess, "form.login-form")
+    assert too_many.status_code == 429
+    pages["login-refused"] = too_many.get_data(as_text=True)
 
     staff = app.test_client()
     assert log_in(staff, moderator).status_code == 303

@@ -1,14 +1,14 @@
-"""Admin pages for staff accounts: the list, new accounts, roles, deactivation and
-passwords. Thin routes that read a form, call accounts, and redirect or re-render."""
+"""Admin pages for staff accounts: the list, new accounts, roles, deactivation, passwords
+and failed logins. Thin routes that read a form, call accounts, and redirect or re-render."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from newsroom import accounts
+from newsroom import access, accounts
 from newsroom.admin import bp
 from newsroom.admin.form_errors import form_status, show_error
 from newsroom.admin.forms import NewStaffForm, RoleForm
@@ -22,7 +22,12 @@ def staff() -> ResponseReturnValue:
     users = db.session.scalars(
         sa.select(User).order_by(User.is_active.desc(), User.display_name, User.id)
     ).all()
-    return render_template("admin/staff.html", users=users)
+    return render_template(
+        "admin/staff.html",
+        users=users,
+        failed_logins=accounts.failed_login_counts(),
+        failed_days=current_app.config["FAILED_LOGINS_KEPT_DAYS"],
+    )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -53,6 +58,7 @@ def _staff_member_page(
         role_form=role_form,
         password_form=password_form,
         state_form=EmptyForm(),
+        failed_logins=accounts.failed_logins_of(user),
     ), status
 
 
@@ -110,6 +116,19 @@ def set_password(user_id: int) -> ResponseReturnValue:
         except ValueError as error:
             show_error(form, error)
         else:
-            flash(f"{user.display_name}'s password has been changed.", "success")
+            if user.id == current_user.id:
+                # Their own password, set from here: this browser stays logged in.
+                access.renew_session(user)
+                flash(
+                    "Your password has been changed. You are still logged in here; "
+                    "everywhere else you have been logged out.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{user.display_name}'s password has been changed, and they have been "
+                    "logged out everywhere.",
+                    "success",
+                )
             return redirect(url_for("admin.staff_member", user_id=user.id), 303)
     return _staff_member_page(user, password_form=form)

@@ -1,25 +1,21 @@
-"""Login, logout and changing one's own password; `next` is checked by newsroom.access."""
+"""Login, logout and one's own account (password, logging out everywhere); `next` is
+checked by newsroom.access, and the failed-login limits are newsroom.accounts' rules."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from newsroom import accounts
+from newsroom import access, accounts
 from newsroom.access import safe_next
 from newsroom.auth import bp
 from newsroom.auth.forms import ChangePasswordForm, LoginForm
-from newsroom.extensions import db, limiter
+from newsroom.extensions import limiter
 from newsroom.forms import EmptyForm
-from newsroom.models import Role, User, utcnow
+from newsroom.models import Role, User
 
 LOGIN_FAILED = "That e-mail and password don't match an active staff account."
-
-
-def _login_account_key() -> str:
-    return "login:" + accounts.lookup_email(request.form.get("email") or "")
 
 
 def _failed(response) -> bool:
@@ -34,12 +30,6 @@ def _landing_page(user: User) -> str:
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_login_account_key,
-    deduct_when=_failed,
-)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
@@ -47,14 +37,14 @@ def login() -> ResponseReturnValue:
         if current_user.is_authenticated:
             return redirect(form.next.data or _landing_page(current_user))
     if form.validate_on_submit():
-        user = db.session.scalar(
-            sa.select(User).where(User.email == accounts.lookup_email(form.email.data))
-        )
-        if user is not None and user.is_active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
-            db.session.commit()
-            return redirect(safe_next(form.next.data) or _landing_page(user), 303)
+        result = accounts.check_login(form.email.data, form.password.data, request.remote_addr)
+        if result.user is not None:
+            access.start_session(result.user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or _landing_page(result.user), 303)
+        if result.refused:
+            window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+            page = render_template("auth/login.html", form=form, wait_minutes=-(-window // 60))
+            return page, 429, {"Retry-After": str(window)}
         form.password.errors.append(LOGIN_FAILED)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -63,9 +53,22 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
-        logout_user()
+        if current_user.is_authenticated:
+            accounts.end_sessions(current_user)
+        access.end_session()
         flash("You have logged out.", "success")
     return redirect(url_for("public.home"), 303)
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        accounts.end_sessions(current_user)
+        access.end_session()
+        flash("You have logged out everywhere: on this device and every other.", "success")
+        return redirect(url_for("auth.login"), 303)
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -77,7 +80,14 @@ def account() -> ResponseReturnValue:
             form.current_password.errors.append("That is not your current password.")
         else:
             accounts.set_password(current_user, form.new_password.data)
-            flash("Your password has been changed.", "success")
+            access.renew_session(current_user._get_current_object())
+            flash(
+                "Your password has been changed. You are still logged in here; "
+                "everywhere else you have been logged out.",
+                "success",
+            )
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.errors else 200
-    return render_template("auth/account.html", form=form, roles=Role), status
+    return render_template(
+        "auth/account.html", form=form, sessions_form=EmptyForm(), roles=Role
+    ), status

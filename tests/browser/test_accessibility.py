@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import STAFF_PASSWORD
 
@@ -66,3 +67,44 @@ def test_staff_pages(live_server, audited_page, site, article, make_comment, mod
     audited_page.get_by_role("button", name="Approve the comment by Dana Reader").click()
     audited_page.wait_for_selector(".queue-row.decided")
     assert _violations(audited_page) == []
+
+
+def test_login_limit_failed_logins_and_log_out_everywhere(
+    live_server, audited_page, site, moderator, admin
+):
+    from newsroom import accounts
+    from newsroom.extensions import db
+    from newsroom.models import FailedLogin
+
+    # Five failures for Ana from this browser's address: its next try is refused.
+    fingerprint = accounts.login_fingerprint("127.0.0.1")
+    db.session.add_all(
+        FailedLogin(email=moderator.email, user_id=moderator.id, client_fingerprint=fingerprint)
+        for _ in range(5)
+    )
+    db.session.commit()
+    page = audited_page
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(moderator.email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed logins")
+    assert _violations(page) == []
+
+    # Ada, from the same address, is not affected; she sees Ana's failures.
+    page.get_by_label("E-mail").fill(admin.email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/dashboard/")
+    for path in ("/admin/staff/", f"/admin/staff/{moderator.id}"):
+        page.goto(live_server + path)
+        assert _violations(page) == [], path
+    expect(page.locator(".failed-logins-table tbody tr")).to_have_count(5)
+
+    page.goto(f"{live_server}/account")
+    page.get_by_role("button", name="Log out everywhere").click()
+    expect(page.locator(".flash-success")).to_have_text(
+        "You have logged out everywhere: on this device and every other."
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff login")
+    assert _violations(page) == []
