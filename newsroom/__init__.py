@@ -7,7 +7,7 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, sqlite  # noqa: F401  (sqlite: connection settings)
+from newsroom import access, content, inputs, sqlite  # noqa: F401  (sqlite: connection settings)
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    inputs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
