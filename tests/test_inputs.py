@@ -5,6 +5,7 @@ tests/test_fuzz.py looks for more of these; each one it found has its own test h
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -139,6 +140,66 @@ def test_an_htmx_request_from_a_page_whose_address_is_malformed(client, site, cu
     target = urlsplit(response.headers["HX-Redirect"])
     assert target.path == "/login"
     assert "next" not in parse_qs(target.query)
+
+
+# --- Dates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["9999-12-31T23:59", "0001-01-01T00:00", "1899-12-31T23:59", "2201-01-01T00:00"]
+)
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_a_publication_date_out_of_range_is_refused_beside_the_field(
+    admin_client, site, section, typed, zone
+):
+    site.timezone = zone
+    db.session.commit()
+    response = submit_form(
+        admin_client,
+        "/admin/articles/new",
+        {"title": "Far Away", "status": "published", "published_at": typed},
+        "form.article-editor",
+    )
+    assert response.status_code == 422
+    message = text_of(page(response).select_one("#published_at-error"))
+    assert "between 1900 and 2200" in message
+    assert db.session.scalar(sa.select(Article).where(Article.title == "Far Away")) is None
+
+
+@pytest.mark.parametrize("typed", ["1900-01-01T00:00", "2200-12-31T23:59"])
+def test_the_first_and_last_dates_of_the_range_are_kept(admin_client, site, section, typed):
+    site.timezone = "Pacific/Kiritimati"
+    db.session.commit()
+    response = submit_form(
+        admin_client,
+        "/admin/articles/new",
+        {"title": "At the Edge", "status": "published", "published_at": typed},
+        "form.article-editor",
+    )
+    assert response.status_code == 303
+    edited = page(admin_client.get(response.headers["Location"]))
+    assert edited.select_one("#published_at")["value"] == typed
+
+
+@pytest.mark.parametrize(
+    "moment", [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)]
+)
+def test_a_stored_date_at_the_ends_of_time_renders_in_any_timezone(
+    admin_client, site, make_article, moment
+):
+    """Dates typed before the range existed (or loaded by other means) stay readable when
+    the site's timezone moves them past what Python's dates hold: shown in UTC instead."""
+    article = make_article("From the Ends of Time", published_at=moment)
+    for zone in ("America/New_York", "Asia/Tokyo"):
+        site.timezone = zone
+        db.session.commit()
+        for path in ("/", "/admin/articles/"):
+            assert admin_client.get(path).status_code == 200, (zone, path)
+        # Readers see the one from year 1; the one from 9999 is still scheduled.
+        expected = 200 if moment.year == 1 else 404
+        assert admin_client.get(f"/articles/{article.slug}").status_code == expected, zone
+        response = admin_client.get(f"/admin/articles/{article.id}/edit")
+        assert response.status_code == 200, zone
 
 
 # --- NUL characters ----------------------------------------------------------------------
