@@ -32,6 +32,9 @@ from newsroom.models import (
 from newsroom.refused import FieldError, commit_or_refuse
 
 ARTICLE_SLUG_MAX = 200
+# Characters of Markdown in one article's body: three times the longest article the demo
+# or any newsroom we know of has; MAX_CONTENT_LENGTH (config.py) leaves room for it.
+ARTICLE_BODY_MAX = 100_000
 
 # The years a publication date may be typed in: any archive, any schedule, and far enough
 # inside Python's years 1 to 9999 that every timezone can show them.

@@ -265,3 +265,45 @@ def test_nul_in_a_header_htmx_sends_is_refused(staff, site):
     assert response.status_code == 400
     assert NUL_REFUSED in text_of(page(response))
     assert "<html" not in response.get_data(as_text=True)
+
+
+# --- Size --------------------------------------------------------------------------------
+
+
+def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(app, client, site, article):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert 1_000_000 <= limit <= 10_000_000
+    token = csrf_token(client, f"/articles/{article.slug}")
+    response = client.post(
+        f"/articles/{article.slug}/comments",
+        data={"csrf_token": token, "author_name": "Lee", "body": "x" * 10_000_000},
+    )
+    assert response.status_code == 413
+    html = page(response)
+    assert text_of(html.select_one("h1")) == "Too large"
+    assert "larger than this site accepts" in text_of(html.select_one(".error-page"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+
+
+def test_a_long_article_fits_under_the_limit(admin_client, site, section):
+    body = "Ünïcödé paragraph, with “quotes” & marks.\n\n" * 2000  # about 90,000 characters
+    response = submit_form(
+        admin_client,
+        "/admin/articles/new",
+        {"title": "A Long Read", "status": "published", "body_markdown": body},
+        "form.article-editor",
+    )
+    assert response.status_code == 303
+
+
+def test_a_body_over_the_articles_limit_is_refused_beside_the_field(admin_client, site, section):
+    response = submit_form(
+        admin_client,
+        "/admin/articles/new",
+        {"title": "Too Long a Read", "body_markdown": "x" * 100_001},
+        "form.article-editor",
+    )
+    assert response.status_code == 422
+    assert "at most 100,000 characters" in text_of(
+        page(response).select_one("#body_markdown-error")
+    )

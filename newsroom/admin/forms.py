@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
 from newsroom.articles import (
+    ARTICLE_BODY_MAX,
     ARTICLE_SLUG_MAX,
     FIRST_YEAR,
     LAST_YEAR,
@@ -83,6 +84,12 @@ class ArticleForm(FlaskForm):
         "Body",
         description="Markdown: **bold**, *italic*, [a link](https://example.org), "
         "> a quotation, a blank line between paragraphs.",
+        validators=[
+            Length(
+                max=ARTICLE_BODY_MAX,
+                message=f"The body can be at most {ARTICLE_BODY_MAX:,} characters.",
+            )
+        ],
     )
     status = SelectField(
         "Status",
