@@ -71,6 +71,20 @@ def test_a_number_in_the_query_that_is_no_number_is_ignored(staff, site, article
         assert response.status_code == 200, (path, name, value)
 
 
+@pytest.mark.parametrize(
+    "cursor", ["1e300_1", "inf_1", f"1_{2**31}", f"{10**30}_1", "²_1", "1_٣", "9" * 5000 + "_1"]
+)
+def test_a_queue_position_no_comment_can_have_shows_the_first_page(
+    staff, site, article, make_comment, cursor
+):
+    make_comment(article, author_name="First in line")
+    response = staff.get("/dashboard/", query_string={"after": cursor})
+    assert response.status_code == 200
+    assert [text_of(a) for a in page(response).select(".queue-row .row-author")] == [
+        "First in line"
+    ]
+
+
 @pytest.mark.parametrize("value", NOT_AN_ID)
 def test_the_admin_lists_filter_and_page_numbers(admin_client, site, article, value):
     response = admin_client.get("/admin/articles/", query_string={"section": value})
