@@ -8,7 +8,7 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, requestlog, sqlite
+from newsroom import access, content, inputs, requestlog, sqlite
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     requestlog.register(app)  # outermost: it times everything inside
 
+    inputs.init_app(app)
     db.init_app(app)
     with app.app_context():
         sqlite.configure(db.engine)

@@ -91,16 +91,25 @@ def send_to_login() -> Response:
     """The login page, with `next` set to where the person was going."""
     if request.htmx:
         # Swapping the login page into a table row helps nobody: send the whole page there.
-        page = urlsplit(request.htmx.current_url or "")
-        target = page.path + (f"?{page.query}" if page.query else "") if page.path else None
         response = htmx_flask.make_response(
-            "", 401, redirect=url_for("auth.login", next=safe_next(target))
+            "", 401, redirect=url_for("auth.login", next=_htmx_current_page())
         )
     else:
         response = redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     # htmx and a plain browser get different answers at the same URL.
     response.vary.add("HX-Request")
     return response
+
+
+def _htmx_current_page() -> str | None:
+    """The page an htmx request came from, as a path inside this site; None when the
+    browser's HX-Current-URL header is no such address (it may be any text)."""
+    try:
+        page = urlsplit(request.htmx.current_url or "")
+        target = page.path + (f"?{page.query}" if page.query else "") if page.path else None
+        return safe_next(target)
+    except ValueError:  # "http://[::1": urlsplit refuses an unclosed IPv6 host
+        return None
 
 
 def safe_next(target: str | None) -> str | None:

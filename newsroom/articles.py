@@ -32,6 +32,14 @@ from newsroom.models import (
 from newsroom.refused import FieldError, commit_or_refuse
 
 ARTICLE_SLUG_MAX = 200
+# Characters of Markdown in one article's body: three times the longest article the demo
+# or any newsroom we know of has; MAX_CONTENT_LENGTH (config.py) leaves room for it.
+ARTICLE_BODY_MAX = 100_000
+
+# The years a publication date may be typed in: any archive, any schedule, and far enough
+# inside Python's years 1 to 9999 that every timezone can show them.
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
 
 
 # --- Publishing times in the site's timezone -------------------------------------------
@@ -43,6 +51,8 @@ def local_to_utc(wall_time: datetime, zone: str) -> datetime:
     A time that the clocks skip over (spring forward) is refused rather than moved, so
     an article never goes out an hour away from what the editor typed.
     """
+    if not FIRST_YEAR <= wall_time.year <= LAST_YEAR:
+        raise FieldError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.", "published_at")
     tz = content.site_zone(zone)
     local = wall_time.replace(tzinfo=tz)
     moment = local.astimezone(UTC)
@@ -59,7 +69,7 @@ def utc_to_local(moment: datetime | None, zone: str) -> datetime | None:
     """The naive wall-clock time a `datetime-local` input shows for a stored moment."""
     if moment is None:
         return None
-    return moment.astimezone(content.site_zone(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    return content.in_zone(moment, zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # --- Articles ------------------------------------------------------------------------

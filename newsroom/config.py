@@ -20,6 +20,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a reader may take an hour over a comment
+    # The largest request body read, in bytes; anything larger is refused (413) before it
+    # is read. The largest form is an article: 100,000 characters of body
+    # (articles.ARTICLE_BODY_MAX) are at most 1.2 MB once a browser has encoded them, even
+    # all in four-byte characters.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "5 per minute"

@@ -131,11 +131,21 @@ def site_zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def in_zone(moment: datetime, zone: str) -> datetime:
+    """`moment` on the site's clock; in UTC when that clock would move it past the years
+    Python's dates hold (an article dated in year 1, stored before dates were bounded,
+    then a timezone west of UTC): a page must show every date it has."""
+    try:
+        return moment.astimezone(site_zone(zone))
+    except OverflowError:
+        return moment.astimezone(UTC)
+
+
 def long_date(moment: datetime | None, zone: str = "UTC") -> str:
     """The seed page's date style: "March 02, 2013", in the site's timezone."""
     if moment is None:
         return ""
-    return moment.astimezone(site_zone(zone)).strftime("%B %d, %Y")
+    return in_zone(moment, zone).strftime("%B %d, %Y")
 
 
 def machine_datetime(moment: datetime | None) -> str:
@@ -149,7 +159,7 @@ def machine_datetime(moment: datetime | None) -> str:
 def date_time(moment: datetime | None, zone: str = "UTC") -> str:
     if moment is None:
         return ""
-    return moment.astimezone(site_zone(zone)).strftime("%B %d, %Y at %H:%M")
+    return in_zone(moment, zone).strftime("%B %d, %Y at %H:%M")
 
 
 def read_more_label(section_name: str) -> str:

@@ -14,6 +14,10 @@ MESSAGES = {
     403: ("Not allowed", "You don't have permission to see this page."),
     404: ("Page not found", "There is nothing at this address. It may have moved."),
     405: ("Not allowed", "That action isn't available here."),
+    413: (
+        "Too large",
+        "What you sent is larger than this site accepts. Shorten it and send it again.",
+    ),
     429: ("Slow down", "Too many requests in a short time. Please wait a minute and try again."),
     500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
 }

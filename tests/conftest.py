@@ -143,6 +143,18 @@ def _outer_transaction(connection: sa.Connection):
             driver.isolation_level = ""  # back to the module's default for the next user
 
 
+@contextlib.contextmanager
+def undone():
+    """Everything the application writes inside the block is undone after it (a savepoint
+    in the test's transaction): for a test that sends many requests, each to the same data."""
+    savepoint = _TestSession.joined.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
 def _empty_tables() -> None:
     for table in reversed(db.metadata.sorted_tables):
         if table.name == "comment_tallies":

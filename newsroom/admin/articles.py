@@ -32,8 +32,7 @@ def articles() -> ResponseReturnValue:
     status = (
         filters.status.data if filters.status.data in article_service.ListedStatus.ALL else None
     )
-    section = filters.section.data or ""
-    section_id = int(section) if section.isdigit() else None
+    section_id = inputs.whole_number(filters.section.data)
     title = (filters.q.data or "").strip()
     page = db.paginate(
         article_service.article_list_query(status=status, section_id=section_id, title=title),

@@ -21,7 +21,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
-from newsroom.articles import ARTICLE_SLUG_MAX, ListedStatus
+from newsroom.articles import (
+    ARTICLE_BODY_MAX,
+    ARTICLE_SLUG_MAX,
+    FIRST_YEAR,
+    LAST_YEAR,
+    ListedStatus,
+)
 from newsroom.models import ArticleStatus, ErasureMode, Role
 from newsroom.privacy import ANONYMIZED_NAME
 from newsroom.sections import SECTION_SLUG_MAX
@@ -81,6 +87,12 @@ class ArticleForm(FlaskForm):
         "Body",
         description="Markdown: **bold**, *italic*, [a link](https://example.org), "
         "> a quotation, a blank line between paragraphs.",
+        validators=[
+            Length(
+                max=ARTICLE_BODY_MAX,
+                message=f"The body can be at most {ARTICLE_BODY_MAX:,} characters.",
+            )
+        ],
     )
     status = SelectField(
         "Status",
@@ -93,6 +105,8 @@ class ArticleForm(FlaskForm):
         "Publication date and time",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
+        # The browser's picker keeps to the range the articles service accepts.
+        render_kw={"min": f"{FIRST_YEAR}-01-01T00:00", "max": f"{LAST_YEAR}-12-31T23:59"},
     )
     comments_open = BooleanField("Readers can comment on this article")
     source_name = StringField(

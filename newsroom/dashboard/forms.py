@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.validators import AnyOf, DataRequired
 
+from newsroom.inputs import id_value
 from newsroom.models import CommentStatus
 
 DECISIONS = [CommentStatus.APPROVED.value, CommentStatus.REJECTED.value, CommentStatus.SPAM.value]
@@ -15,4 +16,4 @@ class DecisionForm(FlaskForm):
 
 class BulkDecisionForm(FlaskForm):
     to_status = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
-    comment_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    comment_ids = SelectMultipleField(coerce=id_value, validate_choice=False)

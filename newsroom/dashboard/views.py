@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from newsroom import moderation
+from newsroom import inputs, moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
@@ -77,8 +77,7 @@ def queue() -> ResponseReturnValue:
 @bp.get("/new")
 def new_comments() -> ResponseReturnValue:
     """The polling request: how many comments arrived since the page was drawn."""
-    since = request.args.get("since", "0")
-    since_id = int(since) if since.isdigit() else 0
+    since_id = inputs.whole_number(request.args.get("since")) or 0
     queue = moderation.queue_filter_from(request.args)
     return render_template(
         "dashboard/_new_comments.html",
@@ -114,7 +113,10 @@ def bulk() -> ResponseReturnValue:
     form = BulkDecisionForm()
     queue = moderation.queue_filter_from(request.form)
     if not form.validate_on_submit() or not form.comment_ids.data:
-        message = "Select at least one comment first. Nothing was changed."
+        if form.comment_ids.errors:
+            message = "That selection was not understood. Nothing was changed."
+        else:
+            message = "Select at least one comment first. Nothing was changed."
         if request.htmx:
             return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
         flash(message, "error")
@@ -175,8 +177,7 @@ def _answer(
 @bp.get("/history")
 def history() -> ResponseReturnValue:
     def number(name: str) -> int | None:
-        value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return inputs.whole_number(request.args.get(name))
 
     decision = request.args.get("decision") or None
     if decision not in moderation.DECISION_LABELS:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from newsroom.extensions import db
+from newsroom.inputs import MAX_ID, whole_number
 from newsroom.models import Article, Comment, ModerationEvent, UTCDateTime
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING
 
@@ -53,8 +54,7 @@ def queue_filter_from(args) -> QueueFilter:
     """Read a QueueFilter from request args or form data; anything odd falls back to defaults."""
 
     def number(name: str) -> int | None:
-        value = (args.get(name) or "").strip()
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return whole_number(args.get(name))
 
     status = args.get("status") or PENDING
     return QueueFilter(
@@ -70,7 +70,6 @@ def queue_filter_from(args) -> QueueFilter:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
-_BIGGEST_ID = 2**63 - 1  # SQLite's and PostgreSQL's (bigint) integers
 
 
 def encode_cursor(comment: Comment) -> str:
@@ -80,10 +79,9 @@ def encode_cursor(comment: Comment) -> str:
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     """The position a cursor names, or None for anything a cursor can't be (from a URL)."""
     stamp, _, comment_id = (cursor or "").partition("_")
-    if not (stamp.isdecimal() and comment_id.isdecimal()) or max(len(stamp), len(comment_id)) > 19:
-        return None
-    micros, number = int(stamp), int(comment_id)
-    if micros > (_LATEST - _EPOCH) // _MICROSECOND or number > _BIGGEST_ID:
+    micros = whole_number(stamp, (_LATEST - _EPOCH) // _MICROSECOND)
+    number = whole_number(comment_id, MAX_ID)
+    if micros is None or number is None:
         return None
     return _EPOCH + micros * _MICROSECOND, number
 
