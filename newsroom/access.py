@@ -116,7 +116,10 @@ def safe_next(target: str | None) -> str | None:
     """Follow `next` only inside this site: a path, no scheme, no host, no `//` tricks."""
     if not target:
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "//[x": no address at all
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     # A backslash is a slash to some browsers; a line break would end the Location header.

@@ -77,7 +77,7 @@ def test_next_is_followed_only_inside_the_site(client, site, moderator, next_url
 
 
 @pytest.mark.parametrize(
-    "target", ["/dashboard/\r\nSet-Cookie: a=b", "/dashboard/\nX", "/a\x00b", "/a\tb", "/a\x7fb"]
+    "target", ["/dashboard/\r\nSet-Cookie: a=b", "/dashboard/\nX", "/a\x01b", "/a\tb", "/a\x7fb"]
 )
 def test_a_next_with_control_characters_is_dropped_not_a_500(client, site, moderator, target):
     login_page = page(client.get("/login", query_string={"next": target}))
@@ -91,8 +91,16 @@ def test_a_next_with_control_characters_is_dropped_not_a_500(client, site, moder
     assert again.status_code == 302 and again.headers["Location"] == "/dashboard/"
 
 
-def test_an_email_with_a_nul_byte_is_refused_beside_the_field(client, site, moderator):
+def test_an_email_with_a_nul_byte_is_refused_not_a_500(client, site, moderator):
+    # A NUL anywhere in a request is refused before any view (newsroom/inputs.py).
     response = _login(client, "ana\x00@newsroom.example", STAFF_PASSWORD)
+
+    assert response.status_code == 400
+    assert "NUL character" in text_of(page(response).select_one("main"))
+
+
+def test_an_email_with_a_control_character_is_refused_beside_the_field(client, site, moderator):
+    response = _login(client, "ana\x01@newsroom.example", STAFF_PASSWORD)
 
     assert response.status_code == 422
     html = page(response)

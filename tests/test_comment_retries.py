@@ -145,7 +145,7 @@ def test_a_form_without_an_id_still_posts(client, site, article):
         "0" * 33,
         "A" * 32,
         "f" * 5000,
-        "0" * 31 + "\x00",
+        "0" * 31 + "\x01",
         "submissionslot" + "0" * 24,
     ],
 )
