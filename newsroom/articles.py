@@ -8,13 +8,14 @@ refused. Nothing here reads the Flask request.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from newsroom import content, pagecache
+from newsroom import content, moderation, pagecache
 from newsroom.content import check_slug
 from newsroom.extensions import db
 from newsroom.models import (
@@ -23,7 +24,6 @@ from newsroom.models import (
     ArticleStatus,
     Comment,
     CommentStatus,
-    CommentTally,
     ModerationEvent,
     Section,
     User,
@@ -251,21 +251,14 @@ def delete_article(article_id: int) -> int:
         .values(parent_id=None)
         .execution_options(synchronize_session=False)
     )
-    removed = db.session.execute(
+    statuses = db.session.execute(
         sa.delete(Comment)
         .where(Comment.article_id == article_id)
         .returning(Comment.status)
         .execution_options(synchronize_session=False)
     ).scalars()
-    per_status: dict[str, int] = {}
-    for status in removed:
-        per_status[status] = per_status.get(status, 0) + 1
-    for status, total in per_status.items():
-        db.session.execute(
-            sa.update(CommentTally)
-            .where(CommentTally.status == status)
-            .values(total=CommentTally.total - total)
-        )
+    removed = Counter((article_id, status) for status in statuses)
+    moderation.count_removal(removed)
     db.session.execute(
         sa.delete(ArticleRedirect)
         .where(ArticleRedirect.article_id == article_id)
@@ -279,4 +272,4 @@ def delete_article(article_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return sum(per_status.values())
+    return sum(removed.values())

@@ -42,6 +42,7 @@ from newsroom.extensions import cache, db, limiter
 from newsroom.inputs import IdConverter
 from newsroom.models import Article, Comment, ModerationEvent, Section, User, utcnow
 from newsroom.moderation.queue import encode_cursor
+from newsroom.site_settings import SETTINGS_FIELDS
 from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, undone
 
 EXAMPLES = int(os.environ.get("NEWSROOM_FUZZ_EXAMPLES", "40"))
@@ -79,18 +80,6 @@ ARTICLE_FORM = Fuzzed(
     choices={"status": ("draft", "published")},
 )
 SECTION_FORM = Fuzzed(form=("name", "slug", "description"))
-SETTINGS_FORM = (
-    "organization_name",
-    "tagline",
-    "contact_email",
-    "street_address",
-    "telephone",
-    "fax",
-    "footer_text",
-    "timezone",
-    "comment_policy",
-    "comments_open_by_default",
-)
 ROUTES = {
     "public.home": Fuzzed(query=("page",)),
     "public.section": Fuzzed(query=("page",)),
@@ -129,7 +118,7 @@ ROUTES = {
     "admin.change_role": Fuzzed(form=("role",)),
     "admin.set_active": Fuzzed(form=("active",)),
     "admin.set_password": Fuzzed(form=("new_password", "confirm_password")),
-    "admin.settings": Fuzzed(form=SETTINGS_FORM),
+    "admin.settings": Fuzzed(form=SETTINGS_FIELDS),
     "admin.privacy_requests": Fuzzed(form=("email",)),
     "admin.privacy_export": Fuzzed(form=("email",)),
     "admin.privacy_erase": Fuzzed(
