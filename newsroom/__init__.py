@@ -8,7 +8,7 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, inputs, requestlog, sqlite
+from newsroom import access, content, inputs, purge, requestlog, sqlite
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     limiter.init_app(app)
     access.init_app(app)
+    purge.init_app(app)
 
     from newsroom import admin, auth, dashboard, errors, health, public, site
     from newsroom.cli import register_commands

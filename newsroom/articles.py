@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from newsroom import content, moderation, pagecache
+from newsroom import content, moderation, pagecache, purge
 from newsroom.content import check_slug
 from newsroom.extensions import db
 from newsroom.models import (
@@ -198,6 +198,9 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     )
     if old_slug is not None and old_slug != slug:
         db.session.add(ArticleRedirect(old_slug=old_slug, article=article))
+    # Every list of articles, and the article's page (at its old address too: same key); a
+    # new article has no page anywhere yet.
+    purge.later("listings", *([] if is_new else [f"article-{article.id}"]))
     # Someone may save an article at this address between our check and our commit.
     commit_or_refuse(
         f"The address “{slug}” was just taken by another article. Choose another.", "slug"

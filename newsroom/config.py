@@ -63,6 +63,10 @@ class Defaults:
     # Other origins whose pages may post the comment form ("https://www.example.org"), as a
     # list or one string separated by commas; the site's own address is always allowed.
     TRUSTED_ORIGINS: list[str] = []
+    # Where to tell a CDN which pages changed (newsroom/purge.py); empty: off.
+    PURGE_URL = ""
+    PURGE_TOKEN = ""  # nosec B105 # empty: no Authorization header is sent
+    PURGE_TIMEOUT = 2.0
     # "json": one JSON line per request on the "newsroom.requests" logger (requestlog.py).
     REQUEST_LOG = ""
 

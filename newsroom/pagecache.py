@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from newsroom import models
+from newsroom import models, purge
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, SiteSettings, UTCDateTime, utcnow
 
@@ -129,6 +129,7 @@ def listing_version() -> str:
 def touch_site() -> None:
     """Date the whole site as changed (in the caller's transaction): every cached page redraws."""
     db.session.execute(sa.update(SiteSettings).values(updated_at=utcnow()))
+    purge.later("site")
 
 
 def touch_comments(article_ids: Collection[int]) -> None:
@@ -137,6 +138,7 @@ def touch_comments(article_ids: Collection[int]) -> None:
     commenter's name withdrawn; moving a counter moves the version already."""
     if not article_ids:
         return
+    purge.later(*(f"article-{article_id}" for article_id in article_ids))
     db.session.execute(
         sa.update(Article)
         .where(Article.id.in_(sorted(article_ids)))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 
+from newsroom import purge
 from newsroom.extensions import db
 from newsroom.models import SiteSettings
 from newsroom.refused import FieldError
@@ -65,5 +66,6 @@ def save_settings(values: dict) -> SiteSettings:
     for name in SETTINGS_FIELDS:
         value = values[name]
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
+    purge.later("site")
     db.session.commit()
     return settings

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
+from newsroom import purge
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, CommentStatus, CommentTally
 
@@ -60,6 +61,8 @@ def count_move(article_id: int, from_status: str | None, to_status: str) -> None
                 "list_changed": 1 if approved else 0,
             },
         )
+        if approved:
+            purge.later(f"article-{article_id}")
     if from_status != to_status:
         # `from_status` None (a new comment) matches no row: only to_status gains one.
         connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
@@ -86,6 +89,8 @@ def count_removal(removed: Mapping[tuple[int, str], int]) -> None:
                     "list_changed": 1 if approved else 0,
                 },
             )
+            if approved:
+                purge.later(f"article-{article_id}")
     for status, total in per_status.items():
         if total:
             connection.execute(

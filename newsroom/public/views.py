@@ -26,6 +26,7 @@ from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp, protection
 from newsroom.public.forms import CommentForm
+from newsroom.site import navigation_sections
 
 # How many of a reader's own comments the session remembers, to show them as awaiting.
 OWN_COMMENTS_REMEMBERED = 20
@@ -128,7 +129,9 @@ def section(slug: str) -> ResponseReturnValue:
         page = _paginated(_public_articles().where(Article.section_id == section.id), number)
         return render_template("public/section.html", section=section, page=page)
 
-    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", f"section-{slug}"])
+    # The section's id, for the key a CDN purges by, from the navigation (one small query).
+    ids = [f"section-{s.id}" for s in navigation_sections() if s.slug == slug]
+    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", *ids])
 
 
 def _find_public_article(slug: str) -> Article | None:
