@@ -45,7 +45,7 @@ from pathlib import Path
 from string import Template
 
 import sqlalchemy as sa
-from processes import HOST, free_port, started, stop_group, wait_until_answers
+from processes import HOST, free_port, nginx_binary, started, stop_group, wait_until_answers
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import NullPool
 
@@ -413,13 +413,6 @@ def gunicorn(dataset: DataSet, workers: int) -> Iterator[tuple[int, subprocess.P
     with started(command, env, log, port, "gunicorn", ROOT) as process:
         say(f"{dataset.name}: gunicorn (pid {process.pid}, {workers} workers) on {HOST}:{port}")
         yield port, process
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.access(found, os.X_OK):
-        raise RuntimeError("nginx is not installed (bench/run.sh installs it)")
-    return found
 
 
 @contextlib.contextmanager
