@@ -14,6 +14,7 @@ import contextlib
 import os
 import pwd
 import re
+import shutil
 import subprocess
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -89,6 +90,8 @@ def write_config(
     """The loopback site and the few main-context lines production gets from Debian's
     nginx.conf (plus the pid file, temp folders and logs in `work`); returns the main file."""
     cache, temp = work / "front-cache", work / "front-temp"
+    # Every run starts with an empty cache: nginx would load what an earlier one left.
+    shutil.rmtree(cache, ignore_errors=True)
     temp.mkdir(parents=True, exist_ok=True)
     site = work / "front-site.conf"
     site.write_text(
