@@ -596,16 +596,24 @@ def fetch(
         connection.close()
 
 
-CSRF_INPUT = re.compile(
-    rb'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
-)
+def hidden_input(html: bytes, name: str) -> str:
+    """The value of the form field `name` on the page (csrf_token, form_token)."""
+    field = re.escape(name.encode())
+    match = re.search(
+        rb'name="' + field + rb'"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="' + field + rb'"',
+        html,
+    )
+    if not match:
+        raise RuntimeError(f"no {name} field on the page")
+    return (match.group(1) or match.group(2)).decode()
 
 
 def csrf_token(html: bytes) -> str:
-    match = CSRF_INPUT.search(html)
-    if not match:
-        raise RuntimeError("no csrf_token field on the page")
-    return (match.group(1) or match.group(2)).decode()
+    return hidden_input(html, "csrf_token")
+
+
+def form_token(html: bytes) -> str:
+    return hidden_input(html, "form_token")
 
 
 def log_in(port: int, email: str, password: str) -> tuple[str, str]:
@@ -1142,28 +1150,29 @@ def front_probe(report: Report, dataset: str, port: int, html: bytes) -> None:
 
 @dataclass
 class Reader:
-    """A reader with the article open: their session and the comment form's other fields."""
+    """A reader with the article open (no cookie: reading makes none) and the comment
+    form's other fields; their browser says the POST comes from the site's own page."""
 
-    cookie: str
-    fields: str  # csrf_token, name, e-mail and the empty honeypot, urlencoded
+    fields: str  # form_token, name, e-mail and the empty honeypot, urlencoded
     page: bytes  # the article page as they got it: what nginx serves beside the POSTs
+    headers: dict[str, str]
 
     @classmethod
     def open_article(cls, server: Server) -> Reader:
         path = f"/articles/{BENCH_ARTICLE}"
         page = fetch(server.port, path)
-        cookie = page.cookie("session")
-        if page.status != 200 or cookie is None:
-            raise RuntimeError(f"GET {path} answered {page.status} without a session cookie")
+        if page.status != 200 or page.cookie("session") is not None:
+            raise RuntimeError(f"GET {path} answered {page.status}, or with a session cookie")
         fields = urllib.parse.urlencode(
             {
-                "csrf_token": csrf_token(page.body),
+                "form_token": form_token(page.body),
                 "author_name": "Bench Reader",
                 "author_email": "bench-reader@newsroom.example",
                 "website": "",
             }
         )
-        return cls(cookie, fields, page.body)
+        headers = {"Sec-Fetch-Site": "same-origin", "Origin": server.base}
+        return cls(fields, page.body, headers)
 
     def script_args(self, marker: str) -> list[str]:
         """POST_LUA's arguments: the texts go urlencoded, so the script only joins strings."""
@@ -1178,7 +1187,7 @@ def first_post(server: Server, reader: Reader) -> None:
             server.port,
             f"/articles/{BENCH_ARTICLE}/comments",
             "POST",
-            headers={"Cookie": f"session={reader.cookie}"},
+            headers=reader.headers,
             form=dict(
                 urllib.parse.parse_qsl(reader.fields, keep_blank_values=True),
                 body=f"{posts.marker}-0-0 {POST_TEXTS[0]}",
@@ -1206,7 +1215,7 @@ def post_round(
     """Readers posting comments, each a new one; then the acknowledged ones must be stored."""
     name = server.dataset.name
     url = f"{server.base}/articles/{BENCH_ARTICLE}/comments"
-    headers = {"Cookie": f"session={reader.cookie}"}
+    headers = reader.headers
     if warmup:
         with Posts(server.dataset) as posts:
             warm = Load(load.threads, load.connections, warmup)

@@ -53,8 +53,15 @@ class Defaults:
     CACHE_THRESHOLD = 200
     # How many hops of reverse proxy (nginx, a load balancer) set X-Forwarded-For.
     PROXY_FIX_HOPS = 0
-    # Seconds a CDN or browser may hold a public page before revalidating.
-    PUBLIC_MAX_AGE = 30
+    # Public pages (home, sections, articles) are the same bytes for every reader without a
+    # notice of their own. A shared cache in front (nginx, a CDN) may hold one this many
+    # seconds, and serve it this many more while it fetches a new one; browsers always
+    # revalidate (a 304 when nothing changed), so a reader never misses their own notice.
+    PUBLIC_S_MAXAGE = 1
+    PUBLIC_STALE_SECONDS = 30
+    # Other origins whose pages may post the comment form ("https://www.example.org"), as a
+    # list or one string separated by commas; the site's own address is always allowed.
+    TRUSTED_ORIGINS: list[str] = []
     # "json": one JSON line per request on the "newsroom.requests" logger (requestlog.py).
     REQUEST_LOG = ""
 

@@ -44,7 +44,7 @@ TEMPLATE_GENERATION = _template_generation()
 
 
 def slot(purpose: str) -> str:
-    """The stand-in for a per-reader value (`purpose`: "csrf", "submission", "age") in markup
+    """The stand-in for a per-reader value (`purpose`: "csrf", "age") in markup
     kept for every reader, replaced by the real value each time the markup is served.
 
     Every process with the same secret key and the same templates derives the same slot, so
@@ -53,23 +53,6 @@ def slot(purpose: str) -> str:
     form was refused. Letters and digits only, so Jinja's escaping leaves it alone; keyed
     by the secret key, so no article or comment can contain it on purpose."""
     return _slot(purpose, current_app.config["SECRET_KEY"], TEMPLATE_GENERATION)
-
-
-def fill_slots(body: bytes, *fills: tuple[bytes, bytes]) -> bytes:
-    """`body` with each (slot, value) of `fills` filled in: the slots in the order they stand
-    in the page, each once. One search through the page and one copy of it: a
-    bytes.replace per slot took twice as long per slot, on a page of 100 KB."""
-    view = memoryview(body)
-    parts: list[bytes | memoryview] = []
-    start = 0
-    for slot_bytes, value in fills:
-        at = body.find(slot_bytes, start)
-        if at < 0:
-            continue  # not on this page (comments closed: no form)
-        parts += (view[start:at], value)
-        start = at + len(slot_bytes)
-    parts.append(view[start:])
-    return b"".join(parts)
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,8 +77,9 @@ _VERSION_QUERY = sa.select(
 )
 
 
-def article_page_version(slug: str) -> tuple[int, str] | None:
-    """(article id, version) of a public article, or None: one indexed query, no ORM objects.
+def article_page_version(slug: str) -> tuple[int, str, int] | None:
+    """(article id, version, section id) of a public article, or None: one indexed query,
+    no ORM objects.
 
     The version moves with each approved or withdrawn comment (comments_version), each edit
     of the article, and each change to the site's identity or navigation.
@@ -113,7 +97,7 @@ def article_page_version(slug: str) -> tuple[int, str] | None:
         f"{TEMPLATE_GENERATION}.{datetime.now().year}.{comments_version}."
         f"{updated_at.timestamp()}.{section_id}.{site_stamp}"
     )
-    return article_id, version
+    return article_id, version, section_id
 
 
 _LISTING_QUERY = sa.select(

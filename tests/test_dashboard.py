@@ -54,8 +54,8 @@ def test_anonymous_readers_are_sent_to_login(client, site, url):
 
 def test_expired_session_on_htmx_request_gets_hx_redirect(client, site, article, make_comment):
     comment = make_comment(article)
-    # The session has a CSRF token (from reading the site) but nobody is logged in any more.
-    token = csrf_token(client, f"/articles/{article.slug}")
+    # The session has a CSRF token (from the login page) but nobody is logged in any more.
+    token = csrf_token(client, "/login")
     response = client.post(
         f"/dashboard/comments/{comment.id}/decision",
         data={"to_status": "approved", "expected_status": "pending", "csrf_token": token},

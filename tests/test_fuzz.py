@@ -42,6 +42,7 @@ from newsroom.extensions import cache, db, limiter
 from newsroom.inputs import IdConverter
 from newsroom.models import Article, Comment, ModerationEvent, Section, User, utcnow
 from newsroom.moderation.queue import encode_cursor
+from newsroom.public import protection
 from newsroom.site_settings import SETTINGS_FIELDS
 from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, undone
 
@@ -85,7 +86,7 @@ ROUTES = {
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(),
     "public.post_comment": Fuzzed(
-        form=("author_name", "author_email", "body", "website", "submission_id")
+        form=("author_name", "author_email", "body", "website", "form_token")
     ),
     "auth.login": Fuzzed(query=("next",), form=("email", "password", "remember", "next")),
     "auth.logout": Fuzzed(),
@@ -285,6 +286,7 @@ class World:
             "save": st.just("Save"),
             "preview": st.just("Preview"),
             "website": st.just(""),
+            "form_token": st.just(protection.form_token()),
             "published_at": wall_times,
             "email": emails,
             "author_email": emails,

@@ -168,7 +168,7 @@ def test_each_request_is_one_json_line_without_query_body_or_personal_data(
         "rae.private@example.com",
         "Rae Private",
         "stays out of the log",
-        form_fields(form)["csrf_token"],
+        form_fields(form)["form_token"],
         cookie,
     ):
         assert secret not in logged

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from newsroom import create_app
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, Comment, Section, utcnow
-from tests.conftest import app_config, form_fields, page, text_of
+from tests.conftest import app_config, form_fields, page, submit_form, text_of
 
 
 def test_home_lists_latest_articles_across_sections(client, site, make_article, section, app):
@@ -217,6 +217,13 @@ def test_security_headers_and_cookie_flags(client, site, article):
     response = client.get(f"/articles/{article.slug}")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response.headers  # reading makes no session
+    response = submit_form(
+        client,
+        f"/articles/{article.slug}",
+        {"author_name": "Lee", "author_email": "lee@example.com", "body": "Hello."},
+        "form.comment-form",
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 1 and cookies[0].startswith("session=")
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]

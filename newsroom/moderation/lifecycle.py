@@ -8,8 +8,8 @@ overwritten. No Flask request in here: views pass in what they know.
 
 from __future__ import annotations
 
-import re
-import secrets
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,7 +27,6 @@ from newsroom.models import (
 )
 from newsroom.moderation.counters import count_move
 from newsroom.moderation.screening import held_reasons_for
-from newsroom.refused import FieldError
 
 PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.PENDING,
@@ -68,16 +67,14 @@ def find_commentable(slug: str) -> Commentable | None:
     return Commentable(*row) if row is not None else None
 
 
-# What the comment form's one-time id looks like (new_submission_id). Nothing else is stored.
-SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
-SUBMISSION_ID_TAKEN = (
-    "This form has already sent a different comment. Your text is kept below: please send it again."
-)
-
-
-def new_submission_id() -> str:
-    """An id for one view of the comment form: 128 random bits, never guessed nor repeated."""
-    return secrets.token_hex(16)
+def submission_id(secret_key: str, form_token: str, fingerprint: str | None, *parts: object) -> str:
+    """The identity of one submission of the comment form: the same when the same reader
+    (fingerprint) sends the same form (its token) with the same comment (`parts`: the
+    article and what the reader wrote) again, as a browser does when the answer to the first
+    was lost. Derived, so the form needs no per-reader value and every reader can be sent
+    the same page; an HMAC, so nobody can make another reader's submission collide."""
+    message = "\0".join(map(str, (form_token, fingerprint or "", *parts)))
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -102,13 +99,11 @@ def submit_comment(
 ) -> Submitted:
     """Store a reader's comment, held as pending (or as spam when a bot gave itself away).
 
-    `submission_id` is the form's one-time id (SUBMISSION_ID; None when the client sent
-    none). A POST sent again with it, the same comment on the same article, stores nothing
-    and gets the first comment back, marked `repeated`: also when both arrive at once, as
-    the unique index lets only one in. The same id with another comment or article (a page
-    the browser kept and used again) is refused with FieldError, so nothing is lost
-    silently. The insert comes first and the lookup only when it is refused: a new comment
-    costs no query more than it did without the id.
+    `submission_id` (see submission_id(); None: no repeats are recognised) is the same for
+    a POST sent again: it stores nothing and gets the first comment back, marked
+    `repeated`, also when both arrive at once, as the unique index lets only one in. The
+    insert comes first and the lookup only when it is refused: a new comment costs no
+    query more than it did without the id.
     """
     status = SPAM if is_spam else PENDING
     body = body.strip()
@@ -133,7 +128,7 @@ def submit_comment(
         first = _submitted_before(submission_id) if submission_id is not None else None
         if first is None:
             raise  # not the submission id's refusal (the article was deleted meanwhile)
-        return _answer_for_repeat(first, comment)
+        return Submitted(first.id, first.status, repeated=True)
     submitted = Submitted(result.inserted_primary_key[0], status)
     count_move(article_id, None, status)
     db.session.commit()
@@ -145,18 +140,6 @@ def _submitted_before(submission_id: str) -> sa.Row | None:
     first = row.first()
     db.session.commit()
     return first
-
-
-def _answer_for_repeat(first: sa.Row, comment: dict) -> Submitted:
-    same = (first.article_id, first.author_name, first.author_email, first.body) == (
-        comment["article_id"],
-        comment["author_name"],
-        comment["author_email"],
-        comment["body"],
-    )
-    if not same:
-        raise FieldError(SUBMISSION_ID_TAKEN, "submission_id")
-    return Submitted(first.id, first.status, repeated=True)
 
 
 @dataclass
@@ -304,14 +287,9 @@ _COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
 )
 _INSERT_COMMENT = sa.insert(_comments)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
-_BY_SUBMISSION = sa.select(
-    _comments.c.id,
-    _comments.c.status,
-    _comments.c.article_id,
-    _comments.c.author_name,
-    _comments.c.author_email,
-    _comments.c.body,
-).where(_comments.c.submission_id == sa.bindparam("submission_id"))
+_BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status).where(
+    _comments.c.submission_id == sa.bindparam("submission_id")
+)
 _MOVE = (
     sa.update(_comments)
     .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))

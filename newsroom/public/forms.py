@@ -2,21 +2,26 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from newsroom import moderation
+from newsroom.public import protection
 
 NAME_MAX = 80
 BODY_MAX = 5000
-SUBMISSION_ID_DAMAGED = "The form came back damaged. Your text is kept below: please send it again."
+FORM_EXPIRED = (
+    "This form was opened too long ago, or came back damaged. Your text is kept below: "
+    "please send it again."
+)
 
 
-def _submission_id(form: FlaskForm, field: HiddenField) -> None:
-    """Missing is fine (a page kept from before the id, a client that sends only the fields);
-    anything else but an id the site drew is refused, and the page sent back draws a new one."""
-    if field.data and not moderation.SUBMISSION_ID.fullmatch(field.data):
-        raise ValidationError(SUBMISSION_ID_DAMAGED)
+def _fresh_form_token(form: FlaskForm, field: HiddenField) -> None:
+    if not protection.form_token_valid(field.data):
+        raise ValidationError(FORM_EXPIRED)
 
 
 class CommentForm(FlaskForm):
+    class Meta:
+        # The same page for every reader: no session token (newsroom/public/protection.py).
+        csrf = False
+
     author_name = StringField(
         "Name",
         validators=[
@@ -42,5 +47,5 @@ class CommentForm(FlaskForm):
     )
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = StringField("Leave this field empty")
-    # One per view of the form, so a POST sent again is stored once (moderation.submit_comment).
-    submission_id = HiddenField(validators=[_submission_id])
+    # Proves the form came from this site recently; the same for every reader.
+    form_token = HiddenField(validators=[_fresh_form_token])

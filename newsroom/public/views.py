@@ -19,20 +19,25 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy.pagination import Pagination
-from flask_wtf.csrf import generate_csrf
 
 from newsroom import inputs, moderation, pagecache
 from newsroom.errors import render_error
-from newsroom.extensions import cache, db, limiter
+from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
-from newsroom.public import bp
+from newsroom.public import bp, protection
 from newsroom.public.forms import CommentForm
-from newsroom.refused import FieldError
 
 # How many of a reader's own comments the session remembers, to show them as awaiting.
 OWN_COMMENTS_REMEMBERED = 20
 
 COMMENTS_CLOSED = "Comments are closed."
+CROSS_SITE = (
+    "This comment was sent from a page on another website, so it was not accepted. To "
+    "comment, open the article on this site and use the form under it."
+)
+# A page for one reader (their notice, their comment awaiting approval): never kept by a
+# shared cache, nor by the browser for another visit.
+PERSONAL = "private, no-store"
 RATE_LIMITED = (
     "You have sent several comments in a short time. Please wait a minute and send this "
     "one again; your text is still here."
@@ -48,15 +53,22 @@ def _public_articles() -> sa.Select:
     )
 
 
-def _versioned_page(
-    key: str,
-    draw: Callable[[], str],
-    cache_control: str,
-    personalize: Callable[[bytes], bytes] | None = None,
-) -> Response:
+def _shared_cache_control() -> str:
+    """For a page the same for every reader: a shared cache (nginx, a CDN) may keep it
+    briefly; a browser asks again each time (a 304 when nothing changed), so the page after
+    a reader's own comment is never an old copy."""
+    config = current_app.config
+    return (
+        f"public, max-age=0, s-maxage={config['PUBLIC_S_MAXAGE']}, "
+        f"stale-while-revalidate={config['PUBLIC_STALE_SECONDS']}"
+    )
+
+
+def _versioned_page(key: str, draw: Callable[[], str], surrogate_keys: list[str]) -> Response:
     """A page the same for every reader at one version: 304 when the reader has that version,
     else the bytes drawn once per version and kept in the cache. The key holds the version,
-    so a worker never serves a page another worker has seen change."""
+    so a worker never serves a page another worker has seen change. `surrogate_keys` name
+    what the page shows, for a CDN that purges by them."""
     if request.if_none_match.contains_weak(key):
         response = Response(status=304)
     else:
@@ -65,20 +77,26 @@ def _versioned_page(
             # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
             body = draw().encode()
             cache.set(key, body)
-        response = Response(personalize(body) if personalize else body)
-    response.set_etag(key, weak=True)
-    response.headers["Cache-Control"] = cache_control
+        response = Response(body)
+    response.set_etag(key)
+    response.headers["Cache-Control"] = _shared_cache_control()
+    response.headers["Surrogate-Key"] = " ".join(surrogate_keys)
+    response.headers["Cache-Tag"] = ",".join(surrogate_keys)
     return response
 
 
-def _shared_listing(name: str, draw: Callable[[], str]) -> Response | str:
+def _personal(page: ResponseReturnValue) -> Response:
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = PERSONAL
+    return response
+
+
+def _shared_listing(name: str, draw: Callable[[], str], surrogate_keys: list[str]) -> Response:
     """A list of articles: cached, and marked so that a CDN may hold it briefly."""
     if session.get("_flashes"):
-        return draw()  # a notice for this reader alone (after logging out, say)
+        return _personal(draw())  # a notice for this reader alone (after logging out, say)
     return _versioned_page(
-        f"listing:{name}:{pagecache.listing_version()}",
-        draw,
-        f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}",
+        f"listing:{name}:{pagecache.listing_version()}", draw, ["site", *surrogate_keys]
     )
 
 
@@ -97,6 +115,7 @@ def home() -> ResponseReturnValue:
     return _shared_listing(
         f"home:{number}",
         lambda: render_template("public/home.html", page=_paginated(_public_articles(), number)),
+        ["listings"],
     )
 
 
@@ -109,7 +128,7 @@ def section(slug: str) -> ResponseReturnValue:
         page = _paginated(_public_articles().where(Article.section_id == section.id), number)
         return render_template("public/section.html", section=section, page=page)
 
-    return _shared_listing(f"section:{slug}:{number}", draw)
+    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", f"section-{slug}"])
 
 
 def _find_public_article(slug: str) -> Article | None:
@@ -128,19 +147,25 @@ def _public_article_or_404(slug: str) -> Article:
 
 
 def _own_awaiting(article: Article) -> list[Comment]:
-    """The reader's own comments on this article that still wait for a moderator."""
+    """The reader's own comments on this article that still wait for a moderator.
+
+    The session forgets the ones a moderator has decided on since; once none wait, the
+    session empties and its cookie goes, and the reader gets the page every reader gets."""
     own_ids = session.get("own_comments")
     if not own_ids:
         return []
-    return db.session.scalars(
+    waiting = db.session.scalars(
         sa.select(Comment)
-        .where(
-            Comment.id.in_(own_ids),
-            Comment.article_id == article.id,
-            Comment.status == CommentStatus.PENDING,
-        )
+        .where(Comment.id.in_(own_ids), Comment.status == CommentStatus.PENDING)
         .order_by(Comment.created_at, Comment.id)
     ).all()
+    still = [comment.id for comment in waiting]
+    if still != own_ids:
+        if still:
+            session["own_comments"] = still
+        else:
+            session.pop("own_comments")
+    return [comment for comment in waiting if comment.article_id == article.id]
 
 
 def _approved_comments(article: Article) -> list[Comment]:
@@ -157,13 +182,9 @@ def _render_article(
     status: int = 200,
     notice: str = "",
     awaiting: list[Comment] | None = None,
-) -> tuple[str, int]:
+) -> Response:
     """The article page drawn for this reader alone: errors, notices, their own comment."""
-    submission = form.submission_id
-    if submission.errors or not moderation.SUBMISSION_ID.fullmatch(submission.data or ""):
-        # A new view of the form, or the id sent was refused: a new one. A form sent back
-        # for corrections keeps its id, since nothing was stored.
-        submission.data = moderation.new_submission_id()
+    form.form_token.data = protection.form_token()
     page = render_template(
         "public/article.html",
         article=article,
@@ -172,24 +193,24 @@ def _render_article(
         form=form,
         notice=notice,
     )
-    return page, status
+    return _personal((page, status))
 
 
-def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
-    """The article page every reader without a notice of their own sees.
+def _shared_article_page(article_id: int, version: str, section_id: int, slug: str) -> Response:
+    """The article page every reader without a notice of their own sees, the same bytes for
+    all of them (the form's token too: protection.py).
 
-    It is cached with a slot where the CSRF token goes, so each reader still gets a token
-    bound to their own session. The version holds everything the page shows
-    (comments_version moves in the same transaction as each moderation decision), so a
-    cached page never shows a withdrawn comment nor hides an approved one.
+    The version holds everything the page shows (comments_version moves in the same
+    transaction as each moderation decision), so a cached page never shows a withdrawn
+    comment nor hides an approved one; the key holds the form token's period, so the page
+    is drawn again when the token changes.
     """
-
-    csrf_slot, submission_slot = pagecache.slot("csrf"), pagecache.slot("submission")
+    period = protection.form_period()
 
     def draw() -> str:
         article = _public_article_or_404(slug)
-        form = CommentForm()
-        form.submission_id.data = submission_slot
+        form = CommentForm(formdata=None)
+        form.form_token.data = protection.form_token(period)
         return render_template(
             "public/article.html",
             article=article,
@@ -197,21 +218,12 @@ def _shared_article_page(slug: str, article_id: int, version: str) -> Response:
             awaiting=[],
             form=form,
             notice="",
-            csrf_value=csrf_slot,
         )
 
-    def for_this_view(body: bytes) -> bytes:
-        # In the order the form holds them: the token, then the submission id.
-        return pagecache.fill_slots(
-            body,
-            (csrf_slot.encode(), generate_csrf().encode()),
-            (submission_slot.encode(), moderation.new_submission_id().encode()),
-        )
-
-    # The form's token belongs to this reader's session: browsers may keep the page and
-    # revalidate it, shared caches may not keep it at all.
     return _versioned_page(
-        f"article:{article_id}:{version}", draw, "private, no-cache", for_this_view
+        f"article:{article_id}:{version}:{period}",
+        draw,
+        ["site", f"section-{section_id}", f"article-{article_id}"],
     )
 
 
@@ -222,10 +234,10 @@ def article(slug: str) -> ResponseReturnValue:
         article = _find_public_article(slug)
         awaiting = _own_awaiting(article) if article is not None else []
         if awaiting or (article is not None and session.get("_flashes")):
-            return _render_article(article, CommentForm(), awaiting=awaiting)
+            return _render_article(article, CommentForm(formdata=None), awaiting=awaiting)
     found = pagecache.article_page_version(slug)
     if found is not None:
-        return _shared_article_page(slug, *found)
+        return _shared_article_page(*found, slug)
     moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
     if moved is None or not moved.article.is_public():
         abort(404)
@@ -249,7 +261,10 @@ def _comment_limit_reached() -> bool:
 
 @bp.post("/articles/<slug>/comments")
 @limiter.exempt
+@csrf.exempt  # protected without a session (protection.py), so every reader gets one page
 def post_comment(slug: str) -> ResponseReturnValue:
+    if protection.cross_origin():
+        return _personal(render_error(403, CROSS_SITE))
     if _comment_limit_reached():
         abort(429)
     # Only what storing needs is read here; the whole article only when the page is redrawn.
@@ -262,22 +277,20 @@ def post_comment(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_article(_public_article_or_404(slug), form, 422)
 
-    fingerprint = moderation.client_fingerprint(
-        request.remote_addr, current_app.config["SECRET_KEY"]
+    secret_key = current_app.config["SECRET_KEY"]
+    fingerprint = moderation.client_fingerprint(request.remote_addr, secret_key)
+    name, email, body = form.author_name.data, form.author_email.data, form.body.data
+    comment = moderation.submit_comment(
+        article.id,
+        author_name=name,
+        author_email=email,
+        body=body,
+        fingerprint=fingerprint,
+        is_spam=bool(form.website.data),
+        submission_id=moderation.submission_id(
+            secret_key, form.form_token.data, fingerprint, article.id, name, email, body
+        ),
     )
-    try:
-        comment = moderation.submit_comment(
-            article.id,
-            author_name=form.author_name.data,
-            author_email=form.author_email.data,
-            body=form.body.data,
-            fingerprint=fingerprint,
-            is_spam=bool(form.website.data),
-            submission_id=form.submission_id.data or None,
-        )
-    except FieldError as refused:
-        form.submission_id.errors.append(str(refused))
-        return _render_article(_public_article_or_404(slug), form, 409)
     # A submission sent again (its answer was lost) is answered like the first: the same
     # notice, the same redirect, and the comment remembered as the reader's.
     own = session.get("own_comments", [])
@@ -289,17 +302,19 @@ def post_comment(slug: str) -> ResponseReturnValue:
 
 @bp.after_request
 def shared_caching(response: Response) -> Response:
-    """Pages the same for everyone may sit in a CDN briefly; anything personal may not."""
+    """Pages the same for everyone may sit in a shared cache briefly; anything personal,
+    and any answer that sets the reader's cookie, may not."""
+    if session.modified:
+        response.headers["Cache-Control"] = PERSONAL
+        return response
     if request.method != "GET" or response.status_code != 200:
         return response
     if "Cache-Control" in response.headers:
         return response
-    if session or session.modified:
-        response.headers["Cache-Control"] = "private, no-cache"
-    else:
-        response.headers["Cache-Control"] = (
-            f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
-        )
+    if session:
+        response.headers["Cache-Control"] = PERSONAL
+        return response
+    response.headers["Cache-Control"] = _shared_cache_control()
     response.add_etag()
     return response.make_conditional(request)
 
