@@ -179,13 +179,12 @@ def flask(env: dict, *args: str) -> str:
 # --- The story ---------------------------------------------------------------------------
 
 
-def comment_form_token(html: str) -> dict[str, str]:
-    """The comment form's token: the signed one every reader gets (`form_token`), or, from
-    a version that still bound the form to the reader's session, its CSRF token."""
+def form_token(html: str) -> str:
+    """The comment form's signed token, the same for every reader."""
     match = re.search(r'name="form_token"[^>]*value="([^"]+)"', html)
-    if match is not None:
-        return {"form_token": match.group(1)}
-    return {"csrf_token": csrf_token(html)}
+    if match is None:
+        raise CheckFailed("no form_token field on the page")
+    return match.group(1)
 
 
 def post_comment(browser: Browser, port: int, body: str) -> Answer:
@@ -199,7 +198,7 @@ def post_comment(browser: Browser, port: int, body: str) -> Answer:
         f"/articles/{ARTICLE}/comments",
         "POST",
         form={
-            **comment_form_token(page.body),
+            "form_token": form_token(page.body),
             "author_name": "Scale Out Reader",
             "author_email": "reader@lakeshore-watershed.example",
             "body": body,
