@@ -41,12 +41,15 @@ class ConfigChanged(RuntimeError):
     """deploy/nginx.conf no longer has the `# adapt:` lines this module knows."""
 
 
-def loopback_site(port: int, upstreams: Sequence[int], cache: Path) -> str:
+def loopback_site(
+    port: int, upstreams: Sequence[int], cache: Path, shipped: Path = DEPLOY_CONFIG
+) -> str:
     """deploy/nginx.conf with its `# adapt:` lines pointed at loopback: listening on
     HOST:port only, the instances on HOST at `upstreams`, the cache in `cache`, and the
     repository's static/ folder."""
+    name = os.path.relpath(shipped, ROOT)
     lines, seen = [], set()
-    for line in DEPLOY_CONFIG.read_text().splitlines():
+    for line in shipped.read_text().splitlines():
         if ADAPT not in line or line.lstrip().startswith("#"):
             lines.append(line)
             continue
@@ -68,13 +71,11 @@ def loopback_site(port: int, upstreams: Sequence[int], cache: Path) -> str:
         elif directive == "alias":
             lines.append(f"{indent}alias {ROOT / 'static'}/;")
         else:
-            raise ConfigChanged(
-                f"{DEPLOY_CONFIG.relative_to(ROOT)}: no loopback value for this line: {line}"
-            )
+            raise ConfigChanged(f"{name}: no loopback value for this line: {line}")
     expected = {"listen", "server", "server_name", "proxy_cache_path", "alias"}
     if seen != expected:
         raise ConfigChanged(
-            f"{DEPLOY_CONFIG.relative_to(ROOT)}: expected '{ADAPT}' lines for "
+            f"{name}: expected '{ADAPT}' lines for "
             f"{', '.join(sorted(expected))}; found {', '.join(sorted(seen)) or 'none'}"
         )
     return "\n".join(lines) + "\n"
