@@ -25,7 +25,8 @@ class Defaults:
     # (articles.ARTICLE_BODY_MAX) are at most 1.2 MB once a browser has encoded them, even
     # all in four-byte characters.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Counts kept per process (newsroom/ratelimits.py); REDIS_URL shares them.
+    RATELIMIT_STORAGE_URI = "newsroom-memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "5 per minute"
     # Failed logins from one client address, whatever e-mail they name (Flask-Limiter).

@@ -11,6 +11,8 @@ from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from newsroom import ratelimits  # noqa: F401  # registers newsroom-memory:// with `limits`
+
 # Stable constraint names, so Alembic migrations match on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
