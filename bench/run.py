@@ -1146,7 +1146,7 @@ def front_probe(report: Report, dataset: str, port: int, html: bytes) -> None:
         report.notes.append(
             f"{dataset}: the article through the front cache was not the cached article: "
             f"a second anonymous request answered {second.status}, X-Cache-Status {status}, "
-            f"{'the same' if second.body == html else 'other'} bytes than gunicorn's "
+            f"bytes {'the same as' if second.body == html else 'other than'} gunicorn's "
             f"(Cache-Control: {first.headers.get('Cache-Control', '-')}; "
             f"Set-Cookie: {'yes' if first.cookie('session') else 'no'}), so the "
             f'"{FRONT_PAGE}" row measures more than the cache.'
