@@ -5,16 +5,21 @@ Started on 127.0.0.1 only, by bench/scale_out.sh:
   (flushed) for the rate limiter and the page cache;
 - instance A and instance B: gunicorn with the repository's config, each on its own port
   and its own empty instance folder, sharing NEWSROOM_SECRET_KEY, DATABASE_URL, REDIS_URL;
-- nginx on a third port as the load balancer (round robin over A and B), passing the
-  client address in X-Forwarded-For; the app trusts one proxy hop (NEWSROOM_PROXY_FIX_HOPS=1).
+- nginx on a third port with the shipped deploy/nginx.conf (bench/front_cache.py makes its
+  loopback variant): the front cache and the load balancer (round robin over A and B),
+  passing the client address in X-Forwarded-For; the app trusts one proxy hop
+  (NEWSROOM_PROXY_FIX_HOPS=1).
 
-Then it shows, step by step: a reader with no session yet comments through B on the page
-A drew into the shared cache; the comment is pending (not public anywhere), is approved
-through B by the demo moderator, and is then on the article page through A, B and the
-balancer; and the comment rate limit (5 a minute per client address) is counted across
-both instances, each comment from a new reader served the cached page. Exits 0 only when
-every check passes; drops the database, flushes the Redis database and stops every
-process on the way out, also on errors.
+Then it shows, step by step: anonymous readers get one copy from the front cache (no
+Set-Cookie, the second request a HIT); a reader with no session yet comments through B on
+the page A drew into the shared cache; the comment is pending (not public anywhere) but
+always on the reader's own page, also through the front, whose cache their session cookie
+bypasses; the demo moderator, never served from the cache, approves it through B; it is
+then on the article page through A and B at once and through the front cache within 2 s;
+and the comment rate limit (5 a minute per client address) is counted across both
+instances, each comment from a new reader served the cached page. Exits 0 only when every
+check passes; drops the database, flushes the Redis database and stops every process on
+the way out, also on errors.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +45,7 @@ from pathlib import Path
 import processes
 import psycopg
 import redis
+from front_cache import ConfigChanged, front_cache
 from processes import HOST, free_port, tail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +53,12 @@ BIN = ROOT / ".venv" / "bin"
 TMP = ROOT / "bench" / "tmp"
 ARTICLE = "volunteers-haul-debris-alder-river"  # a demo article with comments open
 COMMENTS_PER_MINUTE = 5  # the app's COMMENT_RATE_LIMIT default
-PROXY_ADDRESS = "127.0.0.2"  # where the balancer connects to the instances from
+PROXY_ADDRESS = "127.0.0.2"  # where the front connects to the instances from
+# The issue's promise: a comment approved on one instance is on the anonymous page through
+# the front cache within this many seconds.
+FRESH_WITHIN_S = 2.0
+# How often a reader waiting for the approved comment asks the front again.
+POLL_S = 0.05
 
 
 class CheckFailed(Exception):
@@ -71,6 +83,19 @@ class Answer:
     status: int
     headers: http.client.HTTPMessage
     body: str
+
+    @property
+    def cache_status(self) -> str:
+        """What the front cache did (deploy/nginx.conf's X-Cache-Status), or "-"."""
+        return self.headers.get("X-Cache-Status", "-")
+
+    @property
+    def sets_cookie(self) -> bool:
+        return bool(self.headers.get_all("Set-Cookie"))
+
+    @property
+    def cache_control(self) -> str:
+        return self.headers.get("Cache-Control", "")
 
 
 class Browser:
@@ -151,54 +176,20 @@ def flask(env: dict, *args: str) -> str:
     return result.stdout
 
 
-def nginx_config(work: Path, port: int, upstreams: list[int]) -> Path:
-    servers = "\n".join(f"        server {HOST}:{p};" for p in upstreams)
-    conf = work / "nginx-balancer.conf"
-    temp = work / "nginx-temp"
-    temp.mkdir(exist_ok=True)
-    conf.write_text(
-        textwrap.dedent(f"""\
-        # Written by bench/scale_out.py: round robin over instances A and B.
-        daemon off;
-        worker_processes 1;
-        pid {work}/nginx.pid;
-        error_log {work}/nginx-error.log warn;
-        events {{ worker_connections 256; }}
-        http {{
-            access_log off;
-            client_body_temp_path {temp}/body;
-            proxy_temp_path {temp}/proxy;
-            fastcgi_temp_path {temp}/fastcgi;
-            uwsgi_temp_path {temp}/uwsgi;
-            scgi_temp_path {temp}/scgi;
-            upstream newsroom {{
-        {servers}
-            }}
-            server {{
-                listen {HOST}:{port};
-                location / {{
-                    proxy_pass http://newsroom;
-                    # Connect to A and B from another loopback address, so the app sees
-                    # the balancer as 127.0.0.2 and only X-Forwarded-For says 127.0.0.1.
-                    proxy_bind {PROXY_ADDRESS};
-                    proxy_set_header Host $http_host;
-                    # The app trusts exactly one hop (NEWSROOM_PROXY_FIX_HOPS=1): this one.
-                    proxy_set_header X-Forwarded-For $remote_addr;
-                    proxy_set_header X-Forwarded-Proto $scheme;
-                    proxy_set_header X-Forwarded-Host $http_host;
-                }}
-            }}
-        }}
-        """)
-    )
-    return conf
-
-
 # --- The story ---------------------------------------------------------------------------
 
 
+def form_token(html: str) -> str:
+    """The comment form's signed token, the same for every reader."""
+    match = re.search(r'name="form_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        raise CheckFailed("no form_token field on the page")
+    return match.group(1)
+
+
 def post_comment(browser: Browser, port: int, body: str) -> Answer:
-    """A reader's comment, the way the form sends it: GET for the token, then POST."""
+    """A reader's comment, the way a browser sends the form: GET the page, then POST it
+    with the headers a browser adds to a form sent from the site's own page."""
     page = browser.request(port, f"/articles/{ARTICLE}")
     if page.status != 200:
         raise CheckFailed(f"GET /articles/{ARTICLE} on :{port} answered {page.status}")
@@ -207,12 +198,13 @@ def post_comment(browser: Browser, port: int, body: str) -> Answer:
         f"/articles/{ARTICLE}/comments",
         "POST",
         form={
-            "csrf_token": csrf_token(page.body),
+            "form_token": form_token(page.body),
             "author_name": "Scale Out Reader",
             "author_email": "reader@lakeshore-watershed.example",
             "body": body,
             "website": "",
         },
+        headers={"Origin": f"http://{HOST}:{port}", "Sec-Fetch-Site": "same-origin"},
     )
 
 
@@ -224,9 +216,124 @@ def demo_moderator(instance: Path) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def log_in(port: int, email: str, password: str, remember: bool = False) -> Browser:
+    """A staff member logged in through the login form on `port`."""
+    browser = Browser()
+    login = browser.request(port, "/login")
+    form = {"email": email, "password": password, "csrf_token": csrf_token(login.body)}
+    if remember:
+        form["remember"] = "y"
+    answer = browser.request(port, "/login", "POST", form=form)
+    ok(
+        answer.status == 303,
+        f"POST /login on :{port} as {email}{' (keep me logged in)' if remember else ''} "
+        f"answered {answer.status}",
+    )
+    return browser
+
+
+def front_shares_one_copy(front: int) -> None:
+    """(c) Anonymous readers through the front cache: no cookie, one stored copy."""
+    path = f"/articles/{ARTICLE}"
+    step(f"The front cache (:{front}): anonymous readers of {path} share one copy")
+    first = anonymous(front, path)
+    # nginx may finish storing a page just after its last byte went out (run.py,
+    # front_probe): the second reader comes a tenth of a second later.
+    time.sleep(0.1)
+    second = anonymous(front, path)
+    for number, answer in enumerate((first, second), 1):
+        ok(
+            answer.status == 200 and not answer.sets_cookie,
+            f"anonymous request {number}: {answer.status}, no Set-Cookie "
+            f"(X-Cache-Status {answer.cache_status}; Cache-Control: {answer.cache_control})",
+        )
+    ok(
+        "public" in first.cache_control and "s-maxage=" in first.cache_control,
+        f"the page says a shared cache may keep it (Cache-Control: {first.cache_control})",
+    )
+    ok(
+        second.cache_status == "HIT" and second.body == first.body,
+        f"the second anonymous request is answered from the cache with the same bytes "
+        f"(X-Cache-Status {second.cache_status})",
+    )
+
+
+def own_comment_through_front(reader: Browser, front: int, marker: str) -> None:
+    """(b) The reader's session cookie takes them past the cache: their pending comment is
+    on every page they get, and none of those pages is stored for anybody else."""
+    path = f"/articles/{ARTICLE}"
+    # Over more than the cache's second, so a copy stored meanwhile would have been served.
+    for number in range(1, 5):
+        own = reader.request(front, path)
+        ok(
+            own.status == 200 and marker in own.body and own.cache_status == "BYPASS",
+            f"request {number} with the reader's session through the front: their comment "
+            f"awaiting approval is there (X-Cache-Status {own.cache_status})",
+        )
+        time.sleep(0.4)
+    ok(
+        "private" in own.cache_control and "no-store" in own.cache_control,
+        f"their page is marked for them alone (Cache-Control: {own.cache_control})",
+    )
+    page = anonymous(front, path)
+    ok(
+        page.status == 200 and marker not in page.body,
+        f"an anonymous reader through the front still gets the public page, without it "
+        f"(X-Cache-Status {page.cache_status})",
+    )
+
+
+def staff_past_the_cache(front: int, email: str, password: str) -> Browser:
+    """(d) Staff, by session or by "Keep me logged in" alone, never get a stored page."""
+    step(f"Staff through the front cache (:{front}): never served from it")
+    staff = log_in(front, email, password, remember=True)
+    remember_token = staff.cookies.get("remember_token", "")
+    ok(
+        bool(remember_token),
+        "logging in with 'keep me logged in' through the front set the remember_token cookie",
+    )
+    for path in (f"/articles/{ARTICLE}", "/dashboard/", f"/articles/{ARTICLE}"):
+        # A browser that kept only the remember cookie (its session cookie ended with it).
+        remembered = Browser()
+        remembered.cookies["remember_token"] = remember_token
+        for who, browser in (("session", staff), ("remember_token alone", remembered)):
+            answer = browser.request(front, path)
+            ok(
+                answer.status == 200 and answer.cache_status == "BYPASS",
+                f"GET {path} with the moderator's {who}: {answer.status}, X-Cache-Status "
+                f"{answer.cache_status} (Cache-Control: {answer.cache_control or '-'})",
+            )
+    return staff
+
+
+def fresh_through_front(front: int, marker: str, approved_at: float) -> None:
+    """(a) How long after the approval an anonymous reader, asking the front again and
+    again, first gets the page with the comment."""
+    path = f"/articles/{ARTICLE}"
+    statuses = []
+    while True:
+        page = anonymous(front, path)
+        elapsed = time.monotonic() - approved_at
+        if not statuses or statuses[-1][0] != page.cache_status:
+            statuses.append([page.cache_status, 0])
+        statuses[-1][1] += 1
+        if page.status == 200 and marker in page.body:
+            break
+        if elapsed > FRESH_WITHIN_S + 5:
+            break
+        time.sleep(POLL_S)
+    seen = ", ".join(f"{status} ×{count}" for status, count in statuses)
+    ok(
+        marker in page.body and elapsed <= FRESH_WITHIN_S,
+        f"an anonymous reader through the front cache has it {elapsed:.2f} s after the "
+        f"approval (≤ {FRESH_WITHIN_S:.0f} s; asking every {POLL_S * 1000:.0f} ms: {seen})",
+    )
+
+
 def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_counters) -> None:
-    a, b, lb = ports["A"], ports["B"], ports["balancer"]
+    a, b, front = ports["A"], ports["B"], ports["front"]
     marker = f"Seen through both instances {secrets.token_hex(4)}"
+    front_shares_one_copy(front)
 
     step(
         f"Instance A (:{a}) draws the article page into the shared cache; a reader with no "
@@ -251,23 +358,20 @@ def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_coun
         marker in own.body,
         "the reader's own session (cookie from B) shows it as awaiting approval on A",
     )
+    own_comment_through_front(reader, front, marker)
+
+    email, password = demo_moderator(seed_instance)
+    staff_past_the_cache(front, email, password)
 
     step(f"The demo moderator logs in on instance B (:{b}) and approves it there")
-    email, password = demo_moderator(seed_instance)
-    moderator = Browser()
-    login = moderator.request(b, "/login")
-    answer = moderator.request(
-        b,
-        "/login",
-        "POST",
-        form={"email": email, "password": password, "csrf_token": csrf_token(login.body)},
-    )
-    ok(answer.status == 303, f"POST /login on B as {email} answered {answer.status}")
+    moderator = log_in(b, email, password)
     queue = moderator.request(b, "/dashboard/?" + urllib.parse.urlencode({"q": marker}))
     ok(queue.status == 200, f"the pending queue on B answered {queue.status}")
     found = re.findall(r'id="comment-(\d+)"', queue.body)
     ok(len(set(found)) == 1, f"searching the queue for the comment finds it once ({found[:3]})")
     comment_id = found[0]
+    # The front's copy, without the comment, is as young as it gets: the worst case.
+    cached = anonymous(front, f"/articles/{ARTICLE}")
     decision = moderator.request(
         b,
         f"/dashboard/comments/{comment_id}/decision",
@@ -275,7 +379,13 @@ def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_coun
         form={"to_status": "approved", "expected_status": "pending", "status": "pending"},
         headers={"X-CSRFToken": csrf_token(queue.body), "HX-Request": "true"},
     )
+    approved_at = time.monotonic()
     ok(decision.status == 200, f"approving comment {comment_id} on B answered {decision.status}")
+    ok(
+        marker not in cached.body,
+        f"just before, the front answered from a copy without it (X-Cache-Status "
+        f"{cached.cache_status})",
+    )
     again = moderator.request(
         a,
         f"/dashboard/comments/{comment_id}/decision",
@@ -289,17 +399,21 @@ def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_coun
         "'already approved'): one database, one moderator session on both",
     )
 
-    step("The approved comment is public through A, B and the balancer")
-    for name, port in ports.items():
-        for attempt in range(2):  # twice through the balancer: both upstreams
-            page = anonymous(port, f"/articles/{ARTICLE}")
-            ok(
-                page.status == 200 and marker in page.body,
-                f"on the article page through {name} (:{port}), anonymous"
-                + (f", request {attempt + 1}" if name == "balancer" else ""),
-            )
-            if name != "balancer":
-                break
+    step("The approved comment is public: through A and B at once, through the front cache soon")
+    for name, port in (("A", a), ("B", b)):
+        page = anonymous(port, f"/articles/{ARTICLE}")
+        ok(
+            page.status == 200 and marker in page.body,
+            f"on the article page through {name} (:{port}), anonymous",
+        )
+    fresh_through_front(front, marker, approved_at)
+    for attempt in range(2):  # twice through the front: both upstreams, or the cache
+        page = anonymous(front, f"/articles/{ARTICLE}")
+        ok(
+            page.status == 200 and marker in page.body,
+            f"and stays there through the front, request {attempt + 1} "
+            f"(X-Cache-Status {page.cache_status})",
+        )
 
     step(
         f"Rate limit: {COMMENTS_PER_MINUTE} comments a minute per client address, "
@@ -308,11 +422,11 @@ def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_coun
     flush_limits()
     print("   (the limiter's counters were reset, so the one-minute window starts now)")
     print("   (each comment from a new reader, with no session: the page comes from the cache)")
-    route = [("A", a), ("B", b), ("balancer", lb), ("A", a), ("B", b)]
+    route = [("A", a), ("B", b), ("front", front), ("A", a), ("B", b)]
     for number, (name, port) in enumerate(route, 1):
         answer = post_comment(Browser(), port, f"Rate limit check {number} via {name}.")
         ok(answer.status == 303, f"comment {number} through {name} (:{port}) accepted (303)")
-    for name, port in (("B", b), ("A", a), ("balancer", lb)):
+    for name, port in (("B", b), ("A", a), ("front", front)):
         text = f"One too many via {name}."
         answer = post_comment(Browser(), port, text)
         ok(
@@ -328,7 +442,7 @@ def story(ports: dict[str, int], seed_instance: Path, flush_limits, limiter_coun
     comment_keys = [k for k in counters if "/comment/" in k]
     ok(
         len(comment_keys) == 1 and f"/{HOST}/" in comment_keys[0],
-        f"one comment counter, for the client address {HOST} (the balancer connects from "
+        f"one comment counter, for the client address {HOST} (the front connects from "
         f"{PROXY_ADDRESS}: the address came from X-Forwarded-For), shared by A and B",
     )
 
@@ -337,6 +451,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=f"postgresql://postgres@{HOST}:5432/postgres")
     parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument(
+        "--database",
+        default=f"newsroom_scale_out_{os.getpid()}",
+        help="the PostgreSQL database to create, and drop afterwards (it must not exist)",
+    )
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
@@ -344,7 +463,9 @@ def main() -> int:
     admin_url = options.postgres
     if urllib.parse.urlsplit(admin_url).hostname not in (HOST, "localhost"):
         parser.error("only a PostgreSQL on 127.0.0.1 is used")
-    database = f"newsroom_scale_out_{os.getpid()}"
+    database = options.database
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", database):
+        parser.error("--database: lower-case letters, digits and _ only")
     base = urllib.parse.urlsplit(admin_url)
     database_url = urllib.parse.urlunsplit(base._replace(path=f"/{database}"))
     database_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -375,7 +496,7 @@ def main() -> int:
         print("   migrated (flask db upgrade)")
         print(textwrap.indent(flask(app_env(seed, settings), "seed-demo").strip(), "   "))
 
-        ports = {"A": free_port(), "B": free_port(), "balancer": free_port()}
+        ports = {"A": free_port(), "B": free_port(), "front": free_port()}
         with contextlib.ExitStack() as stack:
             step("Two gunicorn instances, one database, one Redis")
             for name in ("A", "B"):
@@ -385,13 +506,18 @@ def main() -> int:
                 command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
                 log = work / f"gunicorn-{name}.log"
                 stack.enter_context(started(command, env, log, ports[name], f"instance {name}"))
-            step("nginx as the load balancer in front of both")
-            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-            conf = nginx_config(work, ports["balancer"], [ports["A"], ports["B"]])
-            command = [nginx, "-c", str(conf), "-p", str(work), "-e", str(work / "nginx-error.log")]
-            stack.enter_context(
-                started(command, {}, work / "nginx.log", ports["balancer"], "nginx balancer")
+            step("nginx in front of both: deploy/nginx.conf, the front cache and balancer")
+            # Connecting from another loopback address, the front is 127.0.0.2 to A and B,
+            # and only X-Forwarded-For says 127.0.0.1.
+            front = stack.enter_context(
+                front_cache(
+                    work, ports["front"], [ports["A"], ports["B"]], proxy_bind=PROXY_ADDRESS
+                )
             )
+            print(
+                f"   nginx front cache (pid {front.pid}) answers on http://{HOST}:{ports['front']}/"
+            )
+            print(f"   (its loopback config: {work / 'front-site.conf'})")
 
             def flush_limits() -> None:
                 for key in store.scan_iter("LIMITS*", count=1000):
@@ -406,7 +532,7 @@ def main() -> int:
             print(f"   the page cache in the same Redis holds {cached} entries")
         print("\nscale-out: every check passed")
         return 0
-    except (CheckFailed, processes.ServerFailed) as failure:
+    except (CheckFailed, ConfigChanged, processes.ServerFailed) as failure:
         print(f"\nscale-out: FAILED: {failure}", file=sys.stderr)
         for log in sorted(work.glob("gunicorn-*.log")):
             print(f"--- {log.name} (last lines)\n{tail(log, 15)}", file=sys.stderr)

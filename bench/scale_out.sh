@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scaling out, tried on loopback: two gunicorn instances sharing one PostgreSQL database
-# and one Redis, behind nginx as a load balancer (see README, "Scaling out").
+# and one Redis, behind nginx with the shipped deploy/nginx.conf as front cache and load
+# balancer (see README, "Scaling out" and "Production setup").
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on
 # 127.0.0.1:6379; installs nginx from Debian if missing. Arguments go to bench/scale_out.py
-# (--postgres URL of the maintenance database, --redis-db N).
+# (--postgres URL of the maintenance database, --redis-db N, --database NAME).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
