@@ -25,8 +25,9 @@ from newsroom.models import (
     UTCDateTime,
     utcnow,
 )
+from newsroom.moderation.commenters import arrive
 from newsroom.moderation.counters import count_move
-from newsroom.moderation.screening import held_reasons_for
+from newsroom.moderation.screening import screen
 from newsroom.refused import FieldError
 
 PENDING, APPROVED, REJECTED, SPAM = (
@@ -100,7 +101,9 @@ def submit_comment(
     is_spam: bool = False,
     submission_id: str | None = None,
 ) -> Submitted:
-    """Store a reader's comment, held as pending (or as spam when a bot gave itself away).
+    """Store a reader's comment as screening decides (held as pending; spam when a bot gave
+    itself away; rejected by the rules for a banned commenter), its commenter made known
+    and their fingerprint linked, in one transaction.
 
     `submission_id` is the form's one-time id (SUBMISSION_ID; None when the client sent
     none). A POST sent again with it, the same comment on the same article, stores nothing
@@ -110,21 +113,22 @@ def submit_comment(
     silently. The insert comes first and the lookup only when it is refused: a new comment
     costs no query more than it did without the id.
     """
-    status = SPAM if is_spam else PENDING
+    now = utcnow()
     body = body.strip()
-    reasons = (
-        ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
-    )
+    commenter = arrive(author_email, fingerprint, now)
+    screening = screen(body, commenter, is_spam=is_spam, now=now)
+    status = screening.status
     comment = {
         "article_id": article_id,
         "author_name": author_name.strip(),
         "author_email": author_email.strip(),
         "body": body,
         "status": status,
-        "created_at": utcnow(),
+        "created_at": now,
         "client_fingerprint": fingerprint,
-        "held_reasons": "; ".join(reasons),
+        "held_reasons": "; ".join(screening.reasons),
         "submission_id": submission_id,
+        "commenter_id": commenter.commenter_id,
     }
     try:
         result = db.session.connection().execute(_INSERT_COMMENT, comment)
@@ -135,7 +139,21 @@ def submit_comment(
             raise  # not the submission id's refusal (the article was deleted meanwhile)
         return _answer_for_repeat(first, comment)
     submitted = Submitted(result.inserted_primary_key[0], status)
-    count_move(article_id, None, status)
+    if screening.rule is not None:
+        # Decided by the rules, not held: the audit trail says which rule, and a moderator
+        # can overturn it like any decision.
+        db.session.connection().execute(
+            _RULED,
+            {
+                "comment_id": submitted.id,
+                "from_status": PENDING,
+                "to_status": status,
+                "at": now,
+                "note": "",
+                "rule": screening.rule,
+            },
+        )
+    count_move(article_id, None, status, commenter.commenter_id)
     db.session.commit()
     return submitted
 
@@ -244,7 +262,7 @@ def _apply(
         note=note,
     )
     db.session.add(event)
-    count_move(comment.article_id, seen, to_status)
+    count_move(comment.article_id, seen, to_status, comment.commenter_id)
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
@@ -303,6 +321,7 @@ _COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
     Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
 )
 _INSERT_COMMENT = sa.insert(_comments)
+_RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
 _BY_SUBMISSION = sa.select(
     _comments.c.id,
