@@ -10,10 +10,12 @@ Callers use the names below: `from newsroom import moderation; moderation.decide
 """
 
 from newsroom.moderation.commenters import (
+    REASON_MAX,
     STANDING_LABELS,
     StandingChange,
     ban_end,
     change_standing,
+    fingerprint_count,
     normalize_email,
     standing_history,
     undo_standing,
@@ -47,10 +49,12 @@ from newsroom.moderation.screening import client_fingerprint
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "REASON_MAX",
     "STANDING_LABELS",
     "StandingChange",
     "ban_end",
     "change_standing",
+    "fingerprint_count",
     "normalize_email",
     "standing_history",
     "undo_standing",

@@ -298,7 +298,7 @@ def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
     if winner is None:
         error = f"This comment is already {comment.status}. Nothing was changed."
     else:
-        who = winner.actor.display_name if winner.actor else "a former colleague"
+        who = winner.decided_by
         error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
         error += "Nothing was changed."
     return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
