@@ -444,7 +444,12 @@ def test_bad_ban_input_changes_nothing(staff, site, article, make_comment, field
     for htmx in (False, True):
         response = _ban(staff, commenter, htmx=htmx, **fields)
         assert response.status_code == 422
-        assert message in text_of(page(response).select_one("#standing [role=alert]"))
+        answer = page(response)
+        assert message in text_of(answer.select_one("#standing [role=alert]"))
+        # What was typed is kept, and the ban form stays open on its error.
+        assert answer.select_one("#standing .ban-details").has_attr("open")
+        if fields.get("reason"):
+            assert answer.select_one("#page-ban-reason")["value"] == fields["reason"]
     assert _commenter().standing == "normal"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommenterEvent)) == 0
 
