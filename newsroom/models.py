@@ -245,7 +245,7 @@ class Comment(db.Model):
         # One comment per submission of the form, however often its POST arrives.
         sa.Index("ix_comments_submission_id", "submission_id", unique=True),
         # A commenter's comments, newest first (the commenter page's keyset).
-        sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at", "id"),
+        sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

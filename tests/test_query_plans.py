@@ -29,7 +29,7 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_client_fingerprint_status", "1000000 20 8"),
     ("comments", "ix_comments_status_created_at", "1000000 250000 1 1"),
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
-    ("comments", "ix_comments_commenter_created_at", "1000000 20 1 1"),
+    ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
     ("commenters", "sqlite_autoindex_commenters_1", "50000 1"),
     ("commenter_fingerprints", "sqlite_autoindex_commenter_fingerprints_1", "80000 2 1"),
     ("commenter_fingerprints", "ix_commenter_fingerprints_fingerprint", "80000 2"),
@@ -132,9 +132,13 @@ def test_posting_a_comment_reads_only_through_indexes(
     # The commenter is made known by their address's unique index, and the ban check finds
     # the fingerprint through its own; no statement reads the comments to screen this one.
     [upsert] = [p for s, p in plans.items() if s.startswith("INSERT INTO commenters")]
-    assert "ix_commenter_fingerprints_fingerprint" in upsert
-    if db.engine.dialect.name != "sqlite":
-        assert "uq_commenters_email" in upsert
+    if db.engine.dialect.name == "sqlite":
+        assert "ix_commenter_fingerprints_fingerprint" in upsert, upsert
+    else:
+        # With scans priced out and a tiny table, PostgreSQL may start the ban check from
+        # either index of the link table; neither is a scan.
+        assert "uq_commenters_email" in upsert, upsert
+        assert re.search(r"(ix|pk)_commenter_fingerprints", upsert), upsert
     assert not [s for s in plans if s.startswith("SELECT") and "FROM comments" in s]
     touched = " ".join(plans)
     assert "UPDATE articles" in touched and "UPDATE comment_tallies" in touched
@@ -189,3 +193,16 @@ def test_a_full_scan_is_caught(app, article):
         # The plan the first-comment check had before it got an index of its own.
         walk = "SEARCH comments USING INDEX ix_comments_status_created_at (status=?)"
         assert full_scans(f"{walk} | USE TEMP B-TREE FOR ORDER BY") == [walk]
+
+
+def test_a_commenters_page_reads_through_their_index(
+    app, article, make_comment, planner_statistics
+):
+    for _ in range(3):
+        make_comment(article)
+    [commenter_id] = {make_comment(article).commenter_id}
+    with statements_sent() as sent:
+        comments, cursor = moderation.commenter_comments(commenter_id, size=2)
+        moderation.commenter_comments(commenter_id, moderation.decode_cursor(cursor), size=2)
+    plans = [p for s, p in checked_plans(sent).items() if "commenter_id" in s]
+    assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), plans

@@ -132,7 +132,7 @@ def upgrade():
 
     with op.batch_alter_table("comments", schema=None, recreate="never") as batch_op:
         batch_op.create_index(
-            "ix_comments_commenter_created_at", ["commenter_id", "created_at", "id"], unique=False
+            "ix_comments_commenter_created_at", ["commenter_id", "created_at"], unique=False
         )
     with op.batch_alter_table("commenter_fingerprints", schema=None) as batch_op:
         batch_op.create_index(
