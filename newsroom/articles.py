@@ -254,13 +254,13 @@ def delete_article(article_id: int) -> int:
         .values(parent_id=None)
         .execution_options(synchronize_session=False)
     )
-    statuses = db.session.execute(
+    gone = db.session.execute(
         sa.delete(Comment)
         .where(Comment.article_id == article_id)
-        .returning(Comment.status)
+        .returning(Comment.commenter_id, Comment.status)
         .execution_options(synchronize_session=False)
-    ).scalars()
-    removed = Counter((article_id, status) for status in statuses)
+    )
+    removed = Counter((article_id, commenter_id, status) for commenter_id, status in gone)
     moderation.count_removal(removed)
     db.session.execute(
         sa.delete(ArticleRedirect)

@@ -172,7 +172,7 @@ def _comment_row(
         "body": "\n\n".join(_paragraph(rng, rng.randint(1, 3)) for _ in range(rng.randint(1, 2))),
         "status": status,
         "created_at": created,
-        "held_reasons": "first comment from this address" if status == "pending" else "",
+        "held_reasons": "first comment from this commenter" if status == "pending" else "",
     }
 
 

@@ -1,4 +1,5 @@
-"""The data: staff, sections, articles, comments, moderation events and site settings."""
+"""The data: staff, sections, articles, comments, commenters, moderation events and site
+settings."""
 
 from __future__ import annotations
 
@@ -60,6 +61,18 @@ class CommentStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SPAM = "spam"
+
+
+class Standing(StrEnum):
+    """What the moderators decided about a commenter (moderation/commenters.py)."""
+
+    NORMAL = "normal"
+    # Their comments may be approved at once, where the policy allows it.
+    TRUSTED = "trusted"
+    # Their comments are always held, whatever the policy.
+    WATCHED = "watched"
+    # Their comments are stored as rejected (by e-mail and by the addresses they used).
+    BANNED = "banned"
 
 
 class ErasureMode(StrEnum):
@@ -231,6 +244,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_parent_id", "parent_id"),
         # One comment per submission of the form, however often its POST arrives.
         sa.Index("ix_comments_submission_id", "submission_id", unique=True),
+        # A commenter's comments, newest first (the commenter page's keyset).
+        sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -248,8 +263,13 @@ class Comment(db.Model):
     # The comment form's one-time id (moderation/lifecycle.py, submit_comment): a POST sent
     # again, its answer lost, is known by it and stored once. None when a client sent none.
     submission_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # Who wrote it, by normalized e-mail address; None once the author was erased.
+    commenter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("commenters.id", ondelete="SET NULL")
+    )
 
     article: Mapped[Article] = relationship()
+    commenter: Mapped[Commenter | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status}>"
@@ -271,8 +291,110 @@ class ModerationEvent(db.Model):
     to_status: Mapped[str] = mapped_column(sa.String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(sa.String(255), default="")
+    # Set when no person decided: the rule that did ("banned"). A person's decision has
+    # an actor (None only once their account was deleted) and no rule.
+    rule: Mapped[str | None] = mapped_column(sa.String(64))
 
     comment: Mapped[Comment] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def decided_by(self) -> str:
+        """Who decided, in words: a moderator's name, "the rules", or a deleted account."""
+        if self.rule is not None:
+            return "the rules"
+        return self.actor.display_name if self.actor is not None else "a former colleague"
+
+
+class Commenter(db.Model):
+    """One reader who comments, known by their normalized e-mail address (normalize_email
+    in moderation/commenters.py), with kept counts of how their comments were decided.
+
+    The counts move in the same transaction as each decision (moderation/counters.py), so
+    the queue shows a commenter's record without counting their comments. Their standing
+    changes only through moderation/commenters.py, each change a CommenterEvent; the
+    version grows by one with each, so a change made on a stale page is refused.
+    """
+
+    __tablename__ = "commenters"
+    __table_args__ = (_check_in("standing", Standing),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_count: Mapped[int] = mapped_column(default=0)
+    rejected_count: Mapped[int] = mapped_column(default=0)
+    spam_count: Mapped[int] = mapped_column(default=0)
+    # Reader reports, once they exist; 0 until then.
+    reported_count: Mapped[int] = mapped_column(default=0)
+    standing: Mapped[str] = mapped_column(sa.String(16), default=Standing.NORMAL)
+    # While banned: why (shown to staff only) and until when (None: until lifted).
+    ban_reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    standing_version: Mapped[int] = mapped_column(default=0)
+
+    def is_banned(self, now: datetime | None = None) -> bool:
+        """Banned, and the ban has not ended: an expired ban no longer applies."""
+        if self.standing != Standing.BANNED:
+            return False
+        return self.banned_until is None or self.banned_until > (now or utcnow())
+
+    @property
+    def decided_total(self) -> int:
+        return self.approved_count + self.rejected_count + self.spam_count + self.reported_count
+
+    def __repr__(self) -> str:
+        return f"<Commenter {self.id} {self.standing}>"
+
+
+class CommenterFingerprint(db.Model):
+    """A client fingerprint (the HMAC of an address, never the address) a commenter posted
+    from. A ban reaches every fingerprint of the banned commenter, whatever e-mail address
+    comes with it."""
+
+    __tablename__ = "commenter_fingerprints"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("commenter_id", "fingerprint"),
+        # "Is this address one a banned commenter used?", on every comment posted.
+        sa.Index("ix_commenter_fingerprints_fingerprint", "fingerprint"),
+    )
+
+    commenter_id: Mapped[int] = mapped_column(sa.ForeignKey("commenters.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CommenterEvent(db.Model):
+    """One change of a commenter's standing: who, when, why, and the standing it left.
+    Append-only; an undo is a new event restoring the standing before. `version` is the
+    commenter's standing_version after the change: unique per commenter, so two changes
+    made from the same page can't both land."""
+
+    __tablename__ = "commenter_events"
+    __table_args__ = (
+        _check_in("from_standing", Standing),
+        _check_in("to_standing", Standing),
+        sa.UniqueConstraint("commenter_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commenter_id: Mapped[int] = mapped_column(sa.ForeignKey("commenters.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_standing: Mapped[str] = mapped_column(sa.String(16))
+    to_standing: Mapped[str] = mapped_column(sa.String(16))
+    # Why, in the staff member's words (a ban's reason); "undo of #n" for an undo.
+    reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The standing it left, in full: a ban's reason and end, so undoing the next change
+    # can restore them.
+    ban_reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column()
+    # The event this one undid, if it is an undo.
+    undoes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("commenter_events.id", ondelete="SET NULL")
+    )
+
     actor: Mapped[User | None] = relationship()
 
 

@@ -28,6 +28,7 @@ from newsroom.extensions import db
 from newsroom.models import (
     Article,
     Comment,
+    Commenter,
     CommentStatus,
     Erasure,
     ErasureMode,
@@ -67,7 +68,7 @@ def normalize_email(email: str | None) -> str:
             "spaces, like name@example.com.",
             "email",
         )
-    return text.lower()
+    return moderation.normalize_email(text)
 
 
 def digest_of(email: str) -> str:
@@ -105,7 +106,7 @@ def _matching(normalized: str) -> list[sa.Row]:
         .where(sa.func.lower(Comment.author_email).like(_like_pattern(normalized), escape="\\"))
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    return [row for row in rows if row.author_email.strip().lower() == normalized]
+    return [row for row in rows if moderation.normalize_email(row.author_email) == normalized]
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -267,7 +268,9 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
 
     "remove" deletes the comments with their moderation trail; "anonymize" keeps each
     comment's text and status but drops the author's name (ANONYMIZED_NAME stands in), the
-    e-mail address and the fingerprint. The kept tallies follow, and every affected
+    e-mail address, the fingerprint and the link to the commenter. Either way the
+    commenter's record (address, fingerprints, standing and its history) is deleted: a ban
+    ends with it. The kept tallies follow, and every affected
     article's cached page redraws, so no page shows the name again.
     """
     normalized = normalize_email(email)
@@ -277,6 +280,12 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
     if not ids:
         raise FieldError("No comments are stored for that e-mail address: nothing was erased.")
     affected = _remove(ids) if mode == ErasureMode.REMOVE else _anonymize(ids)
+    # The commenter's record goes too: their address, fingerprints and standing.
+    db.session.execute(
+        sa.delete(Commenter)
+        .where(Commenter.email == normalized)
+        .execution_options(synchronize_session=False)
+    )
     count = sum(affected.values())
     if not count:
         db.session.rollback()
@@ -299,7 +308,7 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
 
 def _remove(ids: list[int]) -> Counter[int]:
     """Delete the comments and their trail; how many went, per article."""
-    removed: Counter[tuple[int, str]] = Counter()
+    removed: Counter[tuple[int, int | None, str]] = Counter()
     for chunk in _chunks(ids):
         db.session.execute(
             sa.delete(ModerationEvent)
@@ -318,13 +327,13 @@ def _remove(ids: list[int]) -> Counter[int]:
         gone = db.session.execute(
             sa.delete(Comment)
             .where(Comment.id.in_(chunk))
-            .returning(Comment.article_id, Comment.status)
+            .returning(Comment.article_id, Comment.commenter_id, Comment.status)
             .execution_options(synchronize_session=False)
         )
-        removed.update((article_id, status) for article_id, status in gone)
+        removed.update(tuple(row) for row in gone)
     moderation.count_removal(removed)
     per_article: Counter[int] = Counter()
-    for (article_id, _status), total in removed.items():
+    for (article_id, _commenter_id, _status), total in removed.items():
         per_article[article_id] += total
     return per_article
 
@@ -336,7 +345,12 @@ def _anonymize(ids: list[int]) -> Counter[int]:
         rows = db.session.execute(
             sa.update(Comment)
             .where(Comment.id.in_(chunk))
-            .values(author_name=ANONYMIZED_NAME, author_email="", client_fingerprint=None)
+            .values(
+                author_name=ANONYMIZED_NAME,
+                author_email="",
+                client_fingerprint=None,
+                commenter_id=None,
+            )
             .returning(Comment.article_id)
             .execution_options(synchronize_session=False)
         )

@@ -26,7 +26,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -40,7 +40,16 @@ from werkzeug.utils import cached_property
 from newsroom import moderation
 from newsroom.extensions import cache, db, limiter
 from newsroom.inputs import IdConverter
-from newsroom.models import Article, Comment, ModerationEvent, Section, User, utcnow
+from newsroom.models import (
+    Article,
+    Comment,
+    Commenter,
+    CommenterEvent,
+    ModerationEvent,
+    Section,
+    User,
+    utcnow,
+)
 from newsroom.moderation.queue import encode_cursor
 from newsroom.public import protection
 from newsroom.site_settings import SETTINGS_FIELDS
@@ -99,6 +108,12 @@ ROUTES = {
     "dashboard.decide": Fuzzed(form=("to_status", "expected_status", *QUEUE_FILTER)),
     "dashboard.undo": Fuzzed(form=QUEUE_FILTER),
     "dashboard.bulk": Fuzzed(form=("to_status", "comment_ids", *QUEUE_FILTER)),
+    "dashboard.commenter": Fuzzed(query=("after",)),
+    "dashboard.change_standing": Fuzzed(
+        form=("standing", "version", "reason", "until", "row", *QUEUE_FILTER),
+        choices={"standing": ("normal", "trusted", "watched", "banned")},
+    ),
+    "dashboard.undo_standing": Fuzzed(),
     "admin.index": Fuzzed(),
     "admin.articles": Fuzzed(
         query=("q", "status", "section", "page"),
@@ -208,7 +223,7 @@ odd_text = st.one_of(st.sampled_from(ODD_TEXT), st.text(_CHARACTERS, max_size=40
 some_text = st.text(_CHARACTERS, min_size=1, max_size=60)
 # Names that hold a number: their odd values are the numbers no row can have ("1e3" too).
 NUMERIC = {"page", "since", "section", "section_id", "article", "moderator", "comment"}
-NUMERIC |= {"before", "comment_ids", "after"}
+NUMERIC |= {"before", "comment_ids", "after", "version", "row"}
 STATUSES = ["pending", "approved", "rejected", "spam"]
 # Well-formed, in the range and at both ends of time: the form reads them all as dates.
 wall_times = st.one_of(
@@ -250,6 +265,8 @@ class World:
     users: list[int]
     comments: list[int]
     events: list[int]
+    commenters: list[int]
+    changes: list[int]
     slugs: list[str]
     cursors: list[str]
 
@@ -270,6 +287,13 @@ class World:
             "moderator": one_of(self.users),
             "comment": one_of(self.comments),
             "before": one_of(self.events),
+            "version": one_of([0, 1, 2]),
+            "row": one_of(self.comments),
+            "reason": one_of(["Abuse of other readers.", ""]),
+            "until": st.one_of(
+                one_of(["", "2031-05-01", "0001-01-01", "9999-12-31"]),
+                st.dates().map(date.isoformat),
+            ),
             "comment_ids": st.lists(one_of(self.comments), min_size=1, max_size=3),
             "status": one_of(STATUSES),
             "to_status": one_of(STATUSES[1:]),  # a decision: never back to pending
@@ -313,6 +337,8 @@ class World:
                 "user_id": self.users,
                 "comment_id": self.comments,
                 "event_id": self.events,
+                "commenter_id": self.commenters,
+                "change_id": self.changes,
             }[name]
             return st.sampled_from([str(row) for row in rows]), odd_numbers
         if isinstance(converter, UnicodeConverter) and name == "slug":
@@ -446,6 +472,7 @@ def world(site, section, make_article, make_comment, moderator, admin) -> World:
         make_comment(article, status)
     decided = make_comment(article, author_name="Dana Reader")
     moderation.decide(decided.id, "approved", moderator, expected_status="pending")
+    moderation.change_standing(decided.commenter_id, "watched", moderator, seen_version=0)
 
     def ids(model) -> list[int]:
         return list(db.session.scalars(sa.select(model.id).order_by(model.id)))
@@ -456,6 +483,8 @@ def world(site, section, make_article, make_comment, moderator, admin) -> World:
         users=ids(User),
         comments=ids(Comment),
         events=ids(ModerationEvent),
+        commenters=ids(Commenter),
+        changes=ids(CommenterEvent),
         slugs=[*db.session.scalars(sa.select(Article.slug)), "in-the-news", "press-releases"],
         cursors=[encode_cursor(comment) for comment in db.session.scalars(sa.select(Comment))],
     )

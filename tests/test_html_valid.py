@@ -57,12 +57,23 @@ def test_comment_form_with_errors_is_valid_html(client, site, article):
 
 
 @pytest.mark.parametrize(
-    "url", ["/dashboard/", "/dashboard/?status=approved", "/dashboard/history", "/account"]
+    "url",
+    [
+        "/dashboard/",
+        "/dashboard/?status=approved",
+        "/dashboard/history",
+        "/account",
+        "/dashboard/commenters/{commenter}",
+    ],
 )
 def test_staff_pages_are_valid_html(client, site, article, make_comment, moderator, url):
     comment = make_comment(article, body="Please look <here>")
     make_comment(article)
     moderation.decide(comment.id, "approved", moderator)
+    moderation.change_standing(
+        comment.commenter_id, "banned", moderator, seen_version=0, reason="x"
+    )
+    url = url.format(commenter=comment.commenter_id)
     log_in(client, moderator)
     _assert_valid(client.get(url))
 
@@ -185,6 +196,19 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["dashboard-spam"] = _get(staff, "/dashboard/?status=spam")
     pages["dashboard-history"] = _get(staff, "/dashboard/history")
     pages["account"] = _get(staff, "/account")
+    commenter_url = f"/dashboard/commenters/{waiting[1].commenter_id}"
+    pages["dashboard-commenter"] = _get(staff, commenter_url)
+    ban = form_fields(page(staff.get(commenter_url)).select_one("#standing .ban-form"))
+    refused_ban = staff.post(
+        page(staff.get(commenter_url)).select_one("#standing .ban-form")["action"],
+        data={**ban, "reason": ""},
+    )
+    assert refused_ban.status_code == 422
+    pages["dashboard-commenter-ban-errors"] = refused_ban.get_data(as_text=True)
+    moderation.change_standing(
+        waiting[1].commenter_id, "banned", moderator, seen_version=0, reason="Abuse."
+    )
+    pages["dashboard-commenter-banned"] = _get(staff, commenter_url)
 
     chief = app.test_client()
     assert log_in(chief, admin).status_code == 303

@@ -94,3 +94,96 @@ def test_0007_gives_every_account_a_key_and_loses_no_author(tmp_path):
         assert "failed_logins" not in sa.inspect(db.engine).get_table_names()
         upgrade()
         assert len(_rows("SELECT session_key FROM users WHERE session_key <> ''")) == 2
+
+
+def test_0008_makes_a_commenter_of_each_address_and_links_every_comment(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary,"
+                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+                    " approved_comment_count, pending_comment_count, comments_version)"
+                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true, 0, 0, 0)"
+                )
+            )
+            comments = [
+                # id, e-mail as typed, status, day, fingerprint
+                (1, "Dana@Example.com", "approved", 1, "f1"),
+                (2, " dana@example.com ", "rejected", 3, "f2"),
+                (3, "dana@example.com", "pending", 2, "f1"),
+                (4, "ÉLODIE@Example.com", "spam", 4, None),
+                (5, "élodie@example.com\t", "approved", 5, "f3"),
+                (6, "", "approved", 6, None),  # anonymized at a reader's request
+            ]
+            for number, email, status, day, fingerprint in comments:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                        " status, created_at, client_fingerprint, held_reasons)"
+                        " VALUES (:id, 1, 'N', :email, 'B', :status, :at, :fingerprint, '')"
+                    ),
+                    {
+                        "id": number,
+                        "email": email,
+                        "status": status,
+                        "at": f"2026-03-0{day} 10:00:00",
+                        "fingerprint": fingerprint,
+                    },
+                )
+
+        upgrade(revision="0008")
+
+        commenters = _rows(
+            "SELECT email, approved_count, rejected_count, spam_count, reported_count, standing"
+            " FROM commenters ORDER BY email"
+        )
+        assert commenters == [
+            ("dana@example.com", 1, 1, 0, 0, "normal"),
+            ("élodie@example.com", 1, 0, 1, 0, "normal"),
+        ]
+        links = dict(
+            _rows(
+                "SELECT comments.id, commenters.email FROM comments"
+                " LEFT JOIN commenters ON commenters.id = comments.commenter_id"
+            )
+        )
+        assert links == {
+            1: "dana@example.com",
+            2: "dana@example.com",
+            3: "dana@example.com",
+            4: "élodie@example.com",
+            5: "élodie@example.com",
+            6: None,
+        }
+        seen = _rows(
+            "SELECT first_seen_at, last_seen_at FROM commenters WHERE email = 'dana@example.com'"
+        )
+        assert [str(moment)[:10] for moment in seen[0]] == ["2026-03-01", "2026-03-03"]
+        fingerprints = _rows(
+            "SELECT commenters.email, fingerprint FROM commenter_fingerprints"
+            " JOIN commenters ON commenters.id = commenter_id ORDER BY fingerprint"
+        )
+        assert fingerprints == [
+            ("dana@example.com", "f1"),
+            ("dana@example.com", "f2"),
+            ("élodie@example.com", "f3"),
+        ]
+        assert _rows("SELECT count(*) FROM moderation_events WHERE rule IS NOT NULL") == [(0,)]
+
+        downgrade(revision="0007")
+
+        inspector = sa.inspect(db.engine)
+        assert "commenter_id" not in {c["name"] for c in inspector.get_columns("comments")}
+        assert "commenters" not in inspector.get_table_names()
+        assert _rows("SELECT count(*) FROM comments") == [(6,)]
+        upgrade()
+        assert len(_rows("SELECT id FROM commenters")) == 2

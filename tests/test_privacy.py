@@ -186,7 +186,7 @@ def test_download_holds_exactly_that_commenters_comments_and_their_trail(
     assert first["status"] == "approved"
     assert first["created_at"] == dana[0].created_at.isoformat()
     assert first["client_fingerprint"] == "f" * 32
-    assert first["held_reasons"] == ["first comment from this address"]
+    assert first["held_reasons"] == ["first comment from this commenter"]
     [event] = first["moderation_events"]
     assert (event["from_status"], event["to_status"]) == ("pending", "approved")
     assert event["at"].endswith("+00:00")

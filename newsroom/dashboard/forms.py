@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
-from wtforms.validators import AnyOf, DataRequired
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from newsroom.inputs import id_value
-from newsroom.models import CommentStatus
+from newsroom.models import CommentStatus, Standing
+from newsroom.moderation import REASON_MAX
 
 DECISIONS = [CommentStatus.APPROVED.value, CommentStatus.REJECTED.value, CommentStatus.SPAM.value]
 
@@ -17,3 +18,23 @@ class DecisionForm(FlaskForm):
 class BulkDecisionForm(FlaskForm):
     to_status = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
     comment_ids = SelectMultipleField(coerce=id_value, validate_choice=False)
+
+
+STANDINGS = [standing.value for standing in Standing]
+
+
+class StandingForm(FlaskForm):
+    """A change of a commenter's standing, from their page or a queue row."""
+
+    standing = HiddenField(validators=[DataRequired(), AnyOf(STANDINGS)])
+    # The commenter's standing_version the page showed: the change applies only if it holds.
+    version = HiddenField(validators=[DataRequired()])
+    reason = StringField(
+        "Reason",
+        validators=[
+            Length(max=REASON_MAX, message=f"The reason can be at most {REASON_MAX} characters.")
+        ],
+    )
+    until = DateField("Banned until", validators=[Optional()])
+    # The queue row the change was made from (a comment id), if any.
+    row = HiddenField()

@@ -21,8 +21,9 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from newsroom import articles, moderation
-from newsroom.content import time_ago
-from newsroom.models import Comment, CommentStatus, utcnow
+from newsroom.content import in_zone, time_ago
+from newsroom.dashboard import bp
+from newsroom.models import Comment, Commenter, CommentStatus, Standing, utcnow
 from newsroom.pagecache import slot
 
 MAX_ROWS = 2000  # about 3 KB each
@@ -84,6 +85,7 @@ def queue_rows(
             article.title,
             now_public,
             article.status,
+            _commenter_key(comment.commenter, now),
             queue,
             restored,
             timezone,
@@ -112,3 +114,51 @@ def queue_rows(
 
 def _age(created_at: datetime, now: datetime) -> str:
     return str(Markup.escape(time_ago(created_at, now)))
+
+
+def _commenter_key(commenter: Commenter | None, now: datetime) -> tuple | None:
+    """Everything the row's commenter line shows."""
+    if commenter is None:
+        return None
+    return (
+        commenter.id,
+        commenter.approved_count,
+        commenter.rejected_count,
+        commenter.spam_count,
+        commenter.reported_count,
+        commenter.first_seen_at,
+        commenter.standing,
+        commenter.banned_until,
+        commenter.standing_version,
+        commenter.is_banned(now),
+    )
+
+
+@bp.app_template_global()
+def commenter_summary(commenter: Commenter) -> str:
+    """The commenter in one line: "4 approved · 1 rejected · since March 2026", or "new
+    commenter" before any decision on them."""
+    counts = [
+        (commenter.approved_count, "approved"),
+        (commenter.rejected_count, "rejected"),
+        (commenter.spam_count, "spam"),
+        (commenter.reported_count, "reported"),
+    ]
+    parts = [f"{count} {word}" for count, word in counts if count]
+    if not parts:
+        return "new commenter"
+    timezone = g.site.timezone if "site" in g else "UTC"
+    since = in_zone(commenter.first_seen_at, timezone).strftime("%B %Y")
+    return " · ".join([*parts, f"since {since}"])
+
+
+@bp.app_template_global()
+def standing_badge(commenter: Commenter) -> str:
+    """The commenter's standing in a word or two, or "" for none."""
+    if commenter.standing == Standing.BANNED:
+        if not commenter.is_banned():
+            return "ban ended"
+        return "banned"
+    if commenter.standing == Standing.NORMAL:
+        return ""
+    return commenter.standing

@@ -1,13 +1,25 @@
 """Comments from submission to decision, with no Flask request in here:
 
 - lifecycle: submit, decide, undo, bulk: one conditional UPDATE + one event each;
-- screening: what happens to a new comment (fingerprint, held reasons);
+- screening: what happens to a new comment (fingerprint, status, held reasons);
+- commenters: readers known by e-mail, their fingerprints, trust and bans;
 - counters: kept tallies and recount;
-- queue: queue and history reads, keyset cursors.
+- queue: queue, history and commenter reads, keyset cursors.
 
 Callers use the names below: `from newsroom import moderation; moderation.decide(...)`.
 """
 
+from newsroom.moderation.commenters import (
+    REASON_MAX,
+    STANDING_LABELS,
+    StandingChange,
+    ban_end,
+    change_standing,
+    fingerprint_count,
+    normalize_email,
+    standing_history,
+    undo_standing,
+)
 from newsroom.moderation.counters import count_removal, recount, tally
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
@@ -23,6 +35,9 @@ from newsroom.moderation.lifecycle import (
 from newsroom.moderation.queue import (
     QUEUE_PAGE_SIZE,
     QueueFilter,
+    commenter_comments,
+    decisions_on,
+    decode_cursor,
     history_page,
     newest_comment_id,
     pending_newer_than,
@@ -33,11 +48,23 @@ from newsroom.moderation.screening import client_fingerprint
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "REASON_MAX",
+    "STANDING_LABELS",
+    "StandingChange",
+    "ban_end",
+    "change_standing",
+    "fingerprint_count",
+    "normalize_email",
+    "standing_history",
+    "undo_standing",
     "DECISION_LABELS",
     "QUEUE_PAGE_SIZE",
     "Decision",
     "QueueFilter",
     "client_fingerprint",
+    "commenter_comments",
+    "decisions_on",
+    "decode_cursor",
     "count_removal",
     "decide",
     "decide_many",

@@ -1,6 +1,6 @@
-"""The kept tallies: comments per status on each article and on the whole site, moved in
-the same transaction as each comment, so no page counts rows to show them; and recount,
-which rebuilds them from the comments table.
+"""The kept tallies: comments per status on each article, on each commenter and on the
+whole site, moved in the same transaction as each comment, so no page counts rows to show
+them; and recount, which rebuilds them from the comments table.
 """
 
 from __future__ import annotations
@@ -12,13 +12,20 @@ import sqlalchemy as sa
 
 from newsroom import purge
 from newsroom.extensions import db
-from newsroom.models import Article, Comment, CommentStatus, CommentTally
+from newsroom.models import Article, Comment, Commenter, CommentStatus, CommentTally
+from newsroom.moderation.commenters import link_unlinked_comments
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
+# The statuses a commenter's record counts (pending is not a verdict on them).
+COMMENTER_COUNTS = {
+    CommentStatus.APPROVED: "approved",
+    CommentStatus.REJECTED: "rejected",
+    CommentStatus.SPAM: "spam",
+}
 
 # Built once, like the lifecycle's statements (lifecycle.py): every decision and every new
 # comment runs these inside the write lock.
-_articles, _tallies = Article.__table__, CommentTally.__table__
+_articles, _tallies, _commenters = Article.__table__, CommentTally.__table__, Commenter.__table__
 _COUNT_ON_ARTICLE = (
     sa.update(_articles)
     .where(_articles.c.id == sa.bindparam("article_id"))
@@ -42,15 +49,29 @@ _COUNT_ON_SITE = (
         )
     )
 )
+_COUNT_ON_COMMENTER = (
+    sa.update(_commenters)
+    .where(_commenters.c.id == sa.bindparam("commenter_id"))
+    .values(
+        approved_count=_commenters.c.approved_count + sa.bindparam("approved"),
+        rejected_count=_commenters.c.rejected_count + sa.bindparam("rejected"),
+        spam_count=_commenters.c.spam_count + sa.bindparam("spam"),
+    )
+)
 
 
-def count_move(article_id: int, from_status: str | None, to_status: str) -> None:
-    """Keep the article's and the site's counters in step with one comment's move."""
+def count_move(
+    article_id: int, from_status: str | None, to_status: str, commenter_id: int | None = None
+) -> None:
+    """Keep the article's, the commenter's and the site's counters in step with one
+    comment's move."""
     changes: dict[str, int] = {to_status: 1}
     if from_status is not None:
         changes[from_status] = changes.get(from_status, 0) - 1
     approved, pending = changes.get(APPROVED, 0), changes.get(PENDING, 0)
     connection = db.session.connection()
+    if commenter_id is not None:
+        _count_on_commenter(connection, commenter_id, changes)
     if approved or pending:
         connection.execute(
             _COUNT_ON_ARTICLE,
@@ -68,15 +89,28 @@ def count_move(article_id: int, from_status: str | None, to_status: str) -> None
         connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
 
 
-def count_removal(removed: Mapping[tuple[int, str], int]) -> None:
+def _count_on_commenter(
+    connection: sa.Connection, commenter_id: int, changes: Mapping[str, int]
+) -> None:
+    counts = {name: changes.get(status, 0) for status, name in COMMENTER_COUNTS.items()}
+    if any(counts.values()):
+        connection.execute(_COUNT_ON_COMMENTER, {"commenter_id": commenter_id, **counts})
+
+
+def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
     """Keep the counters in step with comments deleted for good: `removed` holds how many
-    went, per (article id, status they had)."""
+    went, per (article id, commenter id or None, status they had)."""
     per_article: dict[int, Counter[str]] = {}
+    per_commenter: dict[int, Counter[str]] = {}
     per_status: Counter[str] = Counter()
-    for (article_id, status), total in removed.items():
+    for (article_id, commenter_id, status), total in removed.items():
         per_article.setdefault(article_id, Counter())[status] += total
+        if commenter_id is not None:
+            per_commenter.setdefault(commenter_id, Counter())[status] -= total
         per_status[status] += total
     connection = db.session.connection()
+    for commenter_id, changes in per_commenter.items():
+        _count_on_commenter(connection, commenter_id, changes)
     for article_id, statuses in per_article.items():
         approved, pending = statuses[APPROVED], statuses[PENDING]
         if approved or pending:
@@ -109,7 +143,9 @@ def tally() -> dict[str, int]:
 
 
 def recount() -> None:
-    """Rebuild every counter from the comments table (after bulk loads or repairs)."""
+    """Rebuild every counter from the comments table (after bulk loads or repairs); comments
+    loaded without their commenter get one first."""
+    link_unlinked_comments()
     # Counting is not editing: every update here keeps updated_at as it was.
     unchanged = {"updated_at": Article.updated_at}
     db.session.execute(
@@ -133,6 +169,15 @@ def recount() -> None:
             sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
         ).all()
     )
+    for status, name in COMMENTER_COUNTS.items():
+        # One statement per count, each commenter's comments found by their index.
+        counted = (
+            sa.select(sa.func.count())
+            .select_from(Comment)
+            .where(Comment.commenter_id == Commenter.id, Comment.status == status)
+            .scalar_subquery()
+        )
+        db.session.execute(sa.update(Commenter).values({f"{name}_count": counted}))
     for status in CommentStatus:
         row = db.session.get(CommentTally, status.value)
         if row is None:

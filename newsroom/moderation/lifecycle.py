@@ -25,8 +25,9 @@ from newsroom.models import (
     UTCDateTime,
     utcnow,
 )
+from newsroom.moderation.commenters import arrive
 from newsroom.moderation.counters import count_move
-from newsroom.moderation.screening import held_reasons_for
+from newsroom.moderation.screening import screen
 
 PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.PENDING,
@@ -97,7 +98,9 @@ def submit_comment(
     is_spam: bool = False,
     submission_id: str | None = None,
 ) -> Submitted:
-    """Store a reader's comment, held as pending (or as spam when a bot gave itself away).
+    """Store a reader's comment as screening decides (held as pending; spam when a bot gave
+    itself away; rejected by the rules for a banned commenter), its commenter made known
+    and their fingerprint linked, in one transaction.
 
     `submission_id` (see submission_id(); None: no repeats are recognised) is the same for
     a POST sent again: it stores nothing and gets the first comment back, marked
@@ -105,21 +108,22 @@ def submit_comment(
     insert comes first and the lookup only when it is refused: a new comment costs no
     query more than it did without the id.
     """
-    status = SPAM if is_spam else PENDING
+    now = utcnow()
     body = body.strip()
-    reasons = (
-        ["filled the hidden honeypot field"] if is_spam else held_reasons_for(body, fingerprint)
-    )
+    commenter = arrive(author_email, fingerprint, now)
+    screening = screen(body, commenter, is_spam=is_spam, now=now)
+    status = screening.status
     comment = {
         "article_id": article_id,
         "author_name": author_name.strip(),
         "author_email": author_email.strip(),
         "body": body,
         "status": status,
-        "created_at": utcnow(),
+        "created_at": now,
         "client_fingerprint": fingerprint,
-        "held_reasons": "; ".join(reasons),
+        "held_reasons": "; ".join(screening.reasons),
         "submission_id": submission_id,
+        "commenter_id": commenter.commenter_id,
     }
     try:
         result = db.session.connection().execute(_INSERT_COMMENT, comment)
@@ -130,7 +134,21 @@ def submit_comment(
             raise  # not the submission id's refusal (the article was deleted meanwhile)
         return Submitted(first.id, first.status, repeated=True)
     submitted = Submitted(result.inserted_primary_key[0], status)
-    count_move(article_id, None, status)
+    if screening.rule is not None:
+        # Decided by the rules, not held: the audit trail says which rule, and a moderator
+        # can overturn it like any decision.
+        db.session.connection().execute(
+            _RULED,
+            {
+                "comment_id": submitted.id,
+                "from_status": PENDING,
+                "to_status": status,
+                "at": now,
+                "note": "",
+                "rule": screening.rule,
+            },
+        )
+    count_move(article_id, None, status, commenter.commenter_id)
     db.session.commit()
     return submitted
 
@@ -227,7 +245,7 @@ def _apply(
         note=note,
     )
     db.session.add(event)
-    count_move(comment.article_id, seen, to_status)
+    count_move(comment.article_id, seen, to_status, comment.commenter_id)
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
@@ -263,7 +281,7 @@ def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
     if winner is None:
         error = f"This comment is already {comment.status}. Nothing was changed."
     else:
-        who = winner.actor.display_name if winner.actor else "a former colleague"
+        who = winner.decided_by
         error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
         error += "Nothing was changed."
     return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
@@ -286,6 +304,7 @@ _COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
     Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
 )
 _INSERT_COMMENT = sa.insert(_comments)
+_RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
 _BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status).where(
     _comments.c.submission_id == sa.bindparam("submission_id")

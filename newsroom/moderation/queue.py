@@ -1,5 +1,6 @@
 """Reading the queue and the audit trail: the moderators' queue page by page, by keyset
-cursors (no OFFSET scans), what arrived since it was drawn, and the history of decisions.
+cursors (no OFFSET scans), what arrived since it was drawn, the history of decisions, and
+one commenter's comments with the decisions on them.
 """
 
 from __future__ import annotations
@@ -122,10 +123,12 @@ def _queue_query(
         sa.select(Comment)
         .where(Comment.status == sa.bindparam("status"))
         # A row shows its article's title and address, not its body: leave those kilobytes.
+        # Its commenter's line comes in the same query (an outer join by primary key).
         .options(
             sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
                 Article.slug, Article.title, Article.status, Article.published_at
-            )
+            ),
+            sa.orm.joinedload(Comment.commenter),
         )
         .limit(sa.bindparam("size"))
     )
@@ -201,3 +204,59 @@ def history_page(
     events = db.session.scalars(query.order_by(ModerationEvent.id.desc()).limit(size + 1)).all()
     more = events[size - 1].id if len(events) > size else None
     return list(events[:size]), more
+
+
+COMMENTER_PAGE_SIZE = 25
+
+
+def commenter_comments(
+    commenter_id: int, position: tuple[datetime, int] | None = None, size: int = COMMENTER_PAGE_SIZE
+) -> tuple[list[Comment], str | None]:
+    """One page of a commenter's comments, newest first, and the cursor for the next: by
+    keyset on ix_comments_commenter_created_at. `position` is a decoded cursor."""
+    query = _commenter_query(position is not None)
+    parameters = {
+        "commenter_id": commenter_id,
+        "before_at": position[0] if position else None,
+        "before_id": position[1] if position else None,
+        "size": size + 1,
+    }
+    rows = db.session.scalars(query, parameters).all()
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return list(rows[:size]), next_cursor
+
+
+@functools.cache
+def _commenter_query(before: bool) -> sa.Select:
+    query = (
+        sa.select(Comment)
+        .where(Comment.commenter_id == sa.bindparam("commenter_id"))
+        .options(
+            sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
+                Article.slug, Article.title, Article.status, Article.published_at
+            )
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(sa.bindparam("size"))
+    )
+    if before:
+        key = sa.tuple_(Comment.created_at, Comment.id)
+        cursor = sa.tuple_(sa.bindparam("before_at", type_=UTCDateTime), sa.bindparam("before_id"))
+        query = query.where(key < cursor)
+    return query
+
+
+def decisions_on(comment_ids: list[int]) -> dict[int, list[ModerationEvent]]:
+    """The decisions on each of a page of comments, newest first: one query for the page."""
+    decisions: dict[int, list[ModerationEvent]] = {comment_id: [] for comment_id in comment_ids}
+    if not comment_ids:
+        return decisions
+    events = db.session.scalars(
+        sa.select(ModerationEvent)
+        .where(ModerationEvent.comment_id.in_(comment_ids))
+        .options(sa.orm.joinedload(ModerationEvent.actor))
+        .order_by(ModerationEvent.at.desc(), ModerationEvent.id.desc())
+    )
+    for event in events:
+        decisions[event.comment_id].append(event)
+    return decisions
