@@ -1593,8 +1593,8 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
         "gunicorn workers": f"{workers} workers (WEB_CONCURRENCY={workers}), "
         "gunicorn.conf.py otherwise as committed, worker recycling off for the run",
         "wrk, public pages and nginx": f"{public} --latency, anonymous (no cookies)",
-        "wrk, comment POST": f"{public} --latency, one reader's session and CSRF token, "
-        "a new comment each request",
+        "wrk, comment POST": f"{public} --latency, one reader with the form's token (no "
+        "session) and a browser's same-origin headers, a new comment each request",
         "wrk, dashboard": f"{staff} --latency, logged in as the bench moderator",
         "comment rate limit": f"raised to {COMMENT_RATE_LIMIT} for the run "
         "(NEWSROOM_COMMENT_RATE_LIMIT), so wrk's POSTs are not refused; in-memory limiter "

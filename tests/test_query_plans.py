@@ -80,7 +80,7 @@ def checked_plans(sent: list[tuple[str, object]]) -> dict[str, str]:
     on any full scan."""
     plans = {}
     for statement, parameters in sent:
-        reads = re.match(r"\s*(SELECT|UPDATE|DELETE)\b", statement, re.IGNORECASE)
+        reads = re.match(r"\s*(SELECT|UPDATE|DELETE|WITH)\b", statement, re.IGNORECASE)
         if not reads and not READING_INSERT.match(statement):
             continue  # other INSERTs and transaction control have no plan to choose
         plan = plan_of(statement, parameters)

@@ -49,6 +49,13 @@ _COUNT_ON_SITE = (
         )
     )
 )
+# PostgreSQL: both in one statement, the article's UPDATE as a data-modifying CTE. Every
+# comment on a story moves its article's row, and the POSTs to a busy story queue for it
+# (pg_stat_activity: "Lock: transactionid" on this UPDATE, most of the waiting): one round
+# trip fewer while it is held, from here to the COMMIT.
+_COUNT_ON_ARTICLE_AND_SITE = _COUNT_ON_SITE.add_cte(
+    _COUNT_ON_ARTICLE.returning(_articles.c.id).cte("article_counted")
+)
 _COUNT_ON_COMMENTER = (
     sa.update(_commenters)
     .where(_commenters.c.id == sa.bindparam("commenter_id"))
@@ -72,21 +79,24 @@ def count_move(
     connection = db.session.connection()
     if commenter_id is not None:
         _count_on_commenter(connection, commenter_id, changes)
-    if approved or pending:
-        connection.execute(
-            _COUNT_ON_ARTICLE,
-            {
-                "article_id": article_id,
-                "approved": approved,
-                "pending": pending,
-                "list_changed": 1 if approved else 0,
-            },
-        )
-        if approved:
-            purge.later(f"article-{article_id}")
-    if from_status != to_status:
-        # `from_status` None (a new comment) matches no row: only to_status gains one.
-        connection.execute(_COUNT_ON_SITE, {"to_status": to_status, "from_status": from_status})
+    on_article = {
+        "article_id": article_id,
+        "approved": approved,
+        "pending": pending,
+        "list_changed": 1 if approved else 0,
+    }
+    # `from_status` None (a new comment) matches no row: only to_status gains one.
+    on_site = {"to_status": to_status, "from_status": from_status}
+    if approved:
+        purge.later(f"article-{article_id}")
+    moves_article, moves_site = bool(approved or pending), from_status != to_status
+    if moves_article and moves_site and connection.dialect.name == "postgresql":
+        connection.execute(_COUNT_ON_ARTICLE_AND_SITE, {**on_article, **on_site})
+        return
+    if moves_article:
+        connection.execute(_COUNT_ON_ARTICLE, on_article)
+    if moves_site:
+        connection.execute(_COUNT_ON_SITE, on_site)
 
 
 def _count_on_commenter(
