@@ -30,6 +30,16 @@ def commenter(commenter_id: int) -> ResponseReturnValue:
         position = moderation.decode_cursor(after)
         if position is None:
             return render_error(400, BAD_PAGE)
+    return _commenter_page(commenter, StandingForm(formdata=None), position)
+
+
+def _commenter_page(
+    commenter: Commenter,
+    form: StandingForm,
+    position: tuple | None = None,
+    error: str | None = None,
+) -> str:
+    """The commenter's page: their record, their standing's controls, a page of comments."""
     comments, next_cursor = moderation.commenter_comments(commenter.id, position)
     return render_template(
         "dashboard/commenter.html",
@@ -39,7 +49,8 @@ def commenter(commenter_id: int) -> ResponseReturnValue:
         next_cursor=next_cursor,
         paged=position is not None,
         fingerprints=moderation.fingerprint_count(commenter.id),
-        form=StandingForm(formdata=None),
+        form=form,
+        error=error,
         **_standing_context(commenter),
     )
 
@@ -109,19 +120,7 @@ def _refused(
     if row is not None:
         flash(error, "error")
         return redirect(url_for("dashboard.queue", **_queue_args()), 303)
-    comments, next_cursor = moderation.commenter_comments(commenter.id)
-    return render_template(
-        "dashboard/commenter.html",
-        commenter=commenter,
-        comments=comments,
-        decisions=moderation.decisions_on([comment.id for comment in comments]),
-        next_cursor=next_cursor,
-        paged=False,
-        fingerprints=moderation.fingerprint_count(commenter.id),
-        form=form,
-        error=error,
-        **_standing_context(commenter),
-    ), 422
+    return _commenter_page(commenter, form, error=error), 422
 
 
 def _answer(change: moderation.StandingChange, row: Comment | None) -> ResponseReturnValue:

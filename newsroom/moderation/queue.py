@@ -77,6 +77,14 @@ def encode_cursor(comment: Comment) -> str:
     return f"{(comment.created_at - _EPOCH) // _MICROSECOND}_{comment.id}"
 
 
+def _keyset_page(query: sa.Select, parameters: dict, size: int) -> tuple[list[Comment], str | None]:
+    """`size` rows of `query` (asked for one more), and the cursor for the next page: the
+    position of the last row shown, None when nothing follows."""
+    rows = db.session.scalars(query, parameters).all()
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return list(rows[:size]), next_cursor
+
+
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     """The position a cursor names, or None for anything a cursor can't be (from a URL)."""
     stamp, _, comment_id = (cursor or "").partition("_")
@@ -108,9 +116,7 @@ def queue_page(
         "after_id": position[1] if position else None,
         "size": size + 1,
     }
-    rows = db.session.scalars(query, parameters).all()
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
-    return list(rows[:size]), next_cursor
+    return _keyset_page(query, parameters, size)
 
 
 @functools.cache
@@ -221,9 +227,7 @@ def commenter_comments(
         "before_id": position[1] if position else None,
         "size": size + 1,
     }
-    rows = db.session.scalars(query, parameters).all()
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
-    return list(rows[:size]), next_cursor
+    return _keyset_page(query, parameters, size)
 
 
 @functools.cache
