@@ -194,3 +194,13 @@ def test_htmx_preview_without_a_session_redirects_the_whole_page(client, world):
     target = urlsplit(response.headers["HX-Redirect"])
     assert target.path == "/login"
     assert parse_qs(target.query)["next"] == ["/admin/articles/new"]
+
+
+def test_the_pending_badge_counts_on_every_staff_page(admin_client, site, article, make_comment):
+    """The admin overview has counts of its own (articles, sections): the badge in the
+    navigation still shows the pending comments, not an empty pill."""
+    for _ in range(3):
+        make_comment(article)
+    for url in ("/admin/", "/admin/articles/", "/dashboard/", "/dashboard/history", "/account"):
+        badge = page(admin_client.get(url)).select_one("#pending-badge")
+        assert text_of(badge) == "3 pending", url

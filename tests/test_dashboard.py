@@ -269,6 +269,19 @@ def test_htmx_approve_answers_with_a_strip_and_fresh_counts(staff, site, article
     assert _status(comment.id) == "approved"
 
 
+@pytest.mark.parametrize(
+    ("decision", "words"),
+    [("approved", "Approved"), ("rejected", "Rejected"), ("spam", "Marked as spam")],
+)
+def test_each_outcome_has_its_own_strip(staff, site, article, make_comment, decision, words):
+    comment = make_comment(article, author_name="Lee")
+    strip = page(_decide(staff, comment, decision, headers=HTMX)).select_one(
+        f"#comment-{comment.id}"
+    )
+    assert f"outcome-{decision}" in strip["class"] and "conflict" not in strip["class"]
+    assert text_of(strip.select_one("[role=status]")) == f"{words} · comment by Lee"
+
+
 def test_htmx_conflict_says_who_won_and_changes_nothing(
     app, staff, site, article, make_comment, second_moderator
 ):

@@ -108,3 +108,55 @@ def test_login_limit_failed_logins_and_log_out_everywhere(
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff login")
     assert _violations(page) == []
+
+
+def _luminance(rgb: str) -> float:
+    red, green, blue = (int(part) / 255 for part in rgb.split("(")[1].split(")")[0].split(",")[:3])
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The ring stands outside the link (outline-offset), on the band behind it.
+RING_AND_BAND = """(element) => {
+    const ring = getComputedStyle(element).outlineColor;
+    let band = element.parentElement;
+    while (band && getComputedStyle(band).backgroundColor === 'rgba(0, 0, 0, 0)') {
+        band = band.parentElement;
+    }
+    return [ring, band ? getComputedStyle(band).backgroundColor : 'rgb(255, 255, 255)'];
+}"""
+
+
+def _focus_ring_contrasts(page, selectors: list[str]) -> dict[str, float]:
+    contrasts = {}
+    for selector in selectors:
+        link = page.locator(selector).first
+        link.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # focused from the keyboard: :focus-visible applies
+        ring, band = link.evaluate(RING_AND_BAND)
+        contrasts[selector] = round(_contrast(ring, band), 2)
+    return contrasts
+
+
+def test_the_focus_ring_stands_out_on_every_band(live_server, page, site, article, moderator):
+    """WCAG 2.2 (1.4.11): a focus indicator at 3:1 or more against what is next to it,
+    on the dark header, the teal navigation, the footer and the white content alike."""
+    page.goto(f"{live_server}/articles/{article.slug}")
+    public = _focus_ring_contrasts(
+        page, [".site-name a", ".site-nav a", ".read-more a", "main .prose a, main a"]
+    )
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(moderator.email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard/**")
+    staff = _focus_ring_contrasts(page, [".staff-home", ".staff-nav a"])
+    assert all(value >= 3 for value in {**public, **staff}.values()), (public, staff)
