@@ -157,9 +157,15 @@ def machine_datetime(moment: datetime | None) -> str:
 
 
 def date_time(moment: datetime | None, zone: str = "UTC") -> str:
+    """ "March 02, 2026 at 09:15 EST": a date and time on the site's clock, saying which
+    clock, as the conflict messages do ("at 14:15 UTC")."""
     if moment is None:
         return ""
-    return in_zone(moment, zone).strftime("%B %d, %Y at %H:%M")
+    local = in_zone(moment, zone)
+    label = local.tzname() or "UTC"
+    if label[0] in "+-":  # a zone with no abbreviation of its own: "+14" reads "UTC+14"
+        label = "UTC" + label
+    return f"{local:%B %d, %Y at %H:%M} {label}"
 
 
 def read_more_label(section_name: str) -> str:

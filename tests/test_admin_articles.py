@@ -459,7 +459,7 @@ def test_list_shows_status_section_date_and_comment_counts(
     cells = [text_of(td) for td in row.select("td")]
     assert cells[0] == "In the News"
     assert cells[1] == "Published"
-    assert cells[2] == published.published_at.strftime("%B %d, %Y at %H:%M")
+    assert cells[2] == published.published_at.strftime("%B %d, %Y at %H:%M UTC")
     assert cells[3:5] == ["2", "1"]
     states = {
         text_of(r.select_one("th")): text_of(r.select_one(".status"))

@@ -41,7 +41,7 @@ def test_staff_list_shows_role_state_and_last_login(
         "ana@newsroom.example",
         "Moderator",
         "Active",
-        "March 02, 2026 at 09:15",
+        "March 02, 2026 at 09:15 UTC",
         "None",
     ]
     assert rows["Gone Moderator"][2:] == ["Inactive", "Never", "None"]

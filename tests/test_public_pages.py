@@ -1,7 +1,7 @@
 """What a reader sees on the home page, section pages and article pages."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -265,3 +265,19 @@ def test_a_page_number_that_is_no_page_is_not_found(client, site, article, numbe
         response = client.get(path, query_string={"page": number})
         assert response.status_code == 404, (path, number)
         assert "Page not found" in text_of(page(response).select_one("h1"))
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("UTC", "March 02, 2026 at 14:15 UTC"),
+        ("America/New_York", "March 02, 2026 at 09:15 EST"),
+        ("Etc/GMT+12", "March 02, 2026 at 02:15 UTC-12"),  # no abbreviation of its own
+    ],
+)
+def test_times_say_which_clock_they_are_on(client, site, article, make_comment, zone, shown):
+    site.timezone = zone
+    db.session.commit()
+    make_comment(article, "approved", created_at=datetime(2026, 3, 2, 14, 15, tzinfo=UTC))
+    html = page(client.get(f"/articles/{article.slug}"))
+    assert text_of(html.select_one(".comment time")) == shown
