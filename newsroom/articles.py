@@ -8,7 +8,6 @@ refused. Nothing here reads the Flask request.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -24,7 +23,6 @@ from newsroom.models import (
     ArticleStatus,
     Comment,
     CommentStatus,
-    ModerationEvent,
     Section,
     User,
     utcnow,
@@ -241,27 +239,7 @@ def delete_article(article_id: int) -> int:
     if locked is None:
         db.session.rollback()
         raise FieldError("That article no longer exists.")
-    comment_ids = sa.select(Comment.id).where(Comment.article_id == article_id)
-    db.session.execute(
-        sa.delete(ModerationEvent)
-        .where(ModerationEvent.comment_id.in_(comment_ids))
-        .execution_options(synchronize_session=False)
-    )
-    # Replies point at their parent; clear the links first so the delete order doesn't matter.
-    db.session.execute(
-        sa.update(Comment)
-        .where(Comment.article_id == article_id)
-        .values(parent_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    gone = db.session.execute(
-        sa.delete(Comment)
-        .where(Comment.article_id == article_id)
-        .returning(Comment.commenter_id, Comment.status)
-        .execution_options(synchronize_session=False)
-    )
-    removed = Counter((article_id, commenter_id, status) for commenter_id, status in gone)
-    moderation.count_removal(removed)
+    removed = moderation.remove_comments(Comment.article_id == article_id)
     db.session.execute(
         sa.delete(ArticleRedirect)
         .where(ArticleRedirect.article_id == article_id)

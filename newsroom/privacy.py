@@ -308,33 +308,12 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
 
 def _remove(ids: list[int]) -> Counter[int]:
     """Delete the comments and their trail; how many went, per article."""
-    removed: Counter[tuple[int, int | None, str]] = Counter()
-    for chunk in _chunks(ids):
-        db.session.execute(
-            sa.delete(ModerationEvent)
-            .where(ModerationEvent.comment_id.in_(chunk))
-            .execution_options(synchronize_session=False)
-        )
-        # Replies by others stay, no longer answering anything (as ON DELETE SET NULL would
-        # leave them), whichever order the rows go in.
-        db.session.execute(
-            sa.update(Comment)
-            .where(Comment.parent_id.in_(chunk))
-            .values(parent_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        # What each comment was as it went, not as it was read: a decision may come between.
-        gone = db.session.execute(
-            sa.delete(Comment)
-            .where(Comment.id.in_(chunk))
-            .returning(Comment.article_id, Comment.commenter_id, Comment.status)
-            .execution_options(synchronize_session=False)
-        )
-        removed.update(tuple(row) for row in gone)
-    moderation.count_removal(removed)
     per_article: Counter[int] = Counter()
-    for (article_id, _commenter_id, _status), total in removed.items():
-        per_article[article_id] += total
+    for chunk in _chunks(ids):
+        for (article_id, _commenter_id, _status), total in moderation.remove_comments(
+            Comment.id.in_(chunk)
+        ).items():
+            per_article[article_id] += total
     return per_article
 
 

@@ -199,8 +199,15 @@ def test_htmx_preview_without_a_session_redirects_the_whole_page(client, world):
 def test_the_pending_badge_counts_on_every_staff_page(admin_client, site, article, make_comment):
     """The admin overview has counts of its own (articles, sections): the badge in the
     navigation still shows the pending comments, not an empty pill."""
-    for _ in range(3):
-        make_comment(article)
-    for url in ("/admin/", "/admin/articles/", "/dashboard/", "/dashboard/history", "/account"):
+    comments = [make_comment(article) for _ in range(3)]
+    commenter_page = f"/dashboard/commenters/{comments[0].commenter_id}"
+    for url in (
+        "/admin/",
+        "/admin/articles/",
+        "/dashboard/",
+        "/dashboard/history",
+        "/account",
+        commenter_page,
+    ):
         badge = page(admin_client.get(url)).select_one("#pending-badge")
         assert text_of(badge) == "3 pending", url

@@ -60,7 +60,6 @@ def _standing_context(commenter: Commenter) -> dict:
         "history": moderation.standing_history(commenter.id),
         "labels": moderation.STANDING_LABELS,
         "decision_labels": moderation.DECISION_LABELS,
-        "counts": moderation.tally(),
     }
 
 

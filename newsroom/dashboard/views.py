@@ -46,7 +46,8 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "actions": ACTIONS,
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
-        "counts": moderation.tally(),
+        # The tabs' counts and the navigation's badge: the tallies as this request left them.
+        "tallies": moderation.tally(),
         "queue_rows": queue_rows,
     }
 
@@ -203,5 +204,4 @@ def history() -> ResponseReturnValue:
         chosen_decision=decision,
         comment=db.session.get(Comment, comment_id) if comment_id else None,
         labels=moderation.DECISION_LABELS,
-        counts=moderation.tally(),
     )

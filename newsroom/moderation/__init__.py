@@ -20,7 +20,7 @@ from newsroom.moderation.commenters import (
     standing_history,
     undo_standing,
 )
-from newsroom.moderation.counters import count_removal, recount, tally
+from newsroom.moderation.counters import recount, tally
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
     DECISION_LABELS,
@@ -28,6 +28,7 @@ from newsroom.moderation.lifecycle import (
     decide,
     decide_many,
     find_commentable,
+    remove_comments,
     submission_id,
     submit_comment,
     undo,
@@ -65,7 +66,6 @@ __all__ = [
     "commenter_comments",
     "decisions_on",
     "decode_cursor",
-    "count_removal",
     "decide",
     "decide_many",
     "find_commentable",
@@ -75,6 +75,7 @@ __all__ = [
     "queue_filter_from",
     "queue_page",
     "recount",
+    "remove_comments",
     "submission_id",
     "submit_comment",
     "tally",

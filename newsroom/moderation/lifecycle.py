@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,7 +27,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.commenters import arrive
-from newsroom.moderation.counters import count_move
+from newsroom.moderation.counters import count_move, count_removal
 from newsroom.moderation.screening import screen
 
 PENDING, APPROVED, REJECTED, SPAM = (
@@ -158,6 +159,35 @@ def _submitted_before(submission_id: str) -> sa.Row | None:
     first = row.first()
     db.session.commit()
     return first
+
+
+def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | None, str]]:
+    """Delete for good the comments `which` selects, with their moderation trail, and keep
+    the counters in step (in the caller's transaction). Replies to them stay, answering
+    nothing any more. Returns how many went, per (article id, commenter id, status they
+    had as they went: a decision may come between a read and the delete)."""
+    chosen = sa.select(Comment.id).where(which)
+    db.session.execute(
+        sa.delete(ModerationEvent)
+        .where(ModerationEvent.comment_id.in_(chosen))
+        .execution_options(synchronize_session=False)
+    )
+    # As ON DELETE SET NULL would, whichever order the rows go in.
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.parent_id.in_(chosen))
+        .values(parent_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    gone = db.session.execute(
+        sa.delete(Comment)
+        .where(which)
+        .returning(Comment.article_id, Comment.commenter_id, Comment.status)
+        .execution_options(synchronize_session=False)
+    )
+    removed = Counter(tuple(row) for row in gone)
+    count_removal(removed)
+    return removed
 
 
 @dataclass

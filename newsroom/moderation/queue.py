@@ -119,6 +119,13 @@ def queue_page(
     return _keyset_page(query, parameters, size)
 
 
+# A listed comment shows its article's title and address, not its body: leave those
+# kilobytes.
+_WITH_ARTICLE = sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
+    Article.slug, Article.title, Article.status, Article.published_at
+)
+
+
 @functools.cache
 def _queue_query(
     oldest_first: bool, by_article: bool, by_section: bool, by_search: bool, after: bool
@@ -128,14 +135,8 @@ def _queue_query(
     query = (
         sa.select(Comment)
         .where(Comment.status == sa.bindparam("status"))
-        # A row shows its article's title and address, not its body: leave those kilobytes.
         # Its commenter's line comes in the same query (an outer join by primary key).
-        .options(
-            sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
-                Article.slug, Article.title, Article.status, Article.published_at
-            ),
-            sa.orm.joinedload(Comment.commenter),
-        )
+        .options(_WITH_ARTICLE, sa.orm.joinedload(Comment.commenter))
         .limit(sa.bindparam("size"))
     )
     if by_article:
@@ -235,11 +236,7 @@ def _commenter_query(before: bool) -> sa.Select:
     query = (
         sa.select(Comment)
         .where(Comment.commenter_id == sa.bindparam("commenter_id"))
-        .options(
-            sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
-                Article.slug, Article.title, Article.status, Article.published_at
-            )
-        )
+        .options(_WITH_ARTICLE)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(sa.bindparam("size"))
     )
