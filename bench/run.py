@@ -81,6 +81,9 @@ SECRET_KEY = "bench-only-secret-key-never-used-outside-loopback"
 COMMENT_RATE_LIMIT = "1000000 per minute"
 # Every comment the bench posts starts with this, then the run's own hex, thread and count.
 POST_MARKER = "bench-post-"
+# Readers taking turns at the form, one e-mail each, as a story's comments come from many
+# people: one reader alone would wait for their own commenter row at every comment.
+POST_READERS = 32
 # What the bench's readers write (after the marker), in turn: comments of a usual length.
 POST_TEXTS = (
     "Thank you for covering the council meeting. I was there on Tuesday and the room was "
@@ -762,18 +765,19 @@ end
 )
 
 # One comment per request through the real form, answered by a redirect (303) to the
-# article. Arguments: the form's other fields (urlencoded), the run's marker, then texts.
+# article. Arguments: the form's other fields (urlencoded), the run's marker, how many
+# readers take turns (each their own e-mail), then texts.
 # Every body differs: the marker, the thread's number and its count lead the text.
 POST_LUA = (
     STATUS_LUA.substitute(status=303)
     + """
-local fields, marker, texts, sent = "", "", {}, 0
+local fields, marker, readers, texts, sent = "", "", 1, {}, 0
 
 local base_init = init
 function init(args)
   base_init(args)
-  fields, marker = args[1], args[2]
-  for i = 3, #args do table.insert(texts, args[i]) end
+  fields, marker, readers = args[1], args[2], tonumber(args[3])
+  for i = 4, #args do table.insert(texts, args[i]) end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -781,7 +785,9 @@ end
 function request()
   sent = sent + 1
   local text = texts[sent % #texts + 1]
-  local body = fields .. "&body=" .. marker .. "-" .. thread_number .. "-" .. sent .. "+" .. text
+  local reader = (thread_number * 7 + sent) % readers
+  local body = fields .. "&author_email=bench-reader-" .. reader .. "%40newsroom.example"
+    .. "&body=" .. marker .. "-" .. thread_number .. "-" .. sent .. "+" .. text
   return wrk.format(nil, nil, nil, body)
 end
 """
@@ -1158,7 +1164,7 @@ class Reader:
     """A reader with the article open (no cookie: reading makes none) and the comment
     form's other fields; their browser says the POST comes from the site's own page."""
 
-    fields: str  # form_token, name, e-mail and the empty honeypot, urlencoded
+    fields: str  # form_token, name and the empty honeypot, urlencoded (the e-mail is per reader)
     page: bytes  # the article page as they got it: what nginx serves beside the POSTs
     headers: dict[str, str]
 
@@ -1172,7 +1178,6 @@ class Reader:
             {
                 "form_token": form_token(page.body),
                 "author_name": "Bench Reader",
-                "author_email": "bench-reader@newsroom.example",
                 "website": "",
             }
         )
@@ -1181,7 +1186,8 @@ class Reader:
 
     def script_args(self, marker: str) -> list[str]:
         """POST_LUA's arguments: the texts go urlencoded, so the script only joins strings."""
-        return [self.fields, marker, *(urllib.parse.quote_plus(text) for text in POST_TEXTS)]
+        texts = (urllib.parse.quote_plus(text) for text in POST_TEXTS)
+        return [self.fields, marker, str(POST_READERS), *texts]
 
 
 def first_post(server: Server, reader: Reader) -> None:
@@ -1195,6 +1201,7 @@ def first_post(server: Server, reader: Reader) -> None:
             headers=reader.headers,
             form=dict(
                 urllib.parse.parse_qsl(reader.fields, keep_blank_values=True),
+                author_email="bench-reader-0@newsroom.example",
                 body=f"{posts.marker}-0-0 {POST_TEXTS[0]}",
             ),
         )
@@ -1593,8 +1600,9 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
         "gunicorn workers": f"{workers} workers (WEB_CONCURRENCY={workers}), "
         "gunicorn.conf.py otherwise as committed, worker recycling off for the run",
         "wrk, public pages and nginx": f"{public} --latency, anonymous (no cookies)",
-        "wrk, comment POST": f"{public} --latency, one reader with the form's token (no "
-        "session) and a browser's same-origin headers, a new comment each request",
+        "wrk, comment POST": f"{public} --latency, {POST_READERS} readers taking turns (one e-mail "
+        "each), with the form's token (no session) and a browser's same-origin headers, a "
+        "new comment each request",
         "wrk, dashboard": f"{staff} --latency, logged in as the bench moderator",
         "comment rate limit": f"raised to {COMMENT_RATE_LIMIT} for the run "
         "(NEWSROOM_COMMENT_RATE_LIMIT), so wrk's POSTs are not refused; in-memory limiter "

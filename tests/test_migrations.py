@@ -187,3 +187,38 @@ def test_0008_makes_a_commenter_of_each_address_and_links_every_comment(tmp_path
         assert _rows("SELECT count(*) FROM comments") == [(6,)]
         upgrade()
         assert len(_rows("SELECT id FROM commenters")) == 2
+
+
+def test_0013_spreads_the_tallies_over_shards_and_keeps_every_count(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            for status, total in (("pending", 7), ("approved", 1234), ("spam", 3)):
+                connection.execute(
+                    sa.text("UPDATE comment_tallies SET total = :total WHERE status = :status"),
+                    {"status": status, "total": total},
+                )
+
+        upgrade(revision="0013")
+
+        summed = "SELECT status, SUM(total), COUNT(*) FROM comment_tallies GROUP BY status"
+        assert sorted(_rows(summed)) == [
+            ("approved", 1234, 16),
+            ("pending", 7, 16),
+            ("rejected", 0, 16),
+            ("spam", 3, 16),
+        ]
+        # Counts moved on other shards are summed when going back.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE comment_tallies SET total = total + 2 WHERE shard = 5")
+            )
+
+        downgrade(revision="0008")
+
+        assert sorted(_rows("SELECT status, total FROM comment_tallies")) == [
+            ("approved", 1236),
+            ("pending", 9),
+            ("rejected", 2),
+            ("spam", 5),
+        ]

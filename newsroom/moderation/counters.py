@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from newsroom import purge
 from newsroom.extensions import db
-from newsroom.models import Article, Comment, Commenter, CommentStatus, CommentTally
+from newsroom.models import TALLY_SHARDS, Article, Comment, Commenter, CommentStatus, CommentTally
 from newsroom.moderation.commenters import link_unlinked_comments
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
@@ -40,7 +40,10 @@ _COUNT_ON_ARTICLE = (
 )
 _COUNT_ON_SITE = (
     sa.update(_tallies)
-    .where(_tallies.c.status.in_([sa.bindparam("to_status"), sa.bindparam("from_status")]))
+    .where(
+        _tallies.c.shard == sa.bindparam("tally_shard"),
+        _tallies.c.status.in_([sa.bindparam("to_status"), sa.bindparam("from_status")]),
+    )
     .values(
         total=_tallies.c.total
         + sa.case(
@@ -51,8 +54,9 @@ _COUNT_ON_SITE = (
 )
 # PostgreSQL: both in one statement, the article's UPDATE as a data-modifying CTE. Every
 # comment on a story moves its article's row, and the POSTs to a busy story queue for it
-# (pg_stat_activity: "Lock: transactionid" on this UPDATE, most of the waiting): one round
-# trip fewer while it is held, from here to the COMMIT.
+# (pg_stat_activity: "Lock: transactionid" on this UPDATE): one round trip fewer while it
+# is held, from here to the COMMIT. The site's rows are sharded (models.TALLY_SHARDS) so
+# that comments on different stories don't queue for one "pending" row.
 _COUNT_ON_ARTICLE_AND_SITE = _COUNT_ON_SITE.add_cte(
     _COUNT_ON_ARTICLE.returning(_articles.c.id).cte("article_counted")
 )
@@ -68,7 +72,11 @@ _COUNT_ON_COMMENTER = (
 
 
 def count_move(
-    article_id: int, from_status: str | None, to_status: str, commenter_id: int | None = None
+    comment_id: int,
+    article_id: int,
+    from_status: str | None,
+    to_status: str,
+    commenter_id: int | None = None,
 ) -> None:
     """Keep the article's, the commenter's and the site's counters in step with one
     comment's move."""
@@ -86,7 +94,11 @@ def count_move(
         "list_changed": 1 if approved else 0,
     }
     # `from_status` None (a new comment) matches no row: only to_status gains one.
-    on_site = {"to_status": to_status, "from_status": from_status}
+    on_site = {
+        "to_status": to_status,
+        "from_status": from_status,
+        "tally_shard": comment_id % TALLY_SHARDS,
+    }
     if approved:
         purge.later(f"article-{article_id}")
     moves_article, moves_site = bool(approved or pending), from_status != to_status
@@ -135,53 +147,98 @@ def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
             )
             if approved:
                 purge.later(f"article-{article_id}")
+    # Any shard will do: only the sum of a status's rows is a count.
     for status, total in per_status.items():
         if total:
             connection.execute(
                 sa.update(_tallies)
-                .where(_tallies.c.status == status)
+                .where(_tallies.c.status == status, _tallies.c.shard == 0)
                 .values(total=_tallies.c.total - total)
             )
 
 
 def tally() -> dict[str, int]:
-    """Comments per status, from the maintained counters (four rows, not a scan)."""
+    """Comments per status, from the maintained counters (a few rows each, not a scan)."""
     totals = {status.value: 0 for status in CommentStatus}
-    for status, total in db.session.execute(sa.select(CommentTally.status, CommentTally.total)):
-        totals[status] = total
+    summed = sa.select(CommentTally.status, sa.func.sum(CommentTally.total)).group_by(
+        CommentTally.status
+    )
+    for status, total in db.session.execute(summed):
+        totals[status] = int(total)
     return totals
 
 
 def recount() -> None:
     """Rebuild every counter from the comments table (after bulk loads or repairs); comments
-    loaded without their commenter get one first."""
+    loaded without their commenter get one first.
+
+    Counts are written only where they are wrong: on PostgreSQL every UPDATE leaves a dead
+    row version behind, and zeroing then rewriting every article and commenter after a
+    repair that changed a few left tables for autovacuum to chew on while readers and
+    moderators came back. Every article's comment list is still redated, in one statement,
+    since comments changed behind the app's back may be on any of them.
+    """
     link_unlinked_comments()
-    # Counting is not editing: every update here keeps updated_at as it was.
-    unchanged = {"updated_at": Article.updated_at}
-    db.session.execute(
-        sa.update(Article).values(approved_comment_count=0, pending_comment_count=0, **unchanged)
-    )
-    per_article = db.session.execute(
-        sa.select(Comment.article_id, Comment.status, sa.func.count())
-        .where(Comment.status.in_([APPROVED, PENDING]))
-        .group_by(Comment.article_id, Comment.status)
-    ).all()
-    for article_id, status, total in per_article:
-        column = "approved_comment_count" if status == APPROVED else "pending_comment_count"
-        db.session.execute(
-            sa.update(Article).where(Article.id == article_id).values({column: total, **unchanged})
+    per_article = {
+        (article_id, status): total
+        for article_id, status, total in db.session.execute(
+            sa.select(Comment.article_id, Comment.status, sa.func.count())
+            .where(Comment.status.in_([APPROVED, PENDING]))
+            .group_by(Comment.article_id, Comment.status)
         )
+    }
+    kept = db.session.execute(
+        sa.select(Article.id, Article.approved_comment_count, Article.pending_comment_count)
+    ).all()
+    for article_id, approved, pending in kept:
+        right = (
+            per_article.get((article_id, APPROVED), 0),
+            per_article.get((article_id, PENDING), 0),
+        )
+        if (approved, pending) != right:
+            db.session.execute(
+                sa.update(Article)
+                .where(Article.id == article_id)
+                # Counting is not editing: updated_at stays as it was.
+                .values(
+                    approved_comment_count=right[0],
+                    pending_comment_count=right[1],
+                    updated_at=Article.updated_at,
+                )
+            )
     db.session.execute(
-        sa.update(Article).values(comments_version=Article.comments_version + 1, **unchanged)
+        sa.update(Article).values(
+            comments_version=Article.comments_version + 1, updated_at=Article.updated_at
+        )
     )
+    _recount_commenters()
     totals = dict(
         db.session.execute(
             sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
         ).all()
     )
-    # Every commenter's counts from one pass over the comments, grouped, then one joined
-    # UPDATE: a count per commenter by a correlated subquery ran for hours on PostgreSQL
-    # after a bulk load of a million comments, before ANALYZE had run.
+    # Each status's count on shard 0, the other shards emptied (and made, if missing).
+    db.session.execute(sa.delete(CommentTally))
+    db.session.execute(
+        sa.insert(CommentTally),
+        [
+            {
+                "status": status.value,
+                "shard": shard,
+                "total": totals.get(status.value, 0) if shard == 0 else 0,
+            }
+            for status in CommentStatus
+            for shard in range(TALLY_SHARDS)
+        ],
+    )
+    db.session.commit()
+
+
+def _recount_commenters() -> None:
+    """Every commenter's counts from one pass over the comments, grouped, written by one
+    joined UPDATE where they differ (a count per commenter by a correlated subquery ran
+    for hours on PostgreSQL after a bulk load of a million comments, before ANALYZE had
+    run); then zeros for commenters whose comments have all gone."""
     names = {status: f"{name}_count" for status, name in COMMENTER_COUNTS.items()}
     counted = (
         sa.select(
@@ -195,16 +252,18 @@ def recount() -> None:
         .group_by(Comment.commenter_id)
         .subquery()
     )
-    db.session.execute(sa.update(Commenter).values(dict.fromkeys(names.values(), 0)))
     db.session.execute(
         sa.update(Commenter)
-        .where(Commenter.id == counted.c.commenter_id)
+        .where(
+            Commenter.id == counted.c.commenter_id,
+            sa.or_(*(getattr(Commenter, name) != counted.c[name] for name in names.values())),
+        )
         .values({name: counted.c[name] for name in names.values()})
     )
-    for status in CommentStatus:
-        row = db.session.get(CommentTally, status.value)
-        if row is None:
-            db.session.add(CommentTally(status=status.value, total=totals.get(status.value, 0)))
-        else:
-            row.total = totals.get(status.value, 0)
-    db.session.commit()
+    # Bounded per commenter by ix_comments_commenter_created_at.
+    has_comments = sa.select(Comment.id).where(Comment.commenter_id == Commenter.id).exists()
+    db.session.execute(
+        sa.update(Commenter)
+        .where(sa.or_(*(getattr(Commenter, name) != 0 for name in names.values())), ~has_comments)
+        .values(dict.fromkeys(names.values(), 0))
+    )

@@ -149,7 +149,7 @@ def submit_comment(
                 "rule": screening.rule,
             },
         )
-    count_move(article_id, None, status, commenter.commenter_id)
+    count_move(submitted.id, article_id, None, status, commenter.commenter_id)
     db.session.commit()
     return submitted
 
@@ -275,7 +275,7 @@ def _apply(
         note=note,
     )
     db.session.add(event)
-    count_move(comment.article_id, seen, to_status, comment.commenter_id)
+    count_move(comment.id, comment.article_id, seen, to_status, comment.commenter_id)
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
