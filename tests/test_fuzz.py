@@ -296,7 +296,7 @@ class World:
             ),
             "comment_ids": st.lists(one_of(self.comments), min_size=1, max_size=3),
             "status": one_of(STATUSES),
-            "to_status": one_of(STATUSES[1:]),  # a decision: never back to pending
+            "to_status": one_of(STATUSES),
             "expected_status": one_of(STATUSES),
             "decision": one_of(STATUSES),
             "q": one_of(["Dana", "%", "_", "\\"]),
