@@ -75,7 +75,7 @@ def downgrade():
     # Deletions answer for no comment: before this revision every event had one.
     op.execute("DELETE FROM moderation_events WHERE comment_id IS NULL")
     with op.batch_alter_table("moderation_events", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_moderation_events_action_valid", type_="check")
+        batch_op.drop_constraint(op.f("ck_moderation_events_action_valid"), type_="check")
         batch_op.alter_column("comment_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("action")
     with op.batch_alter_table("comments", schema=None, recreate="never") as batch_op:
