@@ -463,13 +463,18 @@ def test_moderators_cannot_empty_the_spam(staff, site):
     assert staff.get("/dashboard/spam/empty?days=30").status_code == 403
 
 
-def test_privacy_erasure_takes_the_earlier_texts_too(app, site, article, make_comment, admin):
+def test_privacy_export_holds_the_earlier_texts_and_erasure_takes_them(
+    app, site, article, make_comment, admin
+):
     from newsroom import privacy
 
     comment = make_comment(article, "approved", author_email="dana@example.com", body="Mine.")
     moderation.edit_comment(
         comment.id, "Edited.", admin, expected_status="approved", expected_version=0
     )
+    exported = privacy.export("dana@example.com")["comments"][0]
+    assert exported["body"] == "Edited."
+    assert [e["text"] for e in exported["earlier_texts"]] == ["Mine."]
     comment_id = comment.id
     privacy.erase("dana@example.com", "remove", admin)
     assert _stored(comment_id) is None

@@ -3,8 +3,9 @@
 A row of the queue is a few kilobytes of markup with a dozen URLs and buttons in it, and
 the queue page shows 25: drawing them was most of the page's time. A row is kept under
 everything it shows (the comment's fields and status, its article's address, title and
-state, the moderator's tab and filters, the site's timezone), so a change to any of them
-draws a new row and no kept row can go stale. Only the moderator's CSRF token and the
+state, the moderator's tab and filters, the site's timezone and name, whether the
+moderator may delete), so a change to any of them draws a new row and no kept row can go
+stale. Only the moderator's CSRF token and the
 comment's age ("5 minutes ago") differ from one drawing to the next: they are slots
 (pagecache.slot), filled in each time.
 
