@@ -75,6 +75,20 @@ class Standing(StrEnum):
     BANNED = "banned"
 
 
+class EventAction(StrEnum):
+    """What a moderation event records (moderation/lifecycle.py, moderation/editing.py)."""
+
+    # A move from one status to another (from_status -> to_status).
+    DECISION = "decision"
+    # The text changed; the status did not (from_status == to_status). Its CommentEdit holds
+    # the text before and after.
+    EDIT = "edit"
+    # A reply written as the organization, published at once (on the reply itself).
+    REPLY = "reply"
+    # Deleted for good: who and when, nothing of the comment (comment_id is None).
+    DELETION = "deletion"
+
+
 class ErasureMode(StrEnum):
     REMOVE = "remove"
     ANONYMIZE = "anonymize"
@@ -245,7 +259,7 @@ class Comment(db.Model):
         # One comment per submission of the form, however often its POST arrives.
         sa.Index("ix_comments_submission_id", "submission_id", unique=True),
         # A commenter's comments, newest first (the commenter page's keyset).
-        sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at", "id"),
+        sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -267,6 +281,13 @@ class Comment(db.Model):
     commenter_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("commenters.id", ondelete="SET NULL")
     )
+    # Grows by one with each edit of the text (moderation/editing.py): an edit made on a
+    # page that showed an older text is refused.
+    text_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When a moderator last changed the text; readers see "edited by the moderators".
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written by staff as the organization (a reply), not by a reader.
+    by_organization: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     article: Mapped[Article] = relationship()
     commenter: Mapped[Commenter | None] = relationship()
@@ -276,16 +297,22 @@ class Comment(db.Model):
 
 
 class ModerationEvent(db.Model):
-    """One decision on one comment. Append-only: never updated, never deleted alone."""
+    """One decision on one comment, or an edit, a reply or a deletion (`action`).
+    Append-only: never updated, never deleted alone."""
 
     __tablename__ = "moderation_events"
     __table_args__ = (
+        _check_in("action", EventAction),
         sa.Index("ix_moderation_events_comment_at", "comment_id", "at"),
         sa.Index("ix_moderation_events_at", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    # None only for a deletion: the comment is gone, the event says who deleted it and when.
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(
+        sa.String(16), default=EventAction.DECISION, server_default=EventAction.DECISION.value
+    )
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     from_status: Mapped[str] = mapped_column(sa.String(16))
     to_status: Mapped[str] = mapped_column(sa.String(16))
@@ -295,7 +322,7 @@ class ModerationEvent(db.Model):
     # an actor (None only once their account was deleted) and no rule.
     rule: Mapped[str | None] = mapped_column(sa.String(64))
 
-    comment: Mapped[Comment] = relationship()
+    comment: Mapped[Comment | None] = relationship()
     actor: Mapped[User | None] = relationship()
 
     @property
@@ -304,6 +331,30 @@ class ModerationEvent(db.Model):
         if self.rule is not None:
             return "the rules"
         return self.actor.display_name if self.actor is not None else "a former colleague"
+
+
+class CommentEdit(db.Model):
+    """One edit of a comment's text by a moderator: the text before and after, for staff
+    only. Goes with its comment (a deletion or an erasure leaves none of the text)."""
+
+    __tablename__ = "comment_edits"
+    __table_args__ = (sa.Index("ix_comment_edits_comment_id", "comment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    # The edit's event (who and when); the event outlives nothing of the text.
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("moderation_events.id", ondelete="CASCADE"), unique=True
+    )
+    body_before: Mapped[str] = mapped_column(sa.Text)
+    body_after: Mapped[str] = mapped_column(sa.Text)
+    # The comment's edited_at before this edit (None: as its reader wrote it), so undoing
+    # the edit gives the text back unmarked.
+    edited_at_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The comment's text_version after this edit: undone only while it still holds.
+    text_version: Mapped[int] = mapped_column()
+
+    event: Mapped[ModerationEvent] = relationship()
 
 
 class Commenter(db.Model):

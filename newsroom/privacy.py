@@ -28,6 +28,7 @@ from newsroom.extensions import db
 from newsroom.models import (
     Article,
     Comment,
+    CommentEdit,
     Commenter,
     CommentStatus,
     Erasure,
@@ -206,6 +207,8 @@ def export(email: str, article_url: Callable[[str], str] | None = None) -> dict[
     ids = [row.id for row in _matching(normalized)]
     comments: list[Comment] = []
     trails: dict[int, list[dict[str, str]]] = {comment_id: [] for comment_id in ids}
+    # A moderator's edits keep the text as the commenter wrote it: it is theirs too.
+    earlier: dict[int, list[dict[str, str]]] = {comment_id: [] for comment_id in ids}
     for chunk in _chunks(ids):
         comments.extend(
             db.session.scalars(
@@ -219,6 +222,16 @@ def export(email: str, article_url: Callable[[str], str] | None = None) -> dict[
             .where(ModerationEvent.comment_id.in_(chunk))
             .order_by(ModerationEvent.at, ModerationEvent.id)
         )
+        edits = db.session.scalars(
+            sa.select(CommentEdit)
+            .where(CommentEdit.comment_id.in_(chunk))
+            .options(sa.orm.joinedload(CommentEdit.event))
+            .order_by(CommentEdit.id)
+        )
+        for edit in edits:
+            earlier[edit.comment_id].append(
+                {"text": edit.body_before, "replaced_at": _iso(edit.event.at)}
+            )
         for event in events:
             trails[event.comment_id].append(
                 {
@@ -250,6 +263,7 @@ def export(email: str, article_url: Callable[[str], str] | None = None) -> dict[
                 "client_fingerprint": comment.client_fingerprint,
                 "held_reasons": [r for r in comment.held_reasons.split("; ") if r],
                 "moderation_events": trails[comment.id],
+                "earlier_texts": earlier[comment.id],
             }
             for comment in comments
         ],

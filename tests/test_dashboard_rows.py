@@ -90,7 +90,7 @@ def test_a_decided_comment_leaves_the_kept_pending_rows(staff, site, article, ma
     _, approved = _row(staff, comment, "/dashboard/?status=approved")
     assert approved["data-status"] == "approved"
     buttons = [b["value"] for b in approved.select(".row-actions button[name=to_status]")]
-    assert buttons == ["rejected", "spam"]
+    assert buttons == ["pending", "rejected", "spam"]
 
 
 def test_kept_rows_carry_the_filters_of_the_page_they_are_on(

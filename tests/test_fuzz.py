@@ -114,6 +114,14 @@ ROUTES = {
         choices={"standing": ("normal", "trusted", "watched", "banned")},
     ),
     "dashboard.undo_standing": Fuzzed(),
+    "dashboard.edit_page": Fuzzed(query=QUEUE_FILTER),
+    "dashboard.edit": Fuzzed(form=("body", "expected_status", "text_version", *QUEUE_FILTER)),
+    "dashboard.undo_edit": Fuzzed(form=QUEUE_FILTER),
+    "dashboard.reply_page": Fuzzed(query=QUEUE_FILTER),
+    "dashboard.reply": Fuzzed(form=("body", *QUEUE_FILTER)),
+    "dashboard.delete": Fuzzed(form=("expected_status", *QUEUE_FILTER)),
+    "dashboard.empty_spam_page": Fuzzed(query=("days",)),
+    "dashboard.empty_spam": Fuzzed(form=("days",)),
     "admin.index": Fuzzed(),
     "admin.articles": Fuzzed(
         query=("q", "status", "section", "page"),
@@ -155,9 +163,13 @@ SESSION_CHANGING = {
 }
 
 
+# Dashboard routes for admins only (deleting for good).
+ADMINS_ON_THE_DASHBOARD = {"dashboard.delete", "dashboard.empty_spam_page", "dashboard.empty_spam"}
+
+
 def owner(endpoint: str) -> str:
     """The visitor a route is made for."""
-    if endpoint.startswith("admin."):
+    if endpoint.startswith("admin.") or endpoint in ADMINS_ON_THE_DASHBOARD:
         return "admin"
     if endpoint.startswith("dashboard.") or endpoint in {
         "auth.account",
@@ -288,6 +300,8 @@ class World:
             "comment": one_of(self.comments),
             "before": one_of(self.events),
             "version": one_of([0, 1, 2]),
+            "text_version": one_of([0, 1, 2]),
+            "days": one_of([1, 30, 3650]),
             "row": one_of(self.comments),
             "reason": one_of(["Abuse of other readers.", ""]),
             "until": st.one_of(
@@ -296,7 +310,7 @@ class World:
             ),
             "comment_ids": st.lists(one_of(self.comments), min_size=1, max_size=3),
             "status": one_of(STATUSES),
-            "to_status": one_of(STATUSES[1:]),  # a decision: never back to pending
+            "to_status": one_of(STATUSES),
             "expected_status": one_of(STATUSES),
             "decision": one_of(STATUSES),
             "q": one_of(["Dana", "%", "_", "\\"]),

@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 import html5lib
 import pytest
+import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from newsroom.models import ArticleStatus, Section, utcnow
+from newsroom.models import ArticleStatus, Comment, Section, utcnow
 from tests.conftest import form_fields, log_in, page, submit_form
 
 VNU_JAR = (
@@ -233,6 +234,35 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["admin-staff-member"] = _get(chief, f"/admin/staff/{moderator.id}")
     pages["admin-settings"] = _get(chief, "/admin/settings")
     pages["admin-dashboard-queue"] = _get(chief, "/dashboard/")
+    # Row actions: an edited comment with a reply, a deletion in the history, the pages a
+    # refused text comes back on, and emptying the spam.
+    edited = waiting[0]  # approved above
+    moderation.edit_comment(
+        edited.id, "Call me on [removed].", admin, expected_status="approved", expected_version=0
+    )
+    moderation.reply_as_organization(edited.id, "We will call you.", admin, site.organization_name)
+    moderation.delete_comment(waiting[2].id, admin, expected_status="pending")
+    pages["article-edited-with-reply"] = _get(app.test_client(), f"/articles/{article.slug}")
+    pages["admin-dashboard-approved"] = _get(chief, "/dashboard/?status=approved")
+    pages["admin-dashboard-spam"] = _get(chief, "/dashboard/?status=spam")
+    pages["dashboard-history-of-an-edit"] = _get(chief, f"/dashboard/history?comment={edited.id}")
+    pages["dashboard-history-with-deletion"] = _get(chief, "/dashboard/history")
+    pages["dashboard-edit"] = _get(chief, f"/dashboard/comments/{edited.id}/edit")
+    pages["dashboard-edit-errors"] = _refused(
+        chief, f"/dashboard/comments/{edited.id}/edit", {"body": " "}, "main .row-edit form"
+    )
+    pages["dashboard-reply-errors"] = _refused(
+        chief, f"/dashboard/comments/{edited.id}/reply", {"body": ""}, "main .row-reply form"
+    )
+    pages["dashboard-empty-spam"] = _get(chief, "/dashboard/spam/empty?days=30")
+    pages["dashboard-empty-spam-errors"] = _get(chief, "/dashboard/spam/empty?days=0", 422)
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.id == held.id)
+        .values(created_at=utcnow() - timedelta(days=40))
+    )
+    db.session.commit()
+    pages["dashboard-empty-spam-confirm"] = _get(chief, "/dashboard/spam/empty?days=30")
     pages["admin-privacy"] = _get(chief, "/admin/privacy")
     pages["admin-privacy-errors"] = _refused(
         chief, "/admin/privacy", {"email": "not an address"}, "form.privacy-lookup"

@@ -222,3 +222,81 @@ def test_0013_spreads_the_tallies_over_shards_and_keeps_every_count(tmp_path):
             ("rejected", 2),
             ("spam", 5),
         ]
+
+
+def test_0014_keeps_every_event_and_lets_a_deletion_keep_none_of_the_comment(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, display_name, password_hash, role, is_active,"
+                    " created_at, session_key) VALUES (1, 'ana@x.example', 'Ana', 'h',"
+                    " 'moderator', true, CURRENT_TIMESTAMP, 'k')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary,"
+                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+                    " approved_comment_count, pending_comment_count, comments_version)"
+                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true, 1, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                    " status, created_at, held_reasons) VALUES (1, 1, 'N', 'n@x.example', 'B',"
+                    " 'approved', CURRENT_TIMESTAMP, '')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO moderation_events (id, comment_id, actor_id, from_status,"
+                    " to_status, at, note) VALUES (7, 1, 1, 'pending', 'approved',"
+                    " CURRENT_TIMESTAMP, '')"
+                )
+            )
+
+        upgrade(revision="0014")
+
+        assert _rows("SELECT id, comment_id, actor_id, action FROM moderation_events") == [
+            (7, 1, 1, "decision")
+        ]
+        assert _rows("SELECT text_version, edited_at, by_organization FROM comments") == [
+            (0, None, False)
+        ]
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO moderation_events (id, comment_id, actor_id, from_status,"
+                    " to_status, at, note, action) VALUES (8, NULL, 1, 'spam', 'spam',"
+                    " CURRENT_TIMESTAMP, 'deleted comment #2', 'deletion')"
+                )
+            )
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO moderation_events (comment_id, from_status, to_status, at,"
+                    " note, action) VALUES (1, 'a', 'a', CURRENT_TIMESTAMP, '', 'nonsense')"
+                )
+            )
+        # The events still follow their comment, as before.
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.execute(sa.text("DELETE FROM comments WHERE id = 1"))
+        assert _rows("SELECT id FROM moderation_events") == [(8,)]
+
+        downgrade(revision="0013")
+
+        assert _rows("SELECT count(*) FROM moderation_events") == [(0,)]
+        assert "comment_edits" not in sa.inspect(db.engine).get_table_names()
+        upgrade()

@@ -15,9 +15,12 @@ ALLOWED = {
     ("pending", "approved"),
     ("pending", "rejected"),
     ("pending", "spam"),
+    ("approved", "pending"),
     ("approved", "rejected"),
     ("approved", "spam"),
+    ("rejected", "pending"),
     ("rejected", "approved"),
+    ("spam", "pending"),
     ("spam", "approved"),
 }
 

@@ -29,7 +29,7 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_client_fingerprint_status", "1000000 20 8"),
     ("comments", "ix_comments_status_created_at", "1000000 250000 1 1"),
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
-    ("comments", "ix_comments_commenter_created_at", "1000000 20 1 1"),
+    ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
     ("commenters", "sqlite_autoindex_commenters_1", "50000 1"),
     ("commenter_fingerprints", "sqlite_autoindex_commenter_fingerprints_1", "80000 2 1"),
     ("commenter_fingerprints", "ix_commenter_fingerprints_fingerprint", "80000 2"),

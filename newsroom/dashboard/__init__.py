@@ -18,4 +18,4 @@ def comment_counts_context() -> dict:
     return {"comment_counts": comment_counts}
 
 
-from newsroom.dashboard import commenters, views  # noqa: E402, F401
+from newsroom.dashboard import commenters, rowactions, views  # noqa: E402, F401

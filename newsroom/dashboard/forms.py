@@ -1,12 +1,14 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectMultipleField, StringField
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from newsroom.inputs import id_value
 from newsroom.models import CommentStatus, Standing
 from newsroom.moderation import REASON_MAX
 
-DECISIONS = [CommentStatus.APPROVED.value, CommentStatus.REJECTED.value, CommentStatus.SPAM.value]
+# Back to pending is a decision too.
+DECISIONS = [status.value for status in CommentStatus]
+STATUSES = DECISIONS
 
 
 class DecisionForm(FlaskForm):
@@ -38,3 +40,27 @@ class StandingForm(FlaskForm):
     until = DateField("Banned until", validators=[Optional()])
     # The queue row the change was made from (a comment id), if any.
     row = HiddenField()
+
+
+class EditForm(FlaskForm):
+    """A moderator's new text for a comment. The text's own rules (not empty, not too long)
+    are the service's (moderation/editing.py), which keeps what was typed when it refuses."""
+
+    body = TextAreaField("Text of the comment")
+    # What the row showed: the edit applies only if the status and the text still hold.
+    expected_status = HiddenField(validators=[DataRequired(), AnyOf(STATUSES)])
+    text_version = HiddenField(validators=[DataRequired()])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Reply")
+
+
+class DeleteForm(FlaskForm):
+    expected_status = HiddenField(validators=[DataRequired(), AnyOf(STATUSES)])
+
+
+class EmptySpamForm(FlaskForm):
+    # Read with inputs.whole_number and checked by the view, as the confirmation page's
+    # query argument is.
+    days = HiddenField(validators=[DataRequired()])

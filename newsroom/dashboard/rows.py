@@ -3,8 +3,9 @@
 A row of the queue is a few kilobytes of markup with a dozen URLs and buttons in it, and
 the queue page shows 25: drawing them was most of the page's time. A row is kept under
 everything it shows (the comment's fields and status, its article's address, title and
-state, the moderator's tab and filters, the site's timezone), so a change to any of them
-draws a new row and no kept row can go stale. Only the moderator's CSRF token and the
+state, the moderator's tab and filters, the site's timezone and name, whether the
+moderator may delete), so a change to any of them draws a new row and no kept row can go
+stale. Only the moderator's CSRF token and the
 comment's age ("5 minutes ago") differ from one drawing to the next: they are slots
 (pagecache.slot), filled in each time.
 
@@ -17,6 +18,7 @@ import threading
 from datetime import datetime
 
 from flask import current_app, g, render_template
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -29,6 +31,7 @@ from newsroom.pagecache import slot
 MAX_ROWS = 2000  # about 3 KB each
 # The words on each decision's button and the key staff.js binds to it.
 ACTIONS = {
+    CommentStatus.PENDING: ("Back to pending", "p"),
     CommentStatus.APPROVED: ("Approve", "a"),
     CommentStatus.REJECTED: ("Reject", "r"),
     CommentStatus.SPAM: ("Spam", "s"),
@@ -65,6 +68,9 @@ def queue_rows(
     """The rows of `comments`, as the queue and the undo answer show them."""
     cache = _cache()
     timezone = g.site.timezone if "site" in g else "UTC"
+    # The row's reply box names the organization; only admins get the Delete button.
+    organization = g.site.organization_name if "site" in g else ""
+    can_delete = current_user.is_admin
     token = generate_csrf()
     csrf_slot, age_slot = slot("csrf"), slot("age")
     now = utcnow()
@@ -80,6 +86,9 @@ def queue_rows(
             comment.created_at,
             comment.held_reasons,
             comment.body,
+            comment.text_version,
+            comment.edited_at,
+            comment.by_organization,
             comment.article_id,
             article.slug,
             article.title,
@@ -89,6 +98,8 @@ def queue_rows(
             queue,
             restored,
             timezone,
+            organization,
+            can_delete,
         )
         row = cache.get(key)
         if row is None:
@@ -101,6 +112,8 @@ def queue_rows(
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
                 restored=restored,
+                organization_name=organization,
+                can_delete=can_delete,
                 age=age_slot,
                 csrf_token=lambda: csrf_slot,
             )

@@ -25,6 +25,14 @@ TABS = [
 ]
 
 
+# How the history names what is not a decision.
+ACTION_LABELS = {
+    "edit": "Text edited",
+    "reply": "Replied as the organization",
+    "deletion": "Deleted for good",
+}
+
+
 @bp.before_request
 @staff_required
 def staff_only() -> None:
@@ -203,5 +211,7 @@ def history() -> ResponseReturnValue:
         chosen_moderator=number("moderator"),
         chosen_decision=decision,
         comment=db.session.get(Comment, comment_id) if comment_id else None,
+        edits=moderation.text_history(comment_id) if comment_id else [],
         labels=moderation.DECISION_LABELS,
+        action_labels=ACTION_LABELS,
     )

@@ -1,6 +1,8 @@
 """Comments from submission to decision, with no Flask request in here:
 
 - lifecycle: submit, decide, undo, bulk: one conditional UPDATE + one event each;
+- editing: a moderator's edit of a comment's text and its undo, replies as the organization;
+- deletion: deleting for good (one comment, or old spam), keeping who and when;
 - screening: what happens to a new comment (fingerprint, status, held reasons);
 - commenters: readers known by e-mail, their fingerprints, trust and bans;
 - counters: kept tallies and recount;
@@ -21,9 +23,26 @@ from newsroom.moderation.commenters import (
     undo_standing,
 )
 from newsroom.moderation.counters import recount, tally
+from newsroom.moderation.deletion import (
+    SPAM_DAYS_DEFAULT,
+    SPAM_DAYS_MAX,
+    Deleted,
+    delete_comment,
+    empty_spam,
+    spam_older_than,
+)
+from newsroom.moderation.editing import (
+    Written,
+    edit_comment,
+    reply_as_organization,
+    text_history,
+    undo_edit,
+)
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
+    BODY_MAX,
     DECISION_LABELS,
+    NAME_MAX,
     Decision,
     decide,
     decide_many,
@@ -49,6 +68,19 @@ from newsroom.moderation.screening import client_fingerprint
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "BODY_MAX",
+    "NAME_MAX",
+    "SPAM_DAYS_DEFAULT",
+    "SPAM_DAYS_MAX",
+    "Deleted",
+    "Written",
+    "delete_comment",
+    "edit_comment",
+    "empty_spam",
+    "reply_as_organization",
+    "spam_older_than",
+    "text_history",
+    "undo_edit",
     "REASON_MAX",
     "STANDING_LABELS",
     "StandingChange",

@@ -20,7 +20,9 @@ from newsroom.extensions import db
 from newsroom.models import (
     Article,
     Comment,
+    CommentEdit,
     CommentStatus,
+    EventAction,
     ModerationEvent,
     User,
     UTCDateTime,
@@ -37,13 +39,14 @@ PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.SPAM,
 )
 
-# Decisions a moderator can take from each state. Nothing goes back to pending except
-# by undoing the decision that took it out.
+# Decisions a moderator can take from each state. Any decided comment can go back to
+# pending, to be decided again (by someone else, say): a decision like the others, audited
+# and undoable.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({APPROVED, REJECTED, SPAM}),
-    APPROVED: frozenset({REJECTED, SPAM}),
-    REJECTED: frozenset({APPROVED}),
-    SPAM: frozenset({APPROVED}),
+    APPROVED: frozenset({PENDING, REJECTED, SPAM}),
+    REJECTED: frozenset({PENDING, APPROVED}),
+    SPAM: frozenset({PENDING, APPROVED}),
 }
 
 # What each decision is called in messages: "Approved", "already marked as spam by ...".
@@ -53,6 +56,11 @@ DECISION_LABELS = {
     REJECTED: "Rejected",
     SPAM: "Marked as spam",
 }
+
+
+# A comment's limits, whoever writes it: a reader, or a moderator editing or replying.
+NAME_MAX = 80
+BODY_MAX = 5000
 
 
 class Commentable(NamedTuple):
@@ -167,6 +175,12 @@ def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | N
     nothing any more. Returns how many went, per (article id, commenter id, status they
     had as they went: a decision may come between a read and the delete)."""
     chosen = sa.select(Comment.id).where(which)
+    # Their edits first: the earlier texts go with the comment, and refer to its events.
+    db.session.execute(
+        sa.delete(CommentEdit)
+        .where(CommentEdit.comment_id.in_(chosen))
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         sa.delete(ModerationEvent)
         .where(ModerationEvent.comment_id.in_(chosen))
@@ -248,9 +262,14 @@ def decide_many(
 def undo(event_id: int, actor: User) -> Decision:
     """Reverse one decision, if the comment is still where that decision left it."""
     event = db.session.get(ModerationEvent, event_id)
-    if event is None:
+    if event is None or event.comment is None:
         return Decision(None, "", error="There is no such decision to undo.")
     comment = event.comment
+    if event.action != EventAction.DECISION:
+        # An edit has its own undo (editing.py); a reply is withdrawn by rejecting it.
+        return Decision(
+            comment, "", error="That was not a decision: there is nothing here to undo."
+        )
     return _apply(comment, event.to_status, event.from_status, actor, f"undo of #{event.id}", True)
 
 
@@ -318,9 +337,13 @@ def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
 
 
 def latest_event(comment_id: int) -> ModerationEvent | None:
+    """The latest event that moved the comment's status (an edit moves none)."""
     return db.session.scalar(
         sa.select(ModerationEvent)
-        .where(ModerationEvent.comment_id == comment_id)
+        .where(
+            ModerationEvent.comment_id == comment_id,
+            ModerationEvent.action != EventAction.EDIT,
+        )
         .order_by(ModerationEvent.at.desc(), ModerationEvent.id.desc())
         .limit(1)
     )

@@ -2,10 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from newsroom.moderation import BODY_MAX, NAME_MAX
 from newsroom.public import protection
 
-NAME_MAX = 80
-BODY_MAX = 5000
 FORM_EXPIRED = (
     "This form was opened too long ago, or came back damaged. Your text is kept below: "
     "please send it again."

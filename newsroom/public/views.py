@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import limits
 import sqlalchemy as sa
@@ -172,11 +172,37 @@ def _own_awaiting(article: Article) -> list[Comment]:
 
 
 def _approved_comments(article: Article) -> list[Comment]:
-    return db.session.scalars(
-        sa.select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+    return _replies_under_their_comments(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+            .order_by(Comment.created_at, Comment.id)
+        ).all()
+    )
+
+
+def _replies_under_their_comments(comments: Sequence[Comment]) -> list[Comment]:
+    """The comments oldest first, each reply moved to just under the comment it answers
+    (after that comment's earlier replies); a reply to a comment not shown keeps its
+    place. Threads come later; this is their order without the nesting."""
+    shown = {comment.id for comment in comments}
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id in shown:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    ordered: list[Comment] = []
+    stack = [c for c in reversed(comments) if c.parent_id not in shown]
+    while stack:
+        comment = stack.pop()
+        ordered.append(comment)
+        stack.extend(reversed(replies.get(comment.id, [])))
+    return ordered
+
+
+def _replying_to(comments: list[Comment]) -> dict[int, str]:
+    """Who each shown reply answers: reply id -> the answered comment's author."""
+    names = {comment.id: comment.author_name for comment in comments}
+    return {c.id: names[c.parent_id] for c in comments if c.parent_id in names}
 
 
 def _render_article(
@@ -188,10 +214,12 @@ def _render_article(
 ) -> Response:
     """The article page drawn for this reader alone: errors, notices, their own comment."""
     form.form_token.data = protection.form_token()
+    comments = _approved_comments(article)
     page = render_template(
         "public/article.html",
         article=article,
-        comments=_approved_comments(article),
+        comments=comments,
+        replying_to=_replying_to(comments),
         awaiting=_own_awaiting(article) if awaiting is None else awaiting,
         form=form,
         notice=notice,
@@ -214,10 +242,12 @@ def _shared_article_page(article_id: int, version: str, section_id: int, slug: s
         article = _public_article_or_404(slug)
         form = CommentForm(formdata=None)
         form.form_token.data = protection.form_token(period)
+        comments = _approved_comments(article)
         return render_template(
             "public/article.html",
             article=article,
-            comments=_approved_comments(article),
+            comments=comments,
+            replying_to=_replying_to(comments),
             awaiting=[],
             form=form,
             notice="",

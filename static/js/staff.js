@@ -110,3 +110,57 @@
     });
   });
 })();
+
+// Row actions (p back to pending, e edit, o reply as the organization, Escape closes the
+// box): a block of its own. After an edit or a reply, focus returns to the row, or to
+// the text that was refused.
+(function () {
+  "use strict";
+
+  function rowOf(element) {
+    return element && element.closest ? element.closest("#queue-list > .queue-row") : null;
+  }
+
+  function openBox(row, selector) {
+    var box = row.querySelector(selector);
+    if (!box) return;
+    box.open = true;
+    var field = box.querySelector("textarea");
+    if (field) field.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var row = rowOf(document.activeElement);
+    if (!row) return;
+    if (event.key === "Escape") {
+      var open = event.target.closest && event.target.closest("details[open]");
+      if (!open || !row.contains(open)) return;
+      open.open = false;
+      row.focus();
+      event.preventDefault();
+      return;
+    }
+    var field = event.target.closest && event.target.closest("input, textarea, select");
+    if (field && field.type !== "checkbox") return;
+    if (event.key === "p") {
+      var back = row.querySelector('button[aria-keyshortcuts="p"]');
+      if (back && !back.disabled) back.click();
+    } else if (event.key === "e") {
+      openBox(row, ".row-edit");
+    } else if (event.key === "o") {
+      openBox(row, ".row-reply-box");
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    var element = event.detail.elt;
+    if (!element.matches || !element.matches(".row-text, .row-reply")) return;
+    var refused = element.querySelector('[aria-invalid="true"]');
+    if (refused) refused.focus();
+    else if (rowOf(element)) rowOf(element).focus();
+  });
+})();
