@@ -4,7 +4,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from newsroom.inputs import id_value
 from newsroom.models import CommentStatus, Standing
-from newsroom.moderation import REASON_MAX
+from newsroom.moderation import BATCH_MAX, REASON_MAX
 
 DECISIONS = [CommentStatus.APPROVED.value, CommentStatus.REJECTED.value, CommentStatus.SPAM.value]
 
@@ -15,9 +15,24 @@ class DecisionForm(FlaskForm):
     expected_status = HiddenField(validators=[DataRequired()])
 
 
+def _at_most_a_batch(form: FlaskForm, field: SelectMultipleField) -> None:
+    if len(field.data or ()) > BATCH_MAX:
+        raise ValueError(f"At most {BATCH_MAX} comments at once.")
+
+
 class BulkDecisionForm(FlaskForm):
     to_status = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
-    comment_ids = SelectMultipleField(coerce=id_value, validate_choice=False)
+    comment_ids = SelectMultipleField(
+        coerce=id_value, validate_choice=False, validators=[_at_most_a_batch]
+    )
+
+
+class BatchUndoForm(FlaskForm):
+    """The Undo of a bulk decision: its events."""
+
+    event_ids = SelectMultipleField(
+        coerce=id_value, validate_choice=False, validators=[DataRequired(), _at_most_a_batch]
+    )
 
 
 STANDINGS = [standing.value for standing in Standing]

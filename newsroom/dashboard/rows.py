@@ -61,8 +61,10 @@ def queue_rows(
     comments: list[Comment],
     queue: moderation.QueueFilter,
     restored: bool = False,
+    oob: bool = False,
 ) -> Markup:
-    """The rows of `comments`, as the queue and the undo answer show them."""
+    """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
+    place of its strip (an undone batch)."""
     cache = _cache()
     timezone = g.site.timezone if "site" in g else "UTC"
     token = generate_csrf()
@@ -88,6 +90,7 @@ def queue_rows(
             _commenter_key(comment.commenter, now),
             queue,
             restored,
+            oob,
             timezone,
         )
         row = cache.get(key)
@@ -101,6 +104,7 @@ def queue_rows(
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
                 restored=restored,
+                oob=oob,
                 age=age_slot,
                 csrf_token=lambda: csrf_slot,
             )

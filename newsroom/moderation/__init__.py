@@ -23,6 +23,7 @@ from newsroom.moderation.commenters import (
 from newsroom.moderation.counters import recount, tally
 from newsroom.moderation.lifecycle import (
     ALLOWED_TRANSITIONS,
+    BATCH_MAX,
     DECISION_LABELS,
     Decision,
     decide,
@@ -32,14 +33,20 @@ from newsroom.moderation.lifecycle import (
     submission_id,
     submit_comment,
     undo,
+    undo_many,
 )
 from newsroom.moderation.queue import (
+    NARROWED_COUNT_MAX,
     QUEUE_PAGE_SIZE,
     QueueFilter,
     commenter_comments,
     decisions_on,
     decode_cursor,
+    encode_cursor,
     history_page,
+    live_signature,
+    live_state,
+    narrowed_tally,
     newest_comment_id,
     pending_newer_than,
     queue_filter_from,
@@ -49,6 +56,13 @@ from newsroom.moderation.screening import client_fingerprint
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "BATCH_MAX",
+    "NARROWED_COUNT_MAX",
+    "encode_cursor",
+    "live_signature",
+    "live_state",
+    "narrowed_tally",
+    "undo_many",
     "REASON_MAX",
     "STANDING_LABELS",
     "StandingChange",
