@@ -8,8 +8,8 @@
   "use strict";
 
   var lastUndo = null;
-  // A page of rows was asked for (Load more, or the new comments): focus goes to its first
-  // comment when it comes.
+  // Rows were asked for (the next page, or the new comments) while no comment waiting had
+  // focus: focus goes to the first that comes, and the strips above it fold away.
   var awaitingRows = false;
   // The rows an undone batch brought back, as they land.
   var restoredInBatch = [];
@@ -47,9 +47,10 @@
     row.scrollIntoView({ block: "nearest" });
   }
 
-  function say(words) {
+  // Add to what the live region says now (the decision just announced, as a rule).
+  function sayAlso(words) {
     var announcer = document.getElementById("announcer");
-    if (announcer) announcer.textContent = words;
+    if (announcer) announcer.textContent = (announcer.textContent + " " + words).trim();
   }
 
   function press(control) {
@@ -82,7 +83,7 @@
       return;
     }
     focusRow(decided);
-    if (!continueQueue()) say("No more comments on this page.");
+    if (!continueQueue()) sayAlso("Nothing else waits for a decision here.");
   }
 
   function continueQueue() {
@@ -197,13 +198,15 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;
-    if (element.closest && element.closest("#load-more")) awaitingRows = true;
+    if (!element.closest || !element.closest("#load-more")) return;
+    var row = currentRow();
+    awaitingRows = !(row && isUndecided(row));
   });
 
   document.addEventListener("htmx:load", function (event) {
     var element = event.detail.elt;
     if (!element.matches) return;
-    if (element.id === "load-more" && awaitingRows) {
+    if (element.id === "load-more") {
       // The rows asked for came before this (or there were none).
       awaitingRows = false;
       return;
