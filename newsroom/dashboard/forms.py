@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from newsroom.inputs import id_value
 from newsroom.models import CommentStatus, Standing
@@ -17,7 +17,7 @@ class DecisionForm(FlaskForm):
 
 def _at_most_a_batch(form: FlaskForm, field: SelectMultipleField) -> None:
     if len(field.data or ()) > BATCH_MAX:
-        raise ValueError(f"At most {BATCH_MAX} comments at once.")
+        raise ValidationError(f"At most {BATCH_MAX} at once.")
 
 
 class BulkDecisionForm(FlaskForm):

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import Comment, utcnow
-from tests.browser.test_accessibility import _violations, audited_page  # noqa: F401
+from tests.browser.test_accessibility import _violations
 from tests.browser.test_moderation import _log_in
 
 pytestmark = pytest.mark.browser
@@ -48,9 +48,11 @@ def test_sixty_comments_cleared_by_keyboard_across_page_boundaries(
     requests: list[str] = []
     page.on(
         "request",
-        lambda request: requests.append(request.url)
-        if request.url.startswith(live_server) and "/static/" not in request.url
-        else None,
+        lambda request: (
+            requests.append(request.url)
+            if request.url.startswith(live_server) and "/static/" not in request.url
+            else None
+        ),
     )
     keys = 0
 
@@ -73,9 +75,7 @@ def test_sixty_comments_cleared_by_keyboard_across_page_boundaries(
             # comment, the strips above folded away behind one line.
             expect(page.locator(f"#comment-{waiting[n + 1].id}")).to_be_focused()
             expect(page.locator(f"#comment-{waiting[0].id}")).to_be_hidden()
-            expect(page.locator("#folded")).to_have_text(
-                f"Show the {n + 1} decided comments above"
-            )
+            expect(page.locator("#folded")).to_have_text(f"Show the {n + 1} decided comments above")
             assert _violations(page) == [], f"after page {(n + 1) // size}"
     expect(page.locator("#announcer")).to_have_text(
         "Approved: comment by Reader 59. Nothing else waits for a decision here."
