@@ -183,3 +183,43 @@ def test_new_comments_are_announced_and_shown_in_place(
         "Late Reader: Just in. (held: first comment from this commenter)"
     )
     print(f"\nannounced {waited:.1f} s after the comment arrived")
+
+
+def test_the_focus_ring_stands_out_on_every_staff_background(
+    live_server, page: Page, site, article, make_comment, moderator, second_moderator
+):
+    """WCAG 2.2 (1.4.11) on the queue: the ring at 3:1 or more on the page, the rows, each
+    outcome's strip, a conflict's amber, the bulk bar and the new comments' notice."""
+    from tests.browser.test_accessibility import RING_AND_BAND, _contrast, _focus_ring_contrasts
+
+    comments = _queue(make_comment, article, 6)
+    _log_in(page, live_server, moderator)
+    moderation.decide(comments[3].id, "spam", second_moderator)
+    page.keyboard.press("j")
+    for key, comment in zip("ars", comments, strict=False):
+        page.keyboard.press(key)
+        expect(page.locator(f"#comment-{comment.id}.decided")).to_be_visible()
+    page.keyboard.press("a")  # comments[3]: a colleague was first
+    expect(page.locator(f"#comment-{comments[3].id}.conflict")).to_be_visible()
+    make_comment(article, author_email="late@example.com")
+    expect(page.locator("[data-show-new]")).to_be_visible()
+
+    row = page.locator(f"#comment-{comments[4].id}")
+    row.focus()
+    ring, band = row.evaluate(RING_AND_BAND)
+    contrasts = {"row": round(_contrast(ring, band), 2)}
+    contrasts |= _focus_ring_contrasts(
+        page,
+        [
+            ".outcome-approved [data-undo]",
+            ".outcome-rejected [data-undo]",
+            ".outcome-spam [data-undo]",
+            ".conflict a",
+            "#queue-tabs a",
+            "#bulk-form button",
+            "[data-show-new]",
+            ".queue-row:not(.decided) .row-actions button",
+        ],
+    )
+    assert all(value >= 3 for value in contrasts.values()), contrasts
+    print("\nfocus ring contrasts:", contrasts)
