@@ -285,3 +285,15 @@ def test_every_key_on_the_page_is_in_the_dialog_with_a_control(staff, site, arti
     assert on_controls | {"u", "n", "x", "j", "k"} <= listed
     for row in html.select("#keys-help tbody tr"):
         assert text_of(row.select("td")[1]), text_of(row)  # the control that does the same
+
+
+def test_an_undo_of_decisions_no_longer_on_record_says_so(staff, site, article, make_comment):
+    response = staff.post(
+        "/dashboard/decisions/undo",
+        data={"csrf_token": csrf_token(staff, "/dashboard/"), "event_ids": ["4242"]},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    assert text_of(page(response).select_one(".flash-error")) == (
+        "Those decisions are no longer on record. Nothing was changed."
+    )

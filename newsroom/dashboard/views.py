@@ -197,16 +197,18 @@ def undo_batch() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused("That undo was not understood. Nothing was changed.", queue, in_place=True)
     decisions = moderation.undo_many(form.event_ids.data, current_user, zone=_zone())
+    if not decisions:
+        return _refused(
+            "Those decisions are no longer on record. Nothing was changed.", queue, in_place=True
+        )
     done = [d for d in decisions if d.ok]
     failed = [d for d in decisions if not d.ok]
     message = (
         f"Undone: {_comments(len(done))} back where {'it was' if len(done) == 1 else 'they were'}."
     )
-    if failed or not decisions:
+    if failed:
         message += f" {len(failed)} not changed: " + " ".join(d.error for d in failed)
-    return _batch_answer(
-        message, bool(failed or not decisions), queue, restored=[d.comment for d in done]
-    )
+    return _batch_answer(message, bool(failed), queue, restored=[d.comment for d in done])
 
 
 def _comments(count: int) -> str:
