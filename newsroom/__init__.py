@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["comment_html"] = content.comment_html
+    app.jinja_env.filters["first_words"] = content.first_words
     app.jinja_env.filters["read_more"] = content.read_more_label
     app.jinja_env.filters["time_ago"] = content.time_ago
     app.jinja_env.filters["machine_datetime"] = content.machine_datetime

@@ -123,6 +123,14 @@ def excerpt(text: str, length: int = 240) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
+def first_words(text: str, count: int = 8) -> str:
+    """The opening of a text, for a name that has to be short: "Thanks for covering the
+    council's vote on the…"."""
+    words = (text or "").split()
+    opening = excerpt(" ".join(words[:count]), 60)
+    return opening + "…" if len(words) > count and not opening.endswith("…") else opening
+
+
 @cache
 def site_zone(name: str) -> ZoneInfo:
     try:
@@ -158,14 +166,25 @@ def machine_datetime(moment: datetime | None) -> str:
 
 def date_time(moment: datetime | None, zone: str = "UTC") -> str:
     """ "March 02, 2026 at 09:15 EST": a date and time on the site's clock, saying which
-    clock, as the conflict messages do ("at 14:15 UTC")."""
+    clock, as the conflict messages do ("at 09:15 EST")."""
     if moment is None:
         return ""
     local = in_zone(moment, zone)
+    return f"{local:%B %d, %Y at %H:%M} {_clock_label(local)}"
+
+
+def clock_time(moment: datetime, zone: str = "UTC") -> str:
+    """ "09:15 EST": the time of day on the site's clock, saying which clock (a conflict's
+    "already approved by Ana at 09:15 EST")."""
+    local = in_zone(moment, zone)
+    return f"{local:%H:%M} {_clock_label(local)}"
+
+
+def _clock_label(local: datetime) -> str:
     label = local.tzname() or "UTC"
     if label[0] in "+-":  # a zone with no abbreviation of its own: "+14" reads "UTC+14"
         label = "UTC" + label
-    return f"{local:%B %d, %Y at %H:%M} {label}"
+    return label
 
 
 def read_more_label(section_name: str) -> str:

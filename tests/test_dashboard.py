@@ -194,7 +194,9 @@ def test_load_more_pages_by_keyset(staff, site, article, make_comment):
         "Reader 25",
         "Reader 26",
     ]
-    assert rest.select_one("#load-more") is None
+    # The end of the queue: no more "Load more", only where new comments would follow.
+    assert rest.select_one("#load-more a") is None
+    assert rest.select_one("#load-more")["data-hx-trigger"] == "show-new"
     # Without htmx the same link is a full page.
     assert page(staff.get(more["href"])).select_one("h1") is not None
 
@@ -259,7 +261,13 @@ def test_htmx_approve_answers_with_a_strip_and_fresh_counts(staff, site, article
     assert "HX-Request" in response.headers["Vary"]
     html = page(response)
     strip = html.select_one(f"#comment-{comment.id}")
-    assert text_of(strip.select_one("[role=status]")) == "Approved · comment by Lee"
+    assert text_of(strip.select_one(".strip-text")) == "Approved · comment by Lee"
+    # Said aloud by the page's one live region, which the answer fills out of band; the
+    # strip itself is no live region (new markup is often not read out).
+    announcer = html.select_one("#announcer")
+    assert announcer["data-hx-swap-oob"] == "innerHTML"
+    assert text_of(announcer) == "Approved: comment by Lee."
+    assert html.select("[role=status], [role=alert], [aria-live]") == []
     undo = strip.select_one("form")
     assert undo["data-hx-post"].endswith("/undo") and text_of(undo.button).startswith("Undo")
     assert html.select_one("#queue-tabs")["data-hx-swap-oob"] == "true"
@@ -275,11 +283,11 @@ def test_htmx_approve_answers_with_a_strip_and_fresh_counts(staff, site, article
 )
 def test_each_outcome_has_its_own_strip(staff, site, article, make_comment, decision, words):
     comment = make_comment(article, author_name="Lee")
-    strip = page(_decide(staff, comment, decision, headers=HTMX)).select_one(
-        f"#comment-{comment.id}"
-    )
+    answer = page(_decide(staff, comment, decision, headers=HTMX))
+    strip = answer.select_one(f"#comment-{comment.id}")
     assert f"outcome-{decision}" in strip["class"] and "conflict" not in strip["class"]
-    assert text_of(strip.select_one("[role=status]")) == f"{words} · comment by Lee"
+    assert text_of(strip.select_one(".strip-text")) == f"{words} · comment by Lee"
+    assert text_of(answer.select_one("#announcer")) == f"{words}: comment by Lee."
 
 
 def test_htmx_conflict_says_who_won_and_changes_nothing(
@@ -291,8 +299,11 @@ def test_htmx_conflict_says_who_won_and_changes_nothing(
     response = _decide(staff, comment, "approved", headers=HTMX, expected="pending")
 
     assert response.status_code == 409
-    alert = text_of(page(response).select_one("[role=alert]"))
-    assert alert.startswith("This comment was already marked as spam by Ben Moderator at")
+    html = page(response)
+    said = text_of(html.select_one("#announcer"))
+    assert said.startswith("This comment was already marked as spam by Ben Moderator at")
+    assert "conflict" in html.select_one(f"#comment-{comment.id}")["class"]
+    assert text_of(html.select_one(".strip-text")) == said
     assert _status(comment.id) == "spam"
     assert len(_events()) == 1
 
@@ -368,7 +379,7 @@ def test_decision_outside_the_allowed_transitions_is_refused(staff, site, articl
     comment = make_comment(article, "rejected")
     response = _decide(staff, comment, "spam", headers=HTMX)
     assert response.status_code == 409
-    assert "can't be marked as spam" in text_of(page(response).select_one("[role=alert]"))
+    assert "can't be marked as spam" in text_of(page(response).select_one("#announcer"))
     assert _status(comment.id) == "rejected"
 
 

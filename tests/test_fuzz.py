@@ -103,11 +103,12 @@ ROUTES = {
     "health.healthz": Fuzzed(),
     "auth.account": Fuzzed(form=("current_password", "new_password", "confirm_password")),
     "dashboard.queue": Fuzzed(query=(*QUEUE_FILTER, "after")),
-    "dashboard.new_comments": Fuzzed(query=(*QUEUE_FILTER, "since")),
+    "dashboard.new_comments": Fuzzed(query=(*QUEUE_FILTER, "since", "seen")),
     "dashboard.history": Fuzzed(query=("moderator", "decision", "comment", "before")),
     "dashboard.decide": Fuzzed(form=("to_status", "expected_status", *QUEUE_FILTER)),
     "dashboard.undo": Fuzzed(form=QUEUE_FILTER),
     "dashboard.bulk": Fuzzed(form=("to_status", "comment_ids", *QUEUE_FILTER)),
+    "dashboard.undo_batch": Fuzzed(form=("event_ids", *QUEUE_FILTER)),
     "dashboard.commenter": Fuzzed(query=("after",)),
     "dashboard.change_standing": Fuzzed(
         form=("standing", "version", "reason", "until", "row", *QUEUE_FILTER),

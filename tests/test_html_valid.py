@@ -195,6 +195,8 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["dashboard-queue"] = _get(staff, "/dashboard/")
     pages["dashboard-approved"] = _get(staff, "/dashboard/?status=approved")
     pages["dashboard-spam"] = _get(staff, "/dashboard/?status=spam")
+    # A narrowed queue: its tabs say "1 of 2".
+    pages["dashboard-narrowed"] = _get(staff, "/dashboard/?q=a")
     pages["dashboard-history"] = _get(staff, "/dashboard/history")
     pages["account"] = _get(staff, "/account")
     commenter_url = f"/dashboard/commenters/{waiting[1].commenter_id}"

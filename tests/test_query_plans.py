@@ -210,3 +210,40 @@ def test_a_commenters_page_reads_through_their_index(
         moderation.commenter_comments(commenter_id, moderation.decode_cursor(cursor), size=2)
     plans = [p for s, p in checked_plans(sent).items() if "commenter_id" in s]
     assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), plans
+
+
+def test_the_quiet_poll_reads_an_index_end_and_the_tallies(
+    app, article, make_comment, planner_statistics
+):
+    """Every open queue asks this every 3 s: the newest id and four tally rows, whatever
+    the size of the comments table."""
+    make_comment(article)
+    make_comment(article, "approved")
+    with statements_sent() as sent:
+        newest, tallies = moderation.live_state()
+    assert tallies["pending"] == 1 and tallies["approved"] == 1 and newest > 0
+    [(statement, parameters)] = [(s, p) for s, p in sent if "max(" in s]
+    plan = plan_of(statement, parameters)
+    comments_steps = [step for step in plan.split(" | ") if "comments " in step + " "]
+    if db.engine.dialect.name == "sqlite":
+        # max(id) is the end of the primary key: SQLite reads one entry of it.
+        assert all("SCAN comments" not in step for step in comments_steps), plan
+    else:
+        assert "pk_comments" in plan and "Seq Scan on comments" not in plan, plan
+
+
+def test_a_narrowed_tab_is_counted_through_the_articles_index(
+    app, article, make_comment, planner_statistics
+):
+    make_comment(article)
+    with statements_sent() as sent:
+        counts = moderation.narrowed_tally(moderation.QueueFilter(article_id=article.id))
+    assert counts["pending"] == 1
+    [(statement, parameters)] = [(s, p) for s, p in sent if "count(" in s]
+    plan = plan_of(statement, parameters)
+    # Each status counted through an index, at most NARROWED_COUNT_MAX + 1 entries (the
+    # capped subquery is the only thing scanned). PostgreSQL picks among the indexes by the
+    # few rows a test has; SQLite's choice is the article's index either way.
+    assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert plan.count("ix_comments_article_status_created_at") == 4, plan

@@ -82,6 +82,7 @@ def change_standing(commenter_id: int) -> ResponseReturnValue:
             seen_version=version,
             reason=form.reason.data or "",
             banned_until=until,
+            zone=current_settings().timezone,
         )
     except FieldError as refused:
         return _refused(commenter_id, form, row, str(refused))
@@ -92,7 +93,7 @@ def change_standing(commenter_id: int) -> ResponseReturnValue:
 def undo_standing(change_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         return render_error(400, NOT_UNDERSTOOD)
-    change = moderation.undo_standing(change_id, current_user)
+    change = moderation.undo_standing(change_id, current_user, zone=current_settings().timezone)
     return _answer(change, None)
 
 

@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from newsroom.inputs import id_value
 from newsroom.models import CommentStatus, Standing
-from newsroom.moderation import REASON_MAX
+from newsroom.moderation import BATCH_MAX, REASON_MAX
 
 # Back to pending is a decision too.
 DECISIONS = [status.value for status in CommentStatus]
@@ -17,9 +17,24 @@ class DecisionForm(FlaskForm):
     expected_status = HiddenField(validators=[DataRequired()])
 
 
+def _at_most_a_batch(form: FlaskForm, field: SelectMultipleField) -> None:
+    if len(field.data or ()) > BATCH_MAX:
+        raise ValidationError(f"At most {BATCH_MAX} at once.")
+
+
 class BulkDecisionForm(FlaskForm):
     to_status = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
-    comment_ids = SelectMultipleField(coerce=id_value, validate_choice=False)
+    comment_ids = SelectMultipleField(
+        coerce=id_value, validate_choice=False, validators=[_at_most_a_batch]
+    )
+
+
+class BatchUndoForm(FlaskForm):
+    """The Undo of a bulk decision: its events."""
+
+    event_ids = SelectMultipleField(
+        coerce=id_value, validate_choice=False, validators=[DataRequired(), _at_most_a_batch]
+    )
 
 
 STANDINGS = [standing.value for standing in Standing]

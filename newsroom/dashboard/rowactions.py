@@ -16,7 +16,7 @@ from newsroom import inputs, moderation
 from newsroom.access import admin_required
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import DeleteForm, EditForm, EmptySpamForm, ReplyForm
-from newsroom.dashboard.views import _refused, _template_context
+from newsroom.dashboard.views import _refused, _template_context, _zone
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Comment, CommentStatus
@@ -72,6 +72,7 @@ def edit(comment_id: int) -> ResponseReturnValue:
             current_user,
             expected_status=form.expected_status.data,
             expected_version=version,
+            zone=_zone(),
         )
     return _text_answer(written, queue, typed, EDITED)
 
@@ -81,7 +82,9 @@ def undo_edit(event_id: int) -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.form)
     if not EmptyForm().validate_on_submit():
         return _refused("That request was not understood. Nothing was changed.", queue)
-    return _text_answer(moderation.undo_edit(event_id, current_user), queue, None, EDIT_UNDONE)
+    return _text_answer(
+        moderation.undo_edit(event_id, current_user, zone=_zone()), queue, None, EDIT_UNDONE
+    )
 
 
 def _text_answer(
@@ -186,7 +189,7 @@ def delete(comment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused("That request was not understood. Nothing was deleted.", queue)
     deleted = moderation.delete_comment(
-        comment_id, current_user, expected_status=form.expected_status.data
+        comment_id, current_user, expected_status=form.expected_status.data, zone=_zone()
     )
     if deleted.ok:
         message = f"Deleted for good: the comment by {deleted.author_name}."

@@ -64,8 +64,10 @@ def queue_rows(
     comments: list[Comment],
     queue: moderation.QueueFilter,
     restored: bool = False,
+    oob: bool = False,
 ) -> Markup:
-    """The rows of `comments`, as the queue and the undo answer show them."""
+    """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
+    place of its strip (an undone batch)."""
     cache = _cache()
     timezone = g.site.timezone if "site" in g else "UTC"
     # The row's reply box names the organization; only admins get the Delete button.
@@ -97,6 +99,7 @@ def queue_rows(
             _commenter_key(comment.commenter, now),
             queue,
             restored,
+            oob,
             timezone,
             organization,
             can_delete,
@@ -114,6 +117,7 @@ def queue_rows(
                 restored=restored,
                 organization_name=organization,
                 can_delete=can_delete,
+                oob=oob,
                 age=age_slot,
                 csrf_token=lambda: csrf_slot,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import htmx_flask
 import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -10,12 +11,14 @@ from flask_login import current_user
 from newsroom import inputs, moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
-from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
+from newsroom.dashboard.forms import BatchUndoForm, BulkDecisionForm, DecisionForm
 from newsroom.dashboard.rows import ACTIONS, queue_rows
+from newsroom.dashboard.shortcuts import SHORTCUTS
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
 from newsroom.sections import ordered_sections
+from newsroom.site import current_settings
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
@@ -56,43 +59,94 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "labels": moderation.DECISION_LABELS,
         # The tabs' counts and the navigation's badge: the tallies as this request left them.
         "tallies": moderation.tally(),
+        # A narrowed queue's own counts ("12 of 67"); the whole queue needs none.
+        "narrowed": moderation.narrowed_tally(queue) if queue.narrowed else None,
+        "count_max": moderation.NARROWED_COUNT_MAX,
         "queue_rows": queue_rows,
     }
+
+
+def _zone() -> str:
+    """The site's clock, for the times a conflict message names."""
+    return current_settings().timezone
 
 
 @bp.get("/")
 def queue() -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.args)
-    comments, next_cursor = moderation.queue_page(queue, request.args.get("after"))
+    after = request.args.get("after")
+    if request.htmx and after is not None:
+        return _more_rows(queue, after)
+    comments, next_cursor = moderation.queue_page(queue, after)
     context = _template_context(queue)
-    if request.htmx and request.args.get("after"):
-        # "Load more": just the next rows and a fresh button.
-        return render_template(
-            "dashboard/_rows.html", comments=comments, next_cursor=next_cursor, **context
-        )
     sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
+    newest_id = moderation.newest_comment_id()
     return render_template(
         "dashboard/queue.html",
         comments=comments,
         next_cursor=next_cursor,
-        newest_id=moderation.newest_comment_id(),
+        last_cursor=moderation.encode_cursor(comments[-1]) if comments else "",
+        since_id=newest_id,
+        seen=moderation.live_signature(newest_id, context["tallies"]),
         sections=sections,
         filtered_article=article,
+        shortcuts=SHORTCUTS,
+        **context,
+    )
+
+
+def _more_rows(queue: moderation.QueueFilter, after: str) -> ResponseReturnValue:
+    """ "Load more", and "show" the new comments: the rows after the last one shown. Past
+    the queue's end the poll starts again from the newest comment, read before the rows so
+    none arriving in between is missed."""
+    newest_id = moderation.newest_comment_id() if queue.status == CommentStatus.PENDING else None
+    comments, next_cursor = moderation.queue_page(queue, after)
+    context = _template_context(queue)
+    last_cursor = moderation.encode_cursor(comments[-1]) if comments else after
+    live = newest_id is not None and next_cursor is None
+    return render_template(
+        "dashboard/_rows.html",
+        comments=comments,
+        next_cursor=next_cursor,
+        last_cursor=last_cursor,
+        live=live,
+        since_id=newest_id,
+        seen=moderation.live_signature(newest_id, context["tallies"]) if live else "",
+        new_count=0,
         **context,
     )
 
 
 @bp.get("/new")
 def new_comments() -> ResponseReturnValue:
-    """The polling request: how many comments arrived since the page was drawn."""
+    """The poll, every few seconds: 204 while the newest comment and the tallies are as the
+    page last saw them (`seen`); otherwise the new comments since `since` and fresh counts.
+
+    The unchanged answer reads one index end and four rows, and draws nothing."""
     since_id = inputs.whole_number(request.args.get("since")) or 0
+    seen = (request.args.get("seen") or "")[:200]
+    newest_id, tallies = moderation.live_state()
+    signature = moderation.live_signature(newest_id, tallies)
+    if seen == signature:
+        return Response(status=204)
     queue = moderation.queue_filter_from(request.args)
+    new_count = moderation.pending_newer_than(since_id) if newest_id > since_id else 0
+    seen_newest = inputs.whole_number(seen.partition("-")[0]) or 0
+    announcement = ""
+    if new_count and newest_id > seen_newest:
+        announcement = f"{new_count} new comment{'' if new_count == 1 else 's'} waiting."
     return render_template(
-        "dashboard/_new_comments.html",
-        new_count=moderation.pending_newer_than(since_id),
-        newest_id=since_id,
+        "dashboard/_live.html",
+        since_id=since_id,
+        seen=signature,
+        new_count=new_count,
         queue=queue,
+        tabs=TABS,
+        tallies=tallies,
+        # A narrowed queue's tabs are counted when it is drawn, not every few seconds.
+        skip_tabs=queue.narrowed,
+        announcement=announcement,
     )
 
 
@@ -103,7 +157,11 @@ def decide(comment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused("That decision was not understood. Nothing was changed.", queue)
     decision = moderation.decide(
-        comment_id, form.to_status.data, current_user, expected_status=form.expected_status.data
+        comment_id,
+        form.to_status.data,
+        current_user,
+        expected_status=form.expected_status.data,
+        zone=_zone(),
     )
     return _answer(decision, queue)
 
@@ -113,7 +171,7 @@ def undo(event_id: int) -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.form)
     if not EmptyForm().validate_on_submit():
         return _refused("That request was not understood. Nothing was changed.", queue)
-    decision = moderation.undo(event_id, current_user)
+    decision = moderation.undo(event_id, current_user, zone=_zone())
     return _answer(decision, queue, undone=True)
 
 
@@ -126,32 +184,73 @@ def bulk() -> ResponseReturnValue:
             message = "That selection was not understood. Nothing was changed."
         else:
             message = "Select at least one comment first. Nothing was changed."
-        if request.htmx:
-            return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
-        flash(message, "error")
-        return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
-    decisions = moderation.decide_many(form.comment_ids.data, form.to_status.data, current_user)
+        return _refused(message, queue, in_place=True)
+    decisions = moderation.decide_many(
+        form.comment_ids.data, form.to_status.data, current_user, zone=_zone()
+    )
     done = [d for d in decisions if d.ok]
     failed = [d for d in decisions if not d.ok]
     label = moderation.DECISION_LABELS[form.to_status.data]
-    message = f"{label}: {len(done)} comment{'s' if len(done) != 1 else ''}."
+    message = f"{label}: {_comments(len(done))}."
     if failed:
         message += f" {len(failed)} not changed: " + " ".join(d.error for d in failed)
+    return _batch_answer(message, bool(failed), queue, decisions=done)
+
+
+@bp.post("/decisions/undo")
+def undo_batch() -> ResponseReturnValue:
+    """One Undo for a bulk decision: each of its decisions undone, as far as each still can be."""
+    form = BatchUndoForm()
+    queue = moderation.queue_filter_from(request.form)
+    if not form.validate_on_submit():
+        return _refused("That undo was not understood. Nothing was changed.", queue, in_place=True)
+    decisions = moderation.undo_many(form.event_ids.data, current_user, zone=_zone())
+    if not decisions:
+        return _refused(
+            "Those decisions are no longer on record. Nothing was changed.", queue, in_place=True
+        )
+    done = [d for d in decisions if d.ok]
+    failed = [d for d in decisions if not d.ok]
+    message = (
+        f"Undone: {_comments(len(done))} back where {'it was' if len(done) == 1 else 'they were'}."
+    )
+    if failed:
+        message += f" {len(failed)} not changed: " + " ".join(d.error for d in failed)
+    return _batch_answer(message, bool(failed), queue, restored=[d.comment for d in done])
+
+
+def _comments(count: int) -> str:
+    return f"{count} comment{'' if count == 1 else 's'}"
+
+
+def _batch_answer(
+    message: str, error: bool, queue: moderation.QueueFilter, **outcome: list
+) -> ResponseReturnValue:
+    """A bulk decision's or its undo's outcome: under the bulk bar for htmx, with the rows
+    swapped out of band; a redirect with a message otherwise."""
     if request.htmx:
         return render_template(
             "dashboard/_bulk_result.html",
             message=message,
-            error=bool(failed),
-            decisions=done,
+            error=error,
+            announcement=message,
+            **outcome,
             **_template_context(queue),
         )
-    flash(message, "error" if failed else "success")
+    flash(message, "error" if error else "success")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
 
 
-def _refused(message: str, queue: moderation.QueueFilter) -> ResponseReturnValue:
+def _refused(
+    message: str, queue: moderation.QueueFilter, in_place: bool = False
+) -> ResponseReturnValue:
+    """Nothing changed: said under the bulk bar (`in_place`) or only aloud, as a row's
+    request leaves its row as it was; a redirect with a message without htmx."""
     if request.htmx:
-        return render_template("dashboard/_bulk_result.html", message=message, error=True), 422
+        page = render_template(
+            "dashboard/_bulk_result.html", message=message, error=True, announcement=message
+        )
+        return htmx_flask.make_response(page, 422, reswap=None if in_place else "none")
     flash(message, "error")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
 
@@ -160,8 +259,15 @@ def _answer(
     decision: moderation.Decision, queue: moderation.QueueFilter, undone: bool = False
 ) -> ResponseReturnValue:
     """One decision's outcome: a fragment for htmx, a redirect with a message otherwise."""
+    if decision.ok:
+        who = decision.comment.author_name
+        if undone:
+            message = f"Undone: the comment by {who} is {decision.to_status} again."
+        else:
+            message = f"{moderation.DECISION_LABELS[decision.to_status]}: comment by {who}."
+    else:
+        message = decision.error
     if request.htmx:
-        context = _template_context(queue)
         if decision.comment is None:
             return _refused(decision.error, queue)
         if undone and decision.ok:
@@ -170,16 +276,13 @@ def _answer(
             template = "dashboard/_decided.html"
         status = 200 if decision.ok else 409
         return render_template(
-            template, decision=decision, comment=decision.comment, **context
+            template,
+            decision=decision,
+            comment=decision.comment,
+            announcement=message,
+            **_template_context(queue),
         ), status
-    if decision.ok:
-        who = decision.comment.author_name
-        if undone:
-            flash(f"Undone: the comment by {who} is {decision.to_status} again.", "success")
-        else:
-            flash(f"{moderation.DECISION_LABELS[decision.to_status]}: comment by {who}.", "success")
-    else:
-        flash(decision.error, "error")
+    flash(message, "success" if decision.ok else "error")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)
 
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from newsroom.content import site_zone
+from newsroom.content import clock_time, site_zone
 from newsroom.extensions import db
 from newsroom.models import (
     Comment,
@@ -292,10 +292,12 @@ def change_standing(
     reason: str = "",
     banned_until: datetime | None = None,
     now: datetime | None = None,
+    zone: str = "UTC",
 ) -> StandingChange:
     """Give the commenter a new standing, if it is still the one the moderator saw.
 
-    A ban needs a reason; `banned_until` (from ban_end) is None for a ban with no end."""
+    A ban needs a reason; `banned_until` (from ban_end) is None for a ban with no end.
+    `zone`: the site's clock, for the time a conflict message names."""
     commenter = db.session.get(Commenter, commenter_id)
     if commenter is None:
         return StandingChange(None, error="That commenter is no longer on record.")
@@ -320,11 +322,13 @@ def change_standing(
         label = STANDING_LABELS[to_standing].lower()
         return StandingChange(commenter, error=f"This commenter is already {label}.")
     return _apply(
-        commenter, seen_version, to_standing, ban_reason, banned_until, reason, actor, now
+        commenter, seen_version, to_standing, ban_reason, banned_until, reason, actor, now, zone
     )
 
 
-def undo_standing(event_id: int, actor: User, now: datetime | None = None) -> StandingChange:
+def undo_standing(
+    event_id: int, actor: User, now: datetime | None = None, zone: str = "UTC"
+) -> StandingChange:
     """Put back the standing a change replaced, if nothing changed it since."""
     event = db.session.get(CommenterEvent, event_id)
     if event is None:
@@ -347,6 +351,7 @@ def undo_standing(event_id: int, actor: User, now: datetime | None = None) -> St
         f"undo of #{event.id}",
         actor,
         now,
+        zone,
         undoes=event,
     )
 
@@ -360,6 +365,7 @@ def _apply(
     reason: str,
     actor: User,
     now: datetime | None,
+    zone: str,
     undoes: CommenterEvent | None = None,
 ) -> StandingChange:
     from_standing = commenter.standing
@@ -377,7 +383,7 @@ def _apply(
     if result.rowcount != 1:
         db.session.rollback()
         db.session.refresh(commenter)
-        return _lost(commenter)
+        return _lost(commenter, zone)
     event = CommenterEvent(
         commenter_id=commenter.id,
         actor_id=actor.id,
@@ -398,20 +404,21 @@ def _apply(
         # committed): the colleague's change stands.
         db.session.rollback()
         db.session.refresh(commenter)
-        return _lost(commenter)
+        return _lost(commenter, zone)
     db.session.refresh(commenter)
     return StandingChange(commenter, event=event)
 
 
-def _lost(commenter: Commenter) -> StandingChange:
+def _lost(commenter: Commenter, zone: str) -> StandingChange:
     winner = latest_change(commenter.id)
     label = STANDING_LABELS[commenter.standing].lower()
     if winner is None:
         error = f"This commenter's standing changed meanwhile (now {label}). Nothing was changed."
     else:
         who = winner.actor.display_name if winner.actor else "a former colleague"
+        when = clock_time(winner.at, zone)
         error = (
-            f"This commenter's standing was already changed by {who} at {winner.at:%H:%M} UTC "
+            f"This commenter's standing was already changed by {who} at {when} "
             f"(now {label}). Nothing was changed."
         )
     return StandingChange(commenter, winner=winner, error=error)

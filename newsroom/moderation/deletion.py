@@ -38,7 +38,9 @@ class Deleted:
         return self.event is not None
 
 
-def delete_comment(comment_id: int, actor: User, *, expected_status: str) -> Deleted:
+def delete_comment(
+    comment_id: int, actor: User, *, expected_status: str, zone: str = "UTC"
+) -> Deleted:
     """Delete the comment for good, if it still has the status the admin saw."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
@@ -50,7 +52,7 @@ def delete_comment(comment_id: int, actor: User, *, expected_status: str) -> Del
         comment = db.session.get(Comment, comment_id)
         if comment is None:
             return Deleted(author, error="That comment was deleted a moment ago by a colleague.")
-        error = _lost(comment, comment.status, expected_status).error
+        error = _lost(comment, comment.status, expected_status, zone).error
         return Deleted(author, error=error.replace("Nothing was changed.", "Nothing was deleted."))
     event = _record(actor, expected_status, f"deleted comment #{comment_id} on “{article_title}”")
     db.session.commit()

@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from newsroom import pagecache
+from newsroom.content import clock_time
 from newsroom.extensions import db
 from newsroom.models import (
     Comment,
@@ -76,7 +77,13 @@ def checked_text(text: str | None, empty_message: str) -> tuple[str, str | None]
 
 
 def edit_comment(
-    comment_id: int, body: str, actor: User, *, expected_status: str, expected_version: int
+    comment_id: int,
+    body: str,
+    actor: User,
+    *,
+    expected_status: str,
+    expected_version: int,
+    zone: str = "UTC",
 ) -> Written:
     """Replace the comment's text, if it still has the status and text the moderator saw."""
     text, problem = checked_text(body, EMPTY_EDIT)
@@ -86,15 +93,17 @@ def edit_comment(
     if problem is not None:
         return Written(comment, error=problem, invalid=True)
     if comment.status != expected_status:
-        return Written(comment, error=_lost(comment, comment.status, expected_status).error)
+        return Written(comment, error=_lost(comment, comment.status, expected_status, zone).error)
     if comment.text_version != expected_version:
-        return _edited_since(comment)
+        return _edited_since(comment, zone)
     if text == comment.body:
         return Written(comment, error=UNCHANGED, invalid=True)
-    return _change_text(comment, text, utcnow(), actor, note="", seen_status=expected_status)
+    return _change_text(
+        comment, text, utcnow(), actor, note="", seen_status=expected_status, zone=zone
+    )
 
 
-def undo_edit(event_id: int, actor: User) -> Written:
+def undo_edit(event_id: int, actor: User, *, zone: str = "UTC") -> Written:
     """Give the comment back the text it had before the edit `event_id`, unless it was
     edited again since."""
     edit = db.session.scalar(sa.select(CommentEdit).where(CommentEdit.event_id == event_id))
@@ -102,7 +111,7 @@ def undo_edit(event_id: int, actor: User) -> Written:
         return Written(None, error="There is no such edit to undo.")
     comment = db.session.get(Comment, edit.comment_id)
     if comment.text_version != edit.text_version:
-        return _edited_since(comment)
+        return _edited_since(comment, zone)
     return _change_text(
         comment,
         edit.body_before,
@@ -110,6 +119,7 @@ def undo_edit(event_id: int, actor: User) -> Written:
         actor,
         note=f"undo of #{event_id}",
         seen_status=None,
+        zone=zone,
     )
 
 
@@ -121,6 +131,7 @@ def _change_text(
     *,
     note: str,
     seen_status: str | None,
+    zone: str,
 ) -> Written:
     """Store `text` (and `edited_at`, the reader's mark) if nobody changed the text since
     it was read, nor the status from `seen_status` (None: any status will do)."""
@@ -140,8 +151,8 @@ def _change_text(
         db.session.rollback()
         db.session.refresh(comment)
         if seen_status is not None and comment.status != seen_status:
-            return Written(comment, error=_lost(comment, comment.status, seen_status).error)
-        return _edited_since(comment)
+            return Written(comment, error=_lost(comment, comment.status, seen_status, zone).error)
+        return _edited_since(comment, zone)
     event = ModerationEvent(
         comment_id=comment.id,
         actor_id=actor.id,
@@ -170,7 +181,7 @@ def _change_text(
     return Written(comment, event=event)
 
 
-def _edited_since(comment: Comment) -> Written:
+def _edited_since(comment: Comment, zone: str) -> Written:
     last = db.session.scalar(
         sa.select(ModerationEvent)
         .where(
@@ -180,7 +191,7 @@ def _edited_since(comment: Comment) -> Written:
         .order_by(ModerationEvent.id.desc())
         .limit(1)
     )
-    who = f" by {last.decided_by} at {last.at:%H:%M} UTC" if last is not None else ""
+    who = f" by {last.decided_by} at {clock_time(last.at, zone)}" if last is not None else ""
     return Written(
         comment,
         error=f"This comment's text was changed{who} since this page was drawn. Nothing was "

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from newsroom.content import clock_time
 from newsroom.extensions import db
 from newsroom.models import (
     Article,
@@ -48,6 +49,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     REJECTED: frozenset({PENDING, APPROVED}),
     SPAM: frozenset({PENDING, APPROVED}),
 }
+
+# The most comments one bulk decision, or one undo of a batch, takes: a page or two of the
+# queue, with room to spare; more is no moderator's selection.
+BATCH_MAX = 500
 
 # What each decision is called in messages: "Approved", "already marked as spam by ...".
 DECISION_LABELS = {
@@ -229,37 +234,39 @@ def decide(
     expected_status: str | None = None,
     note: str = "",
     commit: bool = True,
+    zone: str = "UTC",
 ) -> Decision:
-    """Move one comment to `to_status` if it is still in the state the moderator saw."""
+    """Move one comment to `to_status` if it is still in the state the moderator saw.
+    `zone`: the site's clock, for the time a conflict message names."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
     seen = expected_status or comment.status
     if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
         if seen != comment.status or comment.status == to_status:
-            return _lost(comment, to_status, seen)
+            return _lost(comment, to_status, seen, zone)
         return Decision(
             comment,
             to_status,
             from_status=seen,
             error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
         )
-    return _apply(comment, seen, to_status, actor, note, commit)
+    return _apply(comment, seen, to_status, actor, note, commit, zone)
 
 
 def decide_many(
-    comment_ids: list[int], to_status: str, actor: User, *, note: str = ""
+    comment_ids: list[int], to_status: str, actor: User, *, note: str = "", zone: str = "UTC"
 ) -> list[Decision]:
     """A bulk decision: each comment on its own terms, one event each, one commit."""
     decisions = [
-        decide(comment_id, to_status, actor, note=note, commit=False)
-        for comment_id in dict.fromkeys(comment_ids)
+        decide(comment_id, to_status, actor, note=note, commit=False, zone=zone)
+        for comment_id in list(dict.fromkeys(comment_ids))[:BATCH_MAX]
     ]
     db.session.commit()
     return decisions
 
 
-def undo(event_id: int, actor: User) -> Decision:
+def undo(event_id: int, actor: User, *, zone: str = "UTC") -> Decision:
     """Reverse one decision, if the comment is still where that decision left it."""
     event = db.session.get(ModerationEvent, event_id)
     if event is None or event.comment is None:
@@ -270,11 +277,51 @@ def undo(event_id: int, actor: User) -> Decision:
         return Decision(
             comment, "", error="That was not a decision: there is nothing here to undo."
         )
-    return _apply(comment, event.to_status, event.from_status, actor, f"undo of #{event.id}", True)
+    return _undo_event(event, actor, zone, commit=True)
+
+
+def undo_many(event_ids: list[int], actor: User, *, zone: str = "UTC") -> list[Decision]:
+    """Undo a batch (a bulk decision's events): each decision reversed on its own terms, as
+    undo() would (a comment a colleague has moved since is left where it is, with who and
+    when), one event each, one commit. Ids of no decision are passed over."""
+    chosen = list(dict.fromkeys(event_ids))[:BATCH_MAX]
+    events = db.session.scalars(
+        sa.select(ModerationEvent)
+        .where(
+            ModerationEvent.id.in_(chosen),
+            # Only decisions: an edit has its own undo, a reply or a deletion none.
+            ModerationEvent.action == EventAction.DECISION,
+            ModerationEvent.comment_id.is_not(None),
+        )
+        .options(
+            sa.orm.joinedload(ModerationEvent.comment).options(
+                sa.orm.joinedload(Comment.article), sa.orm.joinedload(Comment.commenter)
+            )
+        )
+    ).all()
+    by_id = {event.id: event for event in events}
+    decisions = [
+        _undo_event(by_id[event_id], actor, zone, commit=False)
+        for event_id in chosen
+        if event_id in by_id
+    ]
+    _commit_keeping_loaded()
+    return decisions
+
+
+def _undo_event(event: ModerationEvent, actor: User, zone: str, commit: bool) -> Decision:
+    note = f"undo of #{event.id}"
+    return _apply(event.comment, event.to_status, event.from_status, actor, note, commit, zone)
 
 
 def _apply(
-    comment: Comment, seen: str, to_status: str, actor: User, note: str, commit: bool
+    comment: Comment,
+    seen: str,
+    to_status: str,
+    actor: User,
+    note: str,
+    commit: bool,
+    zone: str = "UTC",
 ) -> Decision:
     now = utcnow()
     result = db.session.connection().execute(
@@ -284,7 +331,7 @@ def _apply(
         if commit:
             db.session.rollback()
         db.session.refresh(comment)
-        return _lost(comment, to_status, seen)
+        return _lost(comment, to_status, seen, zone)
     event = ModerationEvent(
         comment_id=comment.id,
         actor_id=actor.id,
@@ -323,7 +370,7 @@ PAST_TENSE = {
 }
 
 
-def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
+def _lost(comment: Comment, to_status: str, seen: str, zone: str) -> Decision:
     """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
     state = PAST_TENSE[comment.status]
@@ -331,7 +378,7 @@ def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
         error = f"This comment is already {comment.status}. Nothing was changed."
     else:
         who = winner.decided_by
-        error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
+        error = f"This comment was already {state} by {who} at {clock_time(winner.at, zone)}. "
         error += "Nothing was changed."
     return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
 

@@ -1,6 +1,6 @@
 """Reading the queue and the audit trail: the moderators' queue page by page, by keyset
-cursors (no OFFSET scans), what arrived since it was drawn, the history of decisions, and
-one commenter's comments with the decisions on them.
+cursors (no OFFSET scans), a narrowed queue's counts, what arrived since it was drawn, the
+history of decisions, and one commenter's comments with the decisions on them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.inputs import MAX_ID, whole_number
-from newsroom.models import Article, Comment, ModerationEvent, UTCDateTime
+from newsroom.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    CommentTally,
+    ModerationEvent,
+    UTCDateTime,
+)
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING
 
 QUEUE_PAGE_SIZE = 25
@@ -33,6 +40,11 @@ class QueueFilter:
     def oldest_first(self) -> bool:
         # Pending is a queue: the oldest waits longest. The other tabs are archives.
         return self.status == PENDING
+
+    @property
+    def narrowed(self) -> bool:
+        """Showing part of its tab: by section, article or search."""
+        return bool(self.section_id or self.article_id or self.search)
 
     def with_status(self, status: str) -> QueueFilter:
         return replace(self, status=status)
@@ -139,6 +151,21 @@ def _queue_query(
         .options(_WITH_ARTICLE, sa.orm.joinedload(Comment.commenter))
         .limit(sa.bindparam("size"))
     )
+    query = _narrowed(query, by_article, by_section, by_search)
+    key = sa.tuple_(Comment.created_at, Comment.id)
+    cursor = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime), sa.bindparam("after_id"))
+    if oldest_first:
+        if after:
+            query = query.where(key > cursor)
+        return query.order_by(Comment.created_at, Comment.id)
+    if after:
+        query = query.where(key < cursor)
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
+    """`query` narrowed as a filter asks: bound parameters article_id, section_id and
+    pattern."""
     if by_article:
         query = query.where(Comment.article_id == sa.bindparam("article_id"))
     if by_section:
@@ -156,15 +183,44 @@ def _queue_query(
                 Comment.author_email.ilike(pattern, escape="\\"),
             )
         )
-    key = sa.tuple_(Comment.created_at, Comment.id)
-    cursor = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime), sa.bindparam("after_id"))
-    if oldest_first:
-        if after:
-            query = query.where(key > cursor)
-        return query.order_by(Comment.created_at, Comment.id)
-    if after:
-        query = query.where(key < cursor)
-    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    return query
+
+
+# A narrowed tab counts its comments up to this many, then says "1000+": the count stops
+# where the moderator stops needing it.
+NARROWED_COUNT_MAX = 1000
+
+
+def narrowed_tally(queue: QueueFilter) -> dict[str, int]:
+    """How many comments of each status the queue's filter matches, up to
+    NARROWED_COUNT_MAX + 1 (more than the cap: "1000+"), in one statement. An article or a
+    section is counted through ix_comments_article_status_created_at; a search reads what
+    it must, as the search's own page does. The unfiltered queue reads the kept tallies."""
+    parameters = {
+        "article_id": queue.article_id,
+        "section_id": queue.section_id,
+        "pattern": f"%{_escape_like(queue.search)}%",
+    }
+    counts = db.session.execute(
+        _narrowed_count(bool(queue.article_id), bool(queue.section_id), bool(queue.search)),
+        parameters,
+    ).one()
+    return dict(zip([status.value for status in CommentStatus], counts, strict=True))
+
+
+@functools.cache
+def _narrowed_count(by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
+    counts = []
+    for status in CommentStatus:
+        matching = _narrowed(
+            sa.select(Comment.id).where(Comment.status == status.value),
+            by_article,
+            by_section,
+            by_search,
+        ).limit(NARROWED_COUNT_MAX + 1)
+        counted = sa.select(sa.func.count()).select_from(matching.subquery())
+        counts.append(counted.scalar_subquery().label(status.value))
+    return sa.select(*counts)
 
 
 def _escape_like(text: str) -> str:
@@ -185,6 +241,31 @@ def pending_newer_than(comment_id: int) -> int:
 
 def newest_comment_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0
+
+
+def live_state() -> tuple[int, dict[str, int]]:
+    """What the queue's poll compares, in one statement: the newest comment's id (the end
+    of the primary key) and the kept tallies (a few rows per status). Nothing here grows with the
+    comments table."""
+    rows = db.session.execute(_LIVE_STATE).all()
+    totals = {status.value: 0 for status in CommentStatus}
+    totals.update({status: int(total) for _, status, total in rows})
+    newest = rows[0][0] if rows else newest_comment_id()
+    return newest or 0, totals
+
+
+def live_signature(newest_id: int, tallies: dict[str, int]) -> str:
+    """The queue's state in a few characters: the poll answers "nothing new" (204) while
+    the page's copy still matches."""
+    return "-".join(str(n) for n in (newest_id, *(tallies[s.value] for s in CommentStatus)))
+
+
+# A status's count is the sum of its shards (models.TALLY_SHARDS).
+_LIVE_STATE = sa.select(
+    sa.select(sa.func.max(Comment.id)).scalar_subquery(),
+    CommentTally.status,
+    sa.func.sum(CommentTally.total),
+).group_by(CommentTally.status)
 
 
 def history_page(

@@ -1,12 +1,39 @@
-// Keyboard moderation for the queue (j/k move, a/r/s decide, u undo, x select, ? help),
-// focus that follows decisions, and "select all". Loaded with `defer`; no inline script.
+// Keyboard moderation for the queue, and focus that follows decisions across pages.
+//
+// A key presses the control that carries it in `aria-keyshortcuts`: on the focused row
+// first (a, r, s), then on the page (`data-page-key`: Shift+A, Shift+R, Shift+S). The keys
+// that press no control are PAGE_KEYS below. The `?` dialog lists them all
+// (newsroom/dashboard/shortcuts.py). Loaded with `defer`; no inline script.
 (function () {
   "use strict";
 
   var lastUndo = null;
+  // Rows were asked for (the next page, or the new comments) while no comment waiting had
+  // focus: focus goes to the first that comes, and the strips above it fold away.
+  var awaitingRows = false;
+  // The rows an undone batch brought back, as they land.
+  var restoredInBatch = [];
 
-  function rows() {
-    return Array.prototype.slice.call(document.querySelectorAll("#queue-list > .queue-row"));
+  var PAGE_KEYS = {
+    j: function () { move(1); },
+    k: function () { move(-1); },
+    u: function (row) { press(lastUndo && document.contains(lastUndo) ? lastUndo : control(row, "u")); },
+    x: function (row) { press(row && row.querySelector(".row-check")); },
+    "Shift+X": selectAll,
+    n: showNew,
+    "?": toggleHelp,
+  };
+
+  function list() {
+    return document.getElementById("queue-list");
+  }
+
+  function isUndecided(element) {
+    return element.matches(".queue-row") && !element.matches(".decided") && !element.hidden;
+  }
+
+  function undecidedRows() {
+    return Array.prototype.filter.call(document.querySelectorAll("#queue-list > .queue-row"), isUndecided);
   }
 
   function currentRow() {
@@ -20,25 +47,112 @@
     row.scrollIntoView({ block: "nearest" });
   }
 
-  function move(step) {
-    var all = rows();
-    if (!all.length) return;
-    var index = all.indexOf(currentRow());
-    var next = index === -1 ? 0 : Math.max(0, Math.min(all.length - 1, index + step));
-    focusRow(all[next]);
+  // Add to what the live region says now (the decision just announced, as a rule).
+  function sayAlso(words) {
+    var announcer = document.getElementById("announcer");
+    if (announcer) announcer.textContent = (announcer.textContent + " " + words).trim();
   }
 
-  function nextUndecided(row) {
-    var sibling = row.nextElementSibling;
-    while (sibling && !(sibling.matches(".queue-row") && !sibling.matches(".decided"))) {
-      sibling = sibling.nextElementSibling;
+  function press(control) {
+    if (control && !control.disabled) control.click();
+  }
+
+  // From `row`, the nearest comment still waiting in `step`'s direction (strips skipped).
+  function sibling(row, step) {
+    var next = step > 0 ? row.nextElementSibling : row.previousElementSibling;
+    while (next && !isUndecided(next)) next = step > 0 ? next.nextElementSibling : next.previousElementSibling;
+    return next;
+  }
+
+  function move(step) {
+    var row = currentRow();
+    if (row) {
+      focusRow(sibling(row, step));
+      return;
     }
-    if (sibling) return sibling;
-    sibling = row.previousElementSibling;
-    while (sibling && !(sibling.matches(".queue-row") && !sibling.matches(".decided"))) {
-      sibling = sibling.previousElementSibling;
+    var waiting = undecidedRows();
+    focusRow(step > 0 ? waiting[0] : waiting[waiting.length - 1]);
+  }
+
+  // After a decision: the next comment waiting, the one before if none follows; none on
+  // the page, and the queue goes on (the next page, or the new comments).
+  function carryOn(decided) {
+    var next = sibling(decided, 1) || sibling(decided, -1);
+    if (next) {
+      focusRow(next);
+      return;
     }
-    return sibling || row;
+    focusRow(decided);
+    if (!continueQueue()) sayAlso("Nothing else waits for a decision here.");
+  }
+
+  function continueQueue() {
+    var end = document.getElementById("load-more");
+    if (!end) return false;
+    var more = end.querySelector("a");
+    if (more) {
+      more.click();
+      return true;
+    }
+    if (document.querySelector("[data-show-new]")) {
+      htmx.trigger(end, "show-new");
+      return true;
+    }
+    return false;
+  }
+
+  function showNew() {
+    if (!document.querySelector("[data-show-new]")) return;
+    var end = document.getElementById("load-more");
+    var more = end && end.querySelector("a");
+    if (more) more.click();  // the new comments are at the queue's end: the next page first
+    else if (end) htmx.trigger(end, "show-new");
+  }
+
+  // The strips above the page that just came fold away, behind one line that brings them back.
+  function foldStrips(firstNew) {
+    var folded = 0;
+    var row = firstNew.previousElementSibling;
+    for (; row; row = row.previousElementSibling) {
+      if (row.matches(".queue-row.decided") && !row.hidden) {
+        row.hidden = true;
+        folded += 1;
+      }
+    }
+    if (folded) updateFoldNote();
+  }
+
+  function updateFoldNote() {
+    var queue = list();
+    var hidden = queue.querySelectorAll(".queue-row.decided[hidden]").length;
+    var note = document.getElementById("folded");
+    if (!hidden) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("li");
+      note.id = "folded";
+      note.className = "fold-note";
+      note.innerHTML = '<button type="button" class="link-button" data-unfold></button>';
+      queue.insertBefore(note, queue.firstElementChild);
+    }
+    note.querySelector("button").textContent =
+      "Show the " + hidden + " decided comment" + (hidden === 1 ? "" : "s") + " above";
+  }
+
+  function unfold() {
+    list().querySelectorAll(".queue-row.decided[hidden]").forEach(function (row) { row.hidden = false; });
+    updateFoldNote();
+  }
+
+  function selectAll() {
+    var boxes = undecidedRows().map(function (row) { return row.querySelector(".row-check"); })
+      .filter(Boolean);
+    var every = boxes.length > 0 && boxes.every(function (box) { return box.checked; });
+    boxes.forEach(function (box) { box.checked = !every; });
+    var all = document.querySelector("[data-select-all]");
+    if (all) all.checked = !every;
   }
 
   function isTyping(target) {
@@ -54,66 +168,118 @@
     else dialog.showModal();
   }
 
+  function keyName(event) {
+    if (event.shiftKey && /^[A-Z]$/.test(event.key)) return "Shift+" + event.key;
+    return event.key;
+  }
+
+  // The control a key presses: the focused row's, else the page's (`data-page-key`).
+  function control(row, name) {
+    var selector = '[aria-keyshortcuts="' + name + '"]';
+    var found = (row && row.querySelector(selector)) ||
+      document.querySelector("[data-page-key]" + selector);
+    return found && !found.closest("[hidden]") ? found : null;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-    if (!document.getElementById("queue-list")) return;
+    if (!list()) return;
+    var name = keyName(event);
     var row = currentRow();
-    var target = null;
-    switch (event.key) {
-      case "j": move(1); break;
-      case "k": move(-1); break;
-      case "a":
-      case "r":
-      case "s":
-        if (row) target = row.querySelector('button[aria-keyshortcuts="' + event.key + '"]');
-        break;
-      case "u":
-        if (lastUndo && document.contains(lastUndo)) target = lastUndo;
-        break;
-      case "x":
-        if (row) target = row.querySelector("input[type=checkbox]");
-        break;
-      case "?": toggleHelp(); break;
-      default: return;
+    if (PAGE_KEYS[name]) {
+      PAGE_KEYS[name](row);
+    } else {
+      var target = control(row, name);
+      if (!target) return;
+      press(target);
     }
-    if (target && !target.disabled) target.click();
     event.preventDefault();
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    if (!element.closest || !element.closest("#load-more")) return;
+    var row = currentRow();
+    awaitingRows = !(row && isUndecided(row));
   });
 
   document.addEventListener("htmx:load", function (event) {
     var element = event.detail.elt;
-    if (!element.matches || !element.matches("#queue-list > .queue-row")) return;
+    if (!element.matches) return;
+    if (element.id === "load-more") {
+      // The rows asked for came before this (or there were none).
+      awaitingRows = false;
+      return;
+    }
+    if (!element.matches("#queue-list > .queue-row")) return;
+    var empty = document.getElementById("queue-empty");
+    if (empty) empty.remove();
     if (element.matches(".decided")) {
       var undo = element.querySelector("[data-undo]");
       if (undo) lastUndo = undo;
-      // A bulk decision swaps many rows at once: leave focus where the moderator put it.
-      if (!element.hasAttribute("data-bulk")) focusRow(nextUndecided(element));
+      // A bulk decision swaps many rows at once: the bulk answer settles focus.
+      if (!element.hasAttribute("data-bulk")) carryOn(element);
     } else if (element.hasAttribute("data-restored")) {
+      updateFoldNote();
+      if (element.hasAttribute("data-bulk")) restoredInBatch.push(element);
+      else focusRow(element);
+    } else if (awaitingRows) {
+      awaitingRows = false;
+      foldStrips(element);
       focusRow(element);
     }
   });
 
+  // A bulk decision or its undo has landed: its Undo is the one `u` presses, and focus goes
+  // on from where it was, or to the first comment still waiting.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "bulk-status") return;
+    var status = event.detail.target;
+    var undo = status.querySelector("[data-undo]");
+    if (undo) lastUndo = undo;
+    var all = document.querySelector("[data-select-all]");
+    if (all) all.checked = false;
+    var restored = restoredInBatch;
+    restoredInBatch = [];
+    if (restored.length) {
+      focusRow(restored[0]);
+      return;
+    }
+    var row = currentRow();
+    if (row && isUndecided(row)) return;
+    var waiting = undecidedRows();
+    if (waiting.length) focusRow(waiting[0]);
+    else continueQueue();
+  });
+
   document.addEventListener("change", function (event) {
     if (!event.target.matches("[data-select-all]")) return;
-    rows().forEach(function (row) {
-      var box = row.querySelector("input[type=checkbox]");
+    undecidedRows().forEach(function (row) {
+      var box = row.querySelector(".row-check");
       if (box) box.checked = event.target.checked;
     });
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    if (event.target.closest("[data-keys-help]")) toggleHelp();
+    else if (event.target.closest("[data-unfold]")) unfold();
+    else if (event.target.closest("[data-show-new]") && document.getElementById("load-more")) {
+      event.preventDefault();
+      showNew();
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".select-all[hidden], [data-keys-help][hidden]").forEach(function (el) {
       el.hidden = false;
     });
-    document.addEventListener("click", function (event) {
-      if (event.target.closest && event.target.closest("[data-keys-help]")) toggleHelp();
-    });
   });
 })();
 
-// Row actions (p back to pending, e edit, o reply as the organization, Escape closes the
-// box): a block of its own. After an edit or a reply, focus returns to the row, or to
-// the text that was refused.
+// Row actions: their keys (p, e, o) press the controls that carry them, as every key does
+// (above); here, an opened Edit or Reply box takes focus, Escape closes it, and after an
+// edit or a reply focus returns to the row, or to the text that was refused.
 (function () {
   "use strict";
 
@@ -121,38 +287,21 @@
     return element && element.closest ? element.closest("#queue-list > .queue-row") : null;
   }
 
-  function openBox(row, selector) {
-    var box = row.querySelector(selector);
-    if (!box) return;
-    box.open = true;
+  // `toggle` doesn't bubble: listened for on the way down.
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches(".row-edit, .row-reply-box") || !box.open) return;
     var field = box.querySelector("textarea");
     if (field) field.focus();
-  }
+  }, true);
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key !== "Escape") return;
     var row = rowOf(document.activeElement);
-    if (!row) return;
-    if (event.key === "Escape") {
-      var open = event.target.closest && event.target.closest("details[open]");
-      if (!open || !row.contains(open)) return;
-      open.open = false;
-      row.focus();
-      event.preventDefault();
-      return;
-    }
-    var field = event.target.closest && event.target.closest("input, textarea, select");
-    if (field && field.type !== "checkbox") return;
-    if (event.key === "p") {
-      var back = row.querySelector('button[aria-keyshortcuts="p"]');
-      if (back && !back.disabled) back.click();
-    } else if (event.key === "e") {
-      openBox(row, ".row-edit");
-    } else if (event.key === "o") {
-      openBox(row, ".row-reply-box");
-    } else {
-      return;
-    }
+    var open = event.target.closest && event.target.closest("details[open]");
+    if (!row || !open || !row.contains(open)) return;
+    open.open = false;
+    row.focus();
     event.preventDefault();
   });
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -74,3 +75,17 @@ def _patient_expectations():
     from playwright.sync_api import expect
 
     expect.set_options(timeout=15_000)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def audited_page(browser):
+    """A page axe-core can be run on (test_accessibility._violations)."""
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: run `make test` (it runs npm ci)")
+    # axe is injected as a script; our pages forbid inline scripts, so let the test in.
+    context = browser.new_context(bypass_csp=True)
+    yield context.new_page()
+    context.close()

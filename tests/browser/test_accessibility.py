@@ -1,26 +1,14 @@
 """axe-core (from the npm registry) finds no WCAG 2.2 A/AA violations on our pages."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import AXE
 from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture
-def audited_page(browser):
-    if not AXE.exists():
-        pytest.fail("node_modules/axe-core is missing: run `make test` (it runs npm ci)")
-    # axe is injected as a script; our pages forbid inline scripts, so let the test in.
-    context = browser.new_context(bypass_csp=True)
-    yield context.new_page()
-    context.close()
 
 
 def _violations(page) -> list[str]:

@@ -90,7 +90,7 @@ def test_keyboard_moves_between_rows_selects_and_shows_help(
     # Bulk: select all on the page, spam them in one request.
     page.get_by_label("Select all on this page").check()
     page.locator("#bulk-form").get_by_role("button", name="Spam").click()
-    expect(page.locator("#bulk-status")).to_have_text("Marked as spam: 2 comments.")
+    expect(page.locator("#bulk-status .flash")).to_have_text("Marked as spam: 2 comments.")
     expect(page.locator("#pending-badge")).to_have_text("0 pending")
 
 
