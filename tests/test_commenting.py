@@ -132,7 +132,13 @@ def test_closed_article_has_no_form_and_refuses_posts(client, site, article, mak
         "/articles/closed-one/comments", data={**GOOD, "form_token": token["value"]}
     )
     assert response.status_code == 403
-    assert text_of(page(response).select_one("[role=alert]")) == "Comments are closed."
+    refused = page(response)
+    assert text_of(refused.select_one("[role=alert]")).startswith(
+        "Your comment was not sent: comments on this article are closed."
+    )
+    # Nothing the reader wrote is lost: it comes back to copy, with no form to send it.
+    assert refused.select_one("textarea#kept-text[readonly]").get_text() == GOOD["body"]
+    assert refused.select_one("form.comment-form") is None
     assert _comments() == []
 
 

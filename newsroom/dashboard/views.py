@@ -47,7 +47,7 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
         # The tabs' counts and the navigation's badge: the tallies as this request left them.
-        "tallies": moderation.tally(),
+        "tallies": moderation.queue_tally(),
         "queue_rows": queue_rows,
     }
 

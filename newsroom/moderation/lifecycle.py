@@ -1,5 +1,9 @@
 """The comment lifecycle: submitting, deciding, undoing, and the audit trail.
 
+A comment's state is its status, or "unreviewed": approved by the policy "publish then
+review" and still waiting for a moderator (the comments.unreviewed flag; Comment.state).
+Reviewing it is a decision like any other: approve keeps it, reject or spam take it down.
+
 Every decision is one conditional UPDATE (`WHERE id = :id AND status = :expected`) plus one
 ModerationEvent and the counters, in one transaction. When a colleague decided first the
 update matches no row and the caller gets a conflict naming who won; nothing is
@@ -12,22 +16,30 @@ import hashlib
 import hmac
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import (
+    UNREVIEWED,
     Article,
     Comment,
     CommentStatus,
     ModerationEvent,
+    ModerationRules,
+    Section,
+    SiteSettings,
     User,
     UTCDateTime,
     utcnow,
 )
+from newsroom.moderation import policy as terms
 from newsroom.moderation.commenters import arrive
 from newsroom.moderation.counters import count_move, count_removal
+from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
+from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
 from newsroom.moderation.screening import screen
 
 PENDING, APPROVED, REJECTED, SPAM = (
@@ -37,10 +49,12 @@ PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.SPAM,
 )
 
-# Decisions a moderator can take from each state. Nothing goes back to pending except
-# by undoing the decision that took it out.
+# Decisions a moderator can take from each state. Nothing goes back to pending, nor to
+# unreviewed, except by undoing the decision that took it out.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({APPROVED, REJECTED, SPAM}),
+    # Reviewing a comment published at once: approve keeps it, reject or spam take it down.
+    UNREVIEWED: frozenset({APPROVED, REJECTED, SPAM}),
     APPROVED: frozenset({REJECTED, SPAM}),
     REJECTED: frozenset({APPROVED}),
     SPAM: frozenset({APPROVED}),
@@ -49,24 +63,53 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # What each decision is called in messages: "Approved", "already marked as spam by ...".
 DECISION_LABELS = {
     PENDING: "Back to pending",
+    UNREVIEWED: "Published, unreviewed",
     APPROVED: "Approved",
     REJECTED: "Rejected",
     SPAM: "Marked as spam",
 }
 
 
+def stored_as(state: str) -> tuple[str, bool]:
+    """The status and the unreviewed flag a state is stored as."""
+    return (APPROVED, True) if state == UNREVIEWED else (state, False)
+
+
 class Commentable(NamedTuple):
-    """What posting a comment needs to know of its article."""
+    """What posting a comment needs to know of its article, and the terms it takes
+    comments on (policy.py)."""
 
     id: int
     slug: str
     comments_open: bool
+    close_at: datetime | None
+    policy: CommentPolicy
+    # The version of the rules now (rules.compiled gives them); "" when none were saved.
+    rules_version: str
+
+    def accepting(self, now: datetime) -> bool:
+        return terms.accepting_comments(self.comments_open, self.close_at, now)
 
 
 def find_commentable(slug: str) -> Commentable | None:
-    """The public article at `slug`, as little of it as a comment POST needs (one lookup)."""
+    """The public article at `slug`, as little of it as a comment POST needs, with its
+    policy, its closing time and the rules' version: one lookup."""
     row = db.session.connection().execute(_COMMENTABLE, {"slug": slug, "now": utcnow()}).first()
-    return Commentable(*row) if row is not None else None
+    if row is None:
+        return None
+    return Commentable(
+        id=row.id,
+        slug=row.slug,
+        comments_open=row.comments_open,
+        close_at=terms.comments_close_at(
+            row.published_at, row.comments_close_after_days, row.site_close_after_days
+        ),
+        policy=CommentPolicy(
+            terms.effective_policy(row.moderation_policy, row.section_policy, row.site_policy),
+            row.trusted_after_approved if row.trusted_after_approved is not None else 2,
+        ),
+        rules_version=row.rules_version or "",
+    )
 
 
 def submission_id(secret_key: str, form_token: str, fingerprint: str | None, *parts: object) -> str:
@@ -87,6 +130,8 @@ class Submitted:
     id: int
     status: str
     repeated: bool = False
+    # Published at once, waiting for review.
+    unreviewed: bool = False
 
 
 def submit_comment(
@@ -98,10 +143,14 @@ def submit_comment(
     fingerprint: str | None,
     is_spam: bool = False,
     submission_id: str | None = None,
+    policy: CommentPolicy = HOLD_EVERYTHING,
+    rules: CompiledRules = NO_RULES,
 ) -> Submitted:
-    """Store a reader's comment as screening decides (held as pending; spam when a bot gave
-    itself away; rejected by the rules for a banned commenter), its commenter made known
-    and their fingerprint linked, in one transaction.
+    """Store a reader's comment as screening decides under the article's `policy` and the
+    `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
+    rule; spam when a bot gave itself away), its commenter made known and their fingerprint
+    linked, in one transaction. An outcome the rules decided is an event by "the rules",
+    naming the rule, that a moderator can overturn like any decision.
 
     `submission_id` (see submission_id(); None: no repeats are recognised) is the same for
     a POST sent again: it stores nothing and gets the first comment back, marked
@@ -112,7 +161,21 @@ def submit_comment(
     now = utcnow()
     body = body.strip()
     commenter = arrive(author_email, fingerprint, now)
-    screening = screen(body, commenter, is_spam=is_spam, now=now)
+    digest = body_digest(body)
+    duplicate = (
+        rules.duplicates_are_spam
+        and not commenter.is_new
+        and _sent_lately(commenter.commenter_id, digest, now)
+    )
+    screening = screen(
+        body,
+        commenter,
+        is_spam=is_spam,
+        now=now,
+        policy=policy,
+        rules=rules,
+        duplicate=duplicate,
+    )
     status = screening.status
     comment = {
         "article_id": article_id,
@@ -122,9 +185,11 @@ def submit_comment(
         "status": status,
         "created_at": now,
         "client_fingerprint": fingerprint,
-        "held_reasons": "; ".join(screening.reasons),
+        "held_reasons": screening.held_reasons,
         "submission_id": submission_id,
         "commenter_id": commenter.commenter_id,
+        "unreviewed": screening.unreviewed,
+        "body_hash": digest,
     }
     try:
         result = db.session.connection().execute(_INSERT_COMMENT, comment)
@@ -133,8 +198,8 @@ def submit_comment(
         first = _submitted_before(submission_id) if submission_id is not None else None
         if first is None:
             raise  # not the submission id's refusal (the article was deleted meanwhile)
-        return Submitted(first.id, first.status, repeated=True)
-    submitted = Submitted(result.inserted_primary_key[0], status)
+        return Submitted(first.id, first.status, repeated=True, unreviewed=first.unreviewed)
+    submitted = Submitted(result.inserted_primary_key[0], status, unreviewed=screening.unreviewed)
     if screening.rule is not None:
         # Decided by the rules, not held: the audit trail says which rule, and a moderator
         # can overturn it like any decision.
@@ -143,15 +208,35 @@ def submit_comment(
             {
                 "comment_id": submitted.id,
                 "from_status": PENDING,
-                "to_status": status,
+                "to_status": screening.state,
                 "at": now,
                 "note": "",
                 "rule": screening.rule,
             },
         )
-    count_move(article_id, None, status, commenter.commenter_id)
+    count_move(
+        article_id,
+        None,
+        status,
+        commenter.commenter_id,
+        review=1 if screening.unreviewed else 0,
+    )
     db.session.commit()
     return submitted
+
+
+# The duplicate rule looks this far back.
+DUPLICATE_WINDOW = timedelta(days=1)
+
+
+def _sent_lately(commenter_id: int, digest: str, now: datetime) -> bool:
+    """Whether the commenter sent the same text within a day: one lookup, bounded by
+    ix_comments_commenter_body_hash."""
+    found = db.session.connection().execute(
+        _SENT_LATELY,
+        {"commenter_id": commenter_id, "body_hash": digest, "since": now - DUPLICATE_WINDOW},
+    )
+    return found.first() is not None
 
 
 def _submitted_before(submission_id: str) -> sa.Row | None:
@@ -164,8 +249,9 @@ def _submitted_before(submission_id: str) -> sa.Row | None:
 def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | None, str]]:
     """Delete for good the comments `which` selects, with their moderation trail, and keep
     the counters in step (in the caller's transaction). Replies to them stay, answering
-    nothing any more. Returns how many went, per (article id, commenter id, status they
-    had as they went: a decision may come between a read and the delete)."""
+    nothing any more. Returns how many went, per (article id, commenter id, state they
+    had as they went, a status or "unreviewed": a decision may come between a read and the
+    delete)."""
     chosen = sa.select(Comment.id).where(which)
     db.session.execute(
         sa.delete(ModerationEvent)
@@ -182,10 +268,13 @@ def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | N
     gone = db.session.execute(
         sa.delete(Comment)
         .where(which)
-        .returning(Comment.article_id, Comment.commenter_id, Comment.status)
+        .returning(Comment.article_id, Comment.commenter_id, Comment.status, Comment.unreviewed)
         .execution_options(synchronize_session=False)
     )
-    removed = Counter(tuple(row) for row in gone)
+    removed = Counter(
+        (article_id, commenter_id, UNREVIEWED if unreviewed else status)
+        for article_id, commenter_id, status, unreviewed in gone
+    )
     count_removal(removed)
     return removed
 
@@ -220,9 +309,9 @@ def decide(
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
-    seen = expected_status or comment.status
+    seen = expected_status or comment.state
     if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
-        if seen != comment.status or comment.status == to_status:
+        if seen != comment.state or comment.state == to_status:
             return _lost(comment, to_status, seen)
         return Decision(
             comment,
@@ -258,8 +347,17 @@ def _apply(
     comment: Comment, seen: str, to_status: str, actor: User, note: str, commit: bool
 ) -> Decision:
     now = utcnow()
+    seen_status, seen_unreviewed = stored_as(seen)
+    new_status, new_unreviewed = stored_as(to_status)
     result = db.session.connection().execute(
-        _MOVE, {"comment_id": comment.id, "seen": seen, "to_status": to_status}
+        _MOVE,
+        {
+            "comment_id": comment.id,
+            "seen": seen_status,
+            "seen_unreviewed": seen_unreviewed,
+            "to_status": new_status,
+            "to_unreviewed": new_unreviewed,
+        },
     )
     if result.rowcount != 1:
         if commit:
@@ -275,11 +373,18 @@ def _apply(
         note=note,
     )
     db.session.add(event)
-    count_move(comment.article_id, seen, to_status, comment.commenter_id)
+    count_move(
+        comment.article_id,
+        seen_status,
+        new_status,
+        comment.commenter_id,
+        review=int(new_unreviewed) - int(seen_unreviewed),
+    )
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
-    sa.orm.attributes.set_committed_value(comment, "status", to_status)
+    sa.orm.attributes.set_committed_value(comment, "status", new_status)
+    sa.orm.attributes.set_committed_value(comment, "unreviewed", new_unreviewed)
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
@@ -298,6 +403,7 @@ def _commit_keeping_loaded() -> None:
 # How a comment's state reads after "This comment was already ...".
 PAST_TENSE = {
     PENDING: "returned to pending",
+    UNREVIEWED: "returned to the unreviewed",
     APPROVED: "approved",
     REJECTED: "rejected",
     SPAM: "marked as spam",
@@ -307,9 +413,9 @@ PAST_TENSE = {
 def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
     """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
-    state = PAST_TENSE[comment.status]
+    state = PAST_TENSE[comment.state]
     if winner is None:
-        error = f"This comment is already {comment.status}. Nothing was changed."
+        error = f"This comment is already {PAST_TENSE[comment.state]}. Nothing was changed."
     else:
         who = winner.decided_by
         error = f"This comment was already {state} by {who} at {winner.at:%H:%M} UTC. "
@@ -329,18 +435,55 @@ def latest_event(comment_id: int) -> ModerationEvent | None:
 # Built once: a decision runs these inside the write lock, where every millisecond spent
 # building statements holds up the next moderator's decision; a reader's comment, too.
 _comments = Comment.__table__
-_COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
-    Article.slug == sa.bindparam("slug"),
-    Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
+_site = SiteSettings.__table__
+_COMMENTABLE = (
+    sa.select(
+        Article.id,
+        Article.slug,
+        Article.comments_open,
+        Article.published_at,
+        Article.comments_close_after_days,
+        Article.moderation_policy,
+        Section.moderation_policy.label("section_policy"),
+        _site.c.moderation_policy.label("site_policy"),
+        _site.c.trusted_after_approved,
+        _site.c.comments_close_after_days.label("site_close_after_days"),
+        # Bounded by the rules' primary key: their one row.
+        sa.select(ModerationRules.version)
+        .where(ModerationRules.id == RULES_ID)
+        .scalar_subquery()
+        .label("rules_version"),
+    )
+    .join(Section, Section.id == Article.section_id)
+    # The site's one settings row (the first, as site_settings.stored_settings reads it).
+    .outerjoin(_site, _site.c.id == sa.select(sa.func.min(_site.c.id)).scalar_subquery())
+    .where(
+        Article.slug == sa.bindparam("slug"),
+        Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
+    )
 )
 _INSERT_COMMENT = sa.insert(_comments)
 _RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
-_BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status).where(
+_BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status, _comments.c.unreviewed).where(
     _comments.c.submission_id == sa.bindparam("submission_id")
 )
 _MOVE = (
     sa.update(_comments)
-    .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))
-    .values(status=sa.bindparam("to_status"))
+    .where(
+        _comments.c.id == sa.bindparam("comment_id"),
+        _comments.c.status == sa.bindparam("seen"),
+        _comments.c.unreviewed == sa.bindparam("seen_unreviewed"),
+    )
+    .values(status=sa.bindparam("to_status"), unreviewed=sa.bindparam("to_unreviewed"))
+)
+# Bounded by ix_comments_commenter_body_hash; run only when the duplicate rule is on.
+_SENT_LATELY = (
+    sa.select(_comments.c.id)
+    .where(
+        _comments.c.commenter_id == sa.bindparam("commenter_id"),
+        _comments.c.body_hash == sa.bindparam("body_hash"),
+        _comments.c.created_at >= sa.bindparam("since", type_=UTCDateTime),
+    )
+    .limit(1)
 )
