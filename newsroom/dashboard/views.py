@@ -14,11 +14,12 @@ from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
 from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
-from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
+from newsroom.models import UNREVIEWED, Article, Comment, CommentStatus, ModerationEvent, User
 from newsroom.sections import ordered_sections
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
+    (UNREVIEWED, "Published, unreviewed"),
     (CommentStatus.APPROVED, "Approved"),
     (CommentStatus.REJECTED, "Rejected"),
     (CommentStatus.SPAM, "Spam"),
