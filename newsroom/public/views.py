@@ -20,10 +20,10 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy.pagination import Pagination
 
-from newsroom import inputs, moderation, pagecache
+from newsroom import inputs, models, moderation, pagecache
 from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
-from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section, utcnow
+from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp, protection
 from newsroom.public.forms import BODY_MAX, CommentForm
 from newsroom.site import current_settings, navigation_sections
@@ -185,7 +185,8 @@ def _comment_terms(article: Article) -> dict:
     """What the page says about commenting on `article`: whether the form is shown, since
     when comments are closed (by time), and the notice stating the policy in force."""
     site = current_settings()
-    now = utcnow()
+    # Read through models, as the page cache's version does: both see the same clock.
+    now = models.utcnow()
     close_at = moderation.comments_close_at(
         article.published_at, article.comments_close_after_days, site.comments_close_after_days
     )
@@ -313,7 +314,7 @@ def post_comment(slug: str) -> ResponseReturnValue:
     if article is None:
         abort(404)
     form = CommentForm()
-    if not article.accepting(utcnow()):
+    if not article.accepting(models.utcnow()):
         # Nothing to send it with any more: the reader's text comes back to keep.
         kept = (form.body.data or "").strip()[:BODY_MAX]
         notice = CLOSED_WITH_TEXT if kept else COMMENTS_CLOSED
