@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
 from newsroom.articles import (
@@ -50,10 +51,13 @@ ROLE_CHOICES = [
 
 class WholeNumberField(IntegerField):
     """A whole number from 0 to `maximum`, ASCII digits only (inputs.whole_number: int()
-    would take "٣" or a number of any size); empty is None."""
+    would take "٣" or a number of any size); empty is None. A text input with a numeric
+    keyboard: a number input can't show back what was typed when it is not a number."""
+
+    widget = TextInput()
 
     def __init__(self, label: str, maximum: int, **kwargs) -> None:
-        kwargs.setdefault("render_kw", {"min": 0, "max": maximum, "inputmode": "numeric"})
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
         super().__init__(label, **kwargs)
         self.maximum = maximum
 
@@ -274,7 +278,6 @@ class SettingsForm(FlaskForm):
     trusted_after_approved = WholeNumberField(
         "Approved comments a regular commenter needs",
         TRUSTED_AFTER_MAX,
-        render_kw={"min": 1, "max": TRUSTED_AFTER_MAX, "inputmode": "numeric"},
         description="Under “Hold first-time commenters”: a commenter with this many approved "
         "comments, and none rejected in the last 30 days, is published at once.",
         validators=[InputRequired("Type how many approved comments, like 2.")],
