@@ -18,6 +18,15 @@ from newsroom.extensions import db
 from newsroom.models import Policy, SiteSettings
 from newsroom.refused import FieldError
 
+# The settings that decide how comments are taken (the rest is the site's identity).
+COMMENT_TERMS_FIELDS = frozenset(
+    {
+        "comments_open_by_default",
+        "moderation_policy",
+        "trusted_after_approved",
+        "comments_close_after_days",
+    }
+)
 SETTINGS_FIELDS = (
     "organization_name",
     "tagline",

@@ -17,7 +17,7 @@ import hmac
 from datetime import datetime
 from typing import NamedTuple
 
-from newsroom.models import CommentStatus, Policy, Standing
+from newsroom.models import UNREVIEWED, CommentStatus, Policy, Standing
 from newsroom.moderation.commenters import Arrival
 from newsroom.moderation.policy import HOLD_EVERYTHING, RECENT_REJECTION, CommentPolicy
 from newsroom.moderation.rules import NO_RULES, CompiledRules
@@ -60,7 +60,7 @@ class Screening(NamedTuple):
     @property
     def state(self) -> str:
         """As the lifecycle names it (models.Comment.state)."""
-        return "unreviewed" if self.unreviewed else self.status
+        return UNREVIEWED if self.unreviewed else self.status
 
     @property
     def held_reasons(self) -> str:
