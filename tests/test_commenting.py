@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from newsroom.extensions import db
-from newsroom.models import Comment, CommentStatus
+from newsroom.models import Comment, CommentStatus, ModerationEvent
 from tests.conftest import page, submit_form, text_of
 
 GOOD = {"author_name": "Lee Park", "author_email": "lee@example.com", "body": "Well reported."}
@@ -108,6 +108,11 @@ def test_honeypot_looks_like_success_but_is_stored_as_spam(app, client, site, ar
     [comment] = _comments()
     assert comment.status == CommentStatus.SPAM
     assert "honeypot" in comment.held_reasons
+    # Decided by the rules, on the record: a moderator can overturn it.
+    [event] = db.session.scalars(
+        sa.select(ModerationEvent).where(ModerationEvent.comment_id == comment.id)
+    ).all()
+    assert (event.rule, event.actor_id, event.to_status) == ("honeypot", None, "spam")
     assert "Buy now" not in app.test_client().get(f"/articles/{article.slug}").get_data(
         as_text=True
     )

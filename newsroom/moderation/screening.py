@@ -24,6 +24,7 @@ from newsroom.moderation.rules import NO_RULES, CompiledRules
 
 # The rule named on the event of a comment the rules decided, and its held reason.
 BANNED = "banned"
+BOT = "honeypot"
 BLOCKED = "blocked word"
 BLOCKED_SPAM = "blocked word (spam)"
 DUPLICATE = "duplicate text"
@@ -49,8 +50,7 @@ def client_fingerprint(address: str | None, secret_key: str) -> str | None:
 
 class Screening(NamedTuple):
     """How a new comment is stored: its status, why, the rule that decided (None when it
-    waits for a person, or a bot gave itself away), and whether it was published before
-    review."""
+    waits for a person), and whether it was published before review."""
 
     status: str
     reasons: list[str]
@@ -85,7 +85,7 @@ def screen(
     policy of its article and the rules. `duplicate`: the commenter sent the same text
     within a day (looked up by the caller, only when rules.duplicates_are_spam)."""
     if is_spam:
-        return Screening(CommentStatus.SPAM, [HONEYPOT])
+        return Screening(CommentStatus.SPAM, [HONEYPOT], rule=BOT)
     if commenter.is_banned(now):
         # Stored and counted like any rejection; the reader is answered as for any comment.
         return Screening(CommentStatus.REJECTED, [BANNED], rule=BANNED)
