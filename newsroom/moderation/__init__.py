@@ -1,6 +1,7 @@
 """Comments from submission to decision, with no Flask request in here:
 
-- lifecycle: submit, decide, undo, bulk: one conditional UPDATE + one event each;
+- submission: a new comment stored as screening decides, its article's terms read with it;
+- lifecycle: decide, undo, bulk: one conditional UPDATE + one event each;
 - screening: what happens to a new comment (fingerprint, status, held reasons);
 - policy: the terms an article takes comments on (moderation policy, closing by time);
 - rules: the rules admins set (word lists, links, length, duplicates), compiled and kept;
@@ -29,10 +30,7 @@ from newsroom.moderation.lifecycle import (
     Decision,
     decide,
     decide_many,
-    find_commentable,
     remove_comments,
-    submission_id,
-    submit_comment,
     undo,
 )
 from newsroom.moderation.policy import (
@@ -67,6 +65,7 @@ from newsroom.moderation.rules import (
 from newsroom.moderation.rules import compiled as rules_at
 from newsroom.moderation.rules import current as current_rules
 from newsroom.moderation.screening import client_fingerprint
+from newsroom.moderation.submission import find_commentable, submission_id, submit_comment
 
 __all__ = [
     "CLOSE_AFTER_MAX_DAYS",
