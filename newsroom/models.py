@@ -287,7 +287,7 @@ class Comment(db.Model):
     # comments came from one address without ever storing the address.
     client_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     held_reasons: Mapped[str] = mapped_column(sa.String(255), default="")
-    # The comment form's one-time id (moderation/lifecycle.py, submit_comment): a POST sent
+    # The comment form's one-time id (moderation/submission.py, submit_comment): a POST sent
     # again, its answer lost, is known by it and stored once. None when a client sent none.
     submission_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Who wrote it, by normalized e-mail address; None once the author was erased.

@@ -3,7 +3,7 @@ overridden by its section's, overridden by its own) and when its comments close 
 switch, and a number of days after publication: the site's, or its own).
 
 Plain values in, plain values out: the comment POST reads them with the article in one
-query (lifecycle.find_commentable), the article page from the article it shows, and the
+query (submission.find_commentable), the article page from the article it shows, and the
 page cache from its version query, so every reader is told the same terms the POST
 applies. Screening (screening.py) applies the policy; the words readers are told about it
 are here, next to it, so the notice can't drift from what happens.

@@ -7,7 +7,7 @@ Matching is on text folded the one way (`fold`: Unicode NFKC, then casefold), on
 boundaries, so "ＦＲＥＥ", "Free" and "free" are one word; the lists are folded the same
 way when compiled. Each version of the rules is compiled once per process into a regex per
 list and kept under its version (`compiled`): the comment POST reads the version with its
-article (lifecycle.find_commentable), so no POST queries the lists. A save gives the rules
+article (submission.find_commentable), so no POST queries the lists. A save gives the rules
 a new random version, so a copy compiled from rules since rolled back or replaced is never
 taken for the current one. No Flask request in here.
 """

@@ -7,7 +7,7 @@ and so does the same text sent again within a day; a watched commenter, suspect 
 many links or too few characters hold it whatever the policy; then the policy (policy.py):
 hold everything; or approve a trusted or regular commenter at once; or publish at once and
 queue for review ("unreviewed"), trusted commenters needing no review. Every outcome not
-left to a person names its rule, recorded as an event by "the rules" (lifecycle.py).
+left to a person names its rule, recorded as an event by "the rules" (submission.py).
 """
 
 from __future__ import annotations
