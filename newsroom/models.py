@@ -271,8 +271,15 @@ class Comment(db.Model):
         sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
         # "Has this commenter sent the same text within a day?" (moderation/rules.py).
         sa.Index("ix_comments_commenter_body_hash", "commenter_id", "body_hash", "created_at"),
-        # The queue of comments published before review, oldest first, by keyset.
-        sa.Index("ix_comments_unreviewed_created_at", "unreviewed", "created_at", "id"),
+        # The queue of comments published before review, oldest first, by keyset: partial,
+        # so it holds those few and no other comment's insert maintains it.
+        sa.Index(
+            "ix_comments_unreviewed_created_at",
+            "created_at",
+            "id",
+            sqlite_where=sa.text("unreviewed = 1"),
+            postgresql_where=sa.text("unreviewed"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

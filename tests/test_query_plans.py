@@ -33,7 +33,7 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
     ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
     ("comments", "ix_comments_commenter_body_hash", "1000000 20 1 1"),
-    ("comments", "ix_comments_unreviewed_created_at", "1000000 500000 1 1"),
+    ("comments", "ix_comments_unreviewed_created_at", "2000 1 1"),
     ("commenters", "sqlite_autoindex_commenters_1", "50000 1"),
     ("commenter_fingerprints", "sqlite_autoindex_commenter_fingerprints_1", "80000 2 1"),
     ("commenter_fingerprints", "ix_commenter_fingerprints_fingerprint", "80000 2"),
@@ -66,13 +66,21 @@ def plan_of(statement: str, parameters) -> str:
 BY_STATUS_ALONE = re.compile(r"SEARCH comments USING .*INDEX \w+ \(status=\?\)$")
 
 
+# Partial indexes hold only the rows their condition names (the few comments awaiting
+# review): walking one in order, under a LIMIT, reads those rows and no others.
+PARTIAL_INDEX_WALK = re.compile(r"SCAN \w+ USING (COVERING )?INDEX ix_comments_unreviewed_\w+$")
+
+
 def full_scans(plan: str) -> list[str]:
     """The steps of a plan that read a whole table (SQLite: SCAN; PostgreSQL: Seq Scan), or
     all comments in one status."""
     return [
         step
         for step in plan.split(" | ")
-        if re.match(r"^[\s|`-]*SCAN (?!CONSTANT ROW)", step)
+        if (
+            re.match(r"^[\s|`-]*SCAN (?!CONSTANT ROW)", step)
+            and not PARTIAL_INDEX_WALK.search(step)
+        )
         or "Seq Scan" in step
         or BY_STATUS_ALONE.search(step)
     ]
@@ -204,6 +212,10 @@ def test_a_full_scan_is_caught(app, article):
         # The plan the first-comment check had before it got an index of its own.
         walk = "SEARCH comments USING INDEX ix_comments_status_created_at (status=?)"
         assert full_scans(f"{walk} | USE TEMP B-TREE FOR ORDER BY") == [walk]
+        # Walking a whole index is a scan, unless it is the partial one of the unreviewed.
+        every = "SCAN comments USING INDEX ix_comments_status_created_at"
+        assert full_scans(every) == [every]
+        assert full_scans("SCAN comments USING INDEX ix_comments_unreviewed_created_at") == []
 
 
 def test_a_commenters_page_reads_through_their_index(

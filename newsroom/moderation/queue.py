@@ -139,9 +139,11 @@ def _queue_query(
 ) -> sa.Select:
     """The queue's statement for one combination of filters, built once: building it took
     a third of the time SQLite needs to answer it. The unreviewed (approved, all of them)
-    are read through ix_comments_unreviewed_created_at, the others by their status."""
+    are read through the partial ix_comments_unreviewed_created_at, the others by their
+    status."""
     if unreviewed:
-        # `= true`, not `IS true`: PostgreSQL answers only the former from an index.
+        # Exactly the partial index's condition (`= 1` on SQLite, `= true`, which PostgreSQL
+        # reads as the bare column): only then may the planner use it.
         which = Comment.unreviewed == sa.true()
     else:
         which = Comment.status == sa.bindparam("status")

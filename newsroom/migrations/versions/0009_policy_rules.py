@@ -6,7 +6,8 @@ comments a commenter needs under "hold first-time commenters"), overridable per 
 and per article (NULL: as the level above says); comments closing a number of days after
 publication (site_settings and articles.comments_close_after_days); the one row of
 moderation_rules; on comments, `unreviewed` (published by the policy before review) and
-`body_hash` (the normalized text's digest, for the duplicate rule), each with its index;
+`body_hash` (the normalized text's digest, for the duplicate rule), each with its index
+(the unreviewed one partial: it holds those comments only);
 on commenters, when one of their comments was last rejected; and the tally of unreviewed
 comments beside the four statuses'.
 
@@ -97,8 +98,13 @@ def upgrade():
             ["commenter_id", "body_hash", "created_at"],
             unique=False,
         )
+        # Partial: it holds the unreviewed only, and no other comment's insert touches it.
         batch_op.create_index(
-            "ix_comments_unreviewed_created_at", ["unreviewed", "created_at", "id"], unique=False
+            "ix_comments_unreviewed_created_at",
+            ["created_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("unreviewed = 1"),
+            postgresql_where=sa.text("unreviewed"),
         )
 
 
