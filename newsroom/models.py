@@ -269,8 +269,10 @@ class Comment(db.Model):
         sa.Index("ix_comments_submission_id", "submission_id", unique=True),
         # A commenter's comments, newest first (the commenter page's keyset).
         sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
-        # "Has this commenter sent the same text within a day?" (moderation/rules.py).
-        sa.Index("ix_comments_commenter_body_hash", "commenter_id", "body_hash", "created_at"),
+        # "Has this commenter sent the same text within a day?" (moderation/submission.py).
+        # The digest first: no other query starts there, so none wanders into this index
+        # instead of ix_comments_commenter_created_at.
+        sa.Index("ix_comments_body_hash_commenter", "body_hash", "commenter_id", "created_at"),
         # The queue of comments published before review, oldest first, by keyset: partial,
         # so it holds those few and no other comment's insert maintains it.
         sa.Index(

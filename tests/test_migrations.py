@@ -241,7 +241,7 @@ def test_0009_keeps_every_comment_and_dates_each_commenters_last_rejection(tmp_p
         assert _rows("SELECT total FROM comment_tallies WHERE status = 'unreviewed'") == [(0,)]
         assert _rows("SELECT count(*) FROM moderation_events") == [(2,)]
         indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("comments")}
-        assert {"ix_comments_commenter_body_hash", "ix_comments_unreviewed_created_at"} <= indexes
+        assert {"ix_comments_body_hash_commenter", "ix_comments_unreviewed_created_at"} <= indexes
 
         downgrade(revision="0008")
 

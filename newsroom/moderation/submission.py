@@ -196,7 +196,7 @@ DUPLICATE_WINDOW = timedelta(days=1)
 
 def _sent_lately(commenter_id: int, digest: str, now: datetime) -> bool:
     """Whether the commenter sent the same text within a day: one lookup, bounded by
-    ix_comments_commenter_body_hash."""
+    ix_comments_body_hash_commenter."""
     found = db.session.connection().execute(
         _SENT_LATELY,
         {"commenter_id": commenter_id, "body_hash": digest, "since": now - DUPLICATE_WINDOW},
@@ -247,7 +247,7 @@ _RULED = sa.insert(ModerationEvent.__table__)
 _BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status, _comments.c.unreviewed).where(
     _comments.c.submission_id == sa.bindparam("submission_id")
 )
-# Bounded by ix_comments_commenter_body_hash; run only when the duplicate rule is on.
+# Bounded by ix_comments_body_hash_commenter; run only when the duplicate rule is on.
 _SENT_LATELY = (
     sa.select(_comments.c.id)
     .where(

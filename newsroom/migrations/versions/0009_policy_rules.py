@@ -94,8 +94,8 @@ def upgrade():
     )
     with op.batch_alter_table("comments", schema=None, recreate="never") as batch_op:
         batch_op.create_index(
-            "ix_comments_commenter_body_hash",
-            ["commenter_id", "body_hash", "created_at"],
+            "ix_comments_body_hash_commenter",
+            ["body_hash", "commenter_id", "created_at"],
             unique=False,
         )
         # Partial: it holds the unreviewed only, and no other comment's insert touches it.
@@ -111,7 +111,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("comments", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_comments_unreviewed_created_at")
-        batch_op.drop_index("ix_comments_commenter_body_hash")
+        batch_op.drop_index("ix_comments_body_hash_commenter")
     op.execute("DELETE FROM comment_tallies WHERE status = 'unreviewed'")
     op.drop_table("moderation_rules")
     # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a copy of the table: see above.
