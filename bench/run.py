@@ -1190,6 +1190,47 @@ class Reader:
         return [self.fields, marker, str(POST_READERS), *texts]
 
 
+# --all-rules: every rule of moderation/rules.py on, with lists of a newsroom's size, none
+# of which the bench's texts trip (each comment is still held): the POST row then measures
+# what screening by the rules costs (matching, the duplicate lookup), not another outcome.
+RULE_WORDS = 200
+
+
+@contextlib.contextmanager
+def all_rules(datasets: list[DataSet]) -> Iterator[None]:
+    """Every rule in force on `datasets` while the block runs; none after (as generated)."""
+
+    def words(kind: str) -> str:
+        return "\n".join(f"{kind}{n:03d}" for n in range(RULE_WORDS))
+
+    def clear() -> None:
+        for dataset in datasets:
+            with dataset.engine.begin() as db:
+                db.execute(sa.text("DELETE FROM moderation_rules"))
+
+    clear()
+    for dataset in datasets:
+        with dataset.engine.begin() as db:
+            db.execute(
+                sa.text(
+                    "INSERT INTO moderation_rules (id, blocked_rejected, blocked_spam, suspect,"
+                    " max_links, min_length, duplicates_are_spam, version, updated_at)"
+                    " VALUES (1, :rejected, :spam, :suspect, 5, 2, true, :version,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "rejected": words("blockedword"),
+                    "spam": words("spamphrase one"),
+                    "suspect": words("suspectword"),
+                    "version": secrets.token_hex(16),
+                },
+            )
+    try:
+        yield
+    finally:
+        clear()
+
+
 def first_post(server: Server, reader: Reader) -> None:
     """One comment by hand before the load: the answer must be the real one (a 303 back to
     the article) and the comment must be found under its marker, or the counting is wrong."""
@@ -1711,6 +1752,12 @@ def main() -> int:
     )
     parser.add_argument("--no-write", action="store_true", help="print only; no results file")
     parser.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="post comments with every moderation rule on (word lists, links, length, "
+        "duplicates); compare the POST row with a run without",
+    )
+    parser.add_argument(
         "--update-readme",
         action="store_true",
         help="also put the table and the budget lines in README.md's Performance section",
@@ -1756,7 +1803,14 @@ def main() -> int:
             for server in servers:
                 if not server.dataset.url:
                     public_phase(report, server, public, options.warmup, options.rounds)
-            post_phase(report, servers, public, options.warmup, options.rounds)
+            rules = all_rules(datasets) if options.all_rules else contextlib.nullcontext()
+            if options.all_rules:
+                report.facts["Comment POSTs"] = (
+                    f"with every moderation rule on ({RULE_WORDS} words in each list, "
+                    "most links, least length, the duplicate lookup)"
+                )
+            with rules:
+                post_phase(report, servers, public, options.warmup, options.rounds)
             staff_phase(report, servers, staff, options.warmup, options.rounds)
             for server in servers:
                 memory_check(report, server, options.workers)

@@ -129,6 +129,10 @@ class ArticleFields:
     comments_open: bool
     source_name: str
     source_url: str
+    # None: as the section (or the site) says.
+    moderation_policy: str | None = None
+    # None: as the site says; 0: never close by time.
+    comments_close_after_days: int | None = None
 
 
 def _article_slug_taken(slug: str, article: Article | None) -> Article | None:
@@ -156,6 +160,16 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     source_url = fields.source_url.strip()
     if source_url:
         check_web_address(source_url)
+    policy = fields.moderation_policy or None
+    if policy is not None and policy not in moderation.POLICY_LABELS:
+        raise FieldError("Choose a moderation policy from the list.", "moderation_policy")
+    close_after = fields.comments_close_after_days
+    if close_after is not None and not 0 <= close_after <= moderation.CLOSE_AFTER_MAX_DAYS:
+        raise FieldError(
+            f"Type a number of days from 0 to {moderation.CLOSE_AFTER_MAX_DAYS:,}, or leave it "
+            "empty.",
+            "comments_close_after_days",
+        )
     taken_by = _article_slug_taken(slug, article)
     if taken_by is not None:
         raise FieldError(
@@ -183,6 +197,8 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     article.status = fields.status
     article.published_at = published_at
     article.comments_open = fields.comments_open
+    article.moderation_policy = policy
+    article.comments_close_after_days = close_after
     article.source_name = fields.source_name.strip() or None
     article.source_url = source_url or None
 

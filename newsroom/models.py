@@ -63,6 +63,11 @@ class CommentStatus(StrEnum):
     SPAM = "spam"
 
 
+# The lifecycle's name for an approved comment that waits for review (Comment.state): a
+# state of its own in moderation events and the queue's tabs, never a stored status.
+UNREVIEWED = "unreviewed"
+
+
 class Standing(StrEnum):
     """What the moderators decided about a commenter (moderation/commenters.py)."""
 
@@ -87,6 +92,18 @@ class EventAction(StrEnum):
     REPLY = "reply"
     # Deleted for good: who and when, nothing of the comment (comment_id is None).
     DELETION = "deletion"
+
+
+class Policy(StrEnum):
+    """How new comments are moderated (moderation/policy.py): set for the site, overridable
+    per section and per article."""
+
+    # Every comment waits for a moderator (the default).
+    HOLD_ALL = "hold_all"
+    # A commenter with enough approved comments and no recent rejection is approved at once.
+    HOLD_NEW = "hold_new"
+    # Comments show at once and wait in the queue as "published, unreviewed".
+    PUBLISH_FIRST = "publish_first"
 
 
 class ErasureMode(StrEnum):
@@ -169,6 +186,8 @@ class Section(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # None: the site's policy (moderation/policy.py).
+    moderation_policy: Mapped[str | None] = mapped_column(sa.String(16))
 
     articles: Mapped[list[Article]] = relationship(back_populates="section")
 
@@ -200,6 +219,10 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     comments_open: Mapped[bool] = mapped_column(default=True)
+    # None: the section's policy, or the site's (moderation/policy.py).
+    moderation_policy: Mapped[str | None] = mapped_column(sa.String(16))
+    # Comments close this many days after publication; None: as the site says; 0: never.
+    comments_close_after_days: Mapped[int | None] = mapped_column()
     source_name: Mapped[str | None] = mapped_column(sa.String(200))
     source_url: Mapped[str | None] = mapped_column(sa.String(500))
     # Maintained by moderation/counters.py in the same transaction as each change, so pages never
@@ -260,6 +283,19 @@ class Comment(db.Model):
         sa.Index("ix_comments_submission_id", "submission_id", unique=True),
         # A commenter's comments, newest first (the commenter page's keyset).
         sa.Index("ix_comments_commenter_created_at", "commenter_id", "created_at"),
+        # "Has this commenter sent the same text within a day?" (moderation/submission.py).
+        # The digest first: no other query starts there, so none wanders into this index
+        # instead of ix_comments_commenter_created_at.
+        sa.Index("ix_comments_body_hash_commenter", "body_hash", "commenter_id", "created_at"),
+        # The queue of comments published before review, oldest first, by keyset: partial,
+        # so it holds those few and no other comment's insert maintains it.
+        sa.Index(
+            "ix_comments_unreviewed_created_at",
+            "created_at",
+            "id",
+            sqlite_where=sa.text("unreviewed = 1"),
+            postgresql_where=sa.text("unreviewed"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,7 +310,7 @@ class Comment(db.Model):
     # comments came from one address without ever storing the address.
     client_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     held_reasons: Mapped[str] = mapped_column(sa.String(255), default="")
-    # The comment form's one-time id (moderation/lifecycle.py, submit_comment): a POST sent
+    # The comment form's one-time id (moderation/submission.py, submit_comment): a POST sent
     # again, its answer lost, is known by it and stored once. None when a client sent none.
     submission_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Who wrote it, by normalized e-mail address; None once the author was erased.
@@ -288,9 +324,21 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Written by staff as the organization (a reply), not by a reader.
     by_organization: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Published by the policy before any moderator saw it ("published, unreviewed"); only
+    # ever set on an approved comment, cleared by the moderator's review.
+    unreviewed: Mapped[bool] = mapped_column(default=False)
+    # A digest of the normalized text (moderation/rules.py, body_digest): the same text
+    # from the same commenter is found by index.
+    body_hash: Mapped[str | None] = mapped_column(sa.String(32))
 
     article: Mapped[Article] = relationship()
     commenter: Mapped[Commenter | None] = relationship()
+
+    @property
+    def state(self) -> str:
+        """Where the comment stands in the lifecycle: its status, or "unreviewed" for an
+        approved comment that still waits for a moderator (moderation/lifecycle.py)."""
+        return UNREVIEWED if self.unreviewed else self.status
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status}>"
@@ -384,6 +432,9 @@ class Commenter(db.Model):
     ban_reason: Mapped[str] = mapped_column(sa.String(255), default="")
     banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     standing_version: Mapped[int] = mapped_column(default=0)
+    # When one of their comments was last rejected or marked as spam: a commenter rejected
+    # lately is held again under the "hold first-time commenters" policy.
+    last_rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def is_banned(self, now: datetime | None = None) -> bool:
         """Banned, and the ban has not ended: an expired ban no longer applies."""
@@ -449,6 +500,33 @@ class CommenterEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+class ModerationRules(db.Model):
+    """The rules every new comment is screened by (moderation/rules.py): one row, id 1,
+    edited by admins. `version` is new with each save, so every process knows its compiled
+    copy is current from one value read with the article (no query for the lists)."""
+
+    __tablename__ = "moderation_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One word or phrase a line.
+    blocked_rejected: Mapped[str] = mapped_column(sa.Text, default="")
+    blocked_spam: Mapped[str] = mapped_column(sa.Text, default="")
+    suspect: Mapped[str] = mapped_column(sa.Text, default="")
+    # More links than this hold a comment; None: any number.
+    max_links: Mapped[int | None] = mapped_column()
+    # Shorter comments (in characters) are held; 0: any length.
+    min_length: Mapped[int] = mapped_column(default=0)
+    # The same text from the same commenter within a day is spam.
+    duplicates_are_spam: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[str] = mapped_column(sa.String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    updated_by: Mapped[User | None] = relationship()
+
+
 # Rows per status in comment_tallies: comments whose ids differ modulo this move different
 # rows, so concurrent comments and decisions rarely wait for each other's row lock.
 TALLY_SHARDS = 16
@@ -506,4 +584,10 @@ class SiteSettings(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     comment_policy: Mapped[str] = mapped_column(sa.Text, default="")
     comments_open_by_default: Mapped[bool] = mapped_column(default=True)
+    # How new comments are moderated, where no section or article says otherwise.
+    moderation_policy: Mapped[str] = mapped_column(sa.String(16), default=Policy.HOLD_ALL)
+    # Under Policy.HOLD_NEW: the approved comments a commenter needs to skip the queue.
+    trusted_after_approved: Mapped[int] = mapped_column(default=2)
+    # Comments close this many days after an article's publication; None: never.
+    comments_close_after_days: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -15,6 +15,7 @@ import importlib.metadata
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +23,7 @@ from flask import current_app
 from newsroom import models, purge
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, SiteSettings, UTCDateTime, utcnow
+from newsroom.moderation.policy import comments_close_at
 
 
 def _template_generation() -> str:
@@ -64,12 +66,19 @@ def _slot(purpose: str, secret_key: str | bytes, generation: str) -> str:
 
 # Built once: this runs on every article view, and building a statement costs more than
 # SQLite takes to answer it.
+def _site_value(column: sa.Column) -> sa.ScalarSelect:
+    return sa.select(column).order_by(SiteSettings.id).limit(1).scalar_subquery()
+
+
 _VERSION_QUERY = sa.select(
     Article.id,
     Article.comments_version,
     Article.updated_at,
     Article.section_id,
-    sa.select(SiteSettings.updated_at).order_by(SiteSettings.id).limit(1).scalar_subquery(),
+    _site_value(SiteSettings.updated_at),
+    Article.published_at,
+    Article.comments_close_after_days,
+    _site_value(SiteSettings.comments_close_after_days),
 ).where(
     Article.slug == sa.bindparam("slug"),
     Article.status == ArticleStatus.PUBLISHED,
@@ -77,27 +86,35 @@ _VERSION_QUERY = sa.select(
 )
 
 
-def article_page_version(slug: str) -> tuple[int, str, int] | None:
-    """(article id, version, section id) of a public article, or None: one indexed query,
-    no ORM objects.
+class ArticlePageVersion(NamedTuple):
+    article_id: int
+    version: str
+    section_id: int
+    # Seconds until the article's comments close by time (the page then changes), or None.
+    closes_in: float | None
+
+
+def article_page_version(slug: str) -> ArticlePageVersion | None:
+    """The version of a public article's page, or None: one indexed query, no ORM objects.
 
     The version moves with each approved or withdrawn comment (comments_version), each edit
-    of the article, and each change to the site's identity or navigation.
+    of the article (its policy and closing among them), each change to the site's identity,
+    navigation, sections' or site's policy, and when its comments close by time.
     """
-    row = (
-        db.session.connection()
-        .execute(_VERSION_QUERY, {"slug": slug, "now": models.utcnow()})
-        .first()
-    )
+    now = models.utcnow()
+    row = db.session.connection().execute(_VERSION_QUERY, {"slug": slug, "now": now}).first()
     if row is None:
         return None
-    article_id, comments_version, updated_at, section_id, site_changed_at = row
+    article_id, comments_version, updated_at, section_id, site_changed_at = row[:5]
+    close_at = comments_close_at(*row[5:])
+    closes_in = (close_at - now).total_seconds() if close_at is not None else None
     site_stamp = site_changed_at.timestamp() if site_changed_at else 0
+    closed = "closed" if closes_in is not None and closes_in <= 0 else "open"
     version = (
         f"{TEMPLATE_GENERATION}.{datetime.now().year}.{comments_version}."
-        f"{updated_at.timestamp()}.{section_id}.{site_stamp}"
+        f"{updated_at.timestamp()}.{section_id}.{site_stamp}.{closed}"
     )
-    return article_id, version, section_id
+    return ArticlePageVersion(article_id, version, section_id, closes_in)
 
 
 _LISTING_QUERY = sa.select(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from newsroom import content, pagecache
+from newsroom import content, moderation, pagecache
 from newsroom.content import check_slug
 from newsroom.extensions import db
 from newsroom.models import Article, Section
@@ -49,28 +49,53 @@ def _check_section_fields(section: Section | None, name: str, slug: str) -> tupl
     return name, slug
 
 
+def _check_policy(policy: str | None) -> str | None:
+    """A section's moderation policy: one of the policies, or None for the site's."""
+    if policy and policy not in moderation.POLICY_LABELS:
+        raise FieldError("Choose a moderation policy from the list.", "moderation_policy")
+    return policy or None
+
+
 def _commit_section(slug: str) -> None:
     # Sections are in every page's navigation: every cached page redraws.
     pagecache.touch_site()
     commit_or_refuse(f"The address “{slug}” was just taken by another section.", "slug")
 
 
-def create_section(name: str, slug: str, description: str) -> Section:
+def create_section(
+    name: str, slug: str, description: str, moderation_policy: str | None = None
+) -> Section:
     name, slug = _check_section_fields(None, name, slug)
+    moderation_policy = _check_policy(moderation_policy)
     last = db.session.scalar(sa.select(sa.func.max(Section.position)))
     section = Section(
         name=name,
         slug=slug,
         description=description.strip(),
         position=(last + 1) if last is not None else 0,
+        moderation_policy=moderation_policy,
     )
     db.session.add(section)
     _commit_section(slug)
     return section
 
 
-def update_section(section: Section, name: str, slug: str, description: str) -> None:
+# update_section's policy when the caller leaves it as it is.
+UNCHANGED = "unchanged"
+
+
+def update_section(
+    section: Section,
+    name: str,
+    slug: str,
+    description: str,
+    moderation_policy: str | None = UNCHANGED,
+) -> None:
+    """Save a section; its policy (None: the site's) is stated under the comment form of
+    each of its articles, so every page redraws, as for its name."""
     name, slug = _check_section_fields(section, name, slug)
+    if moderation_policy != UNCHANGED:
+        section.moderation_policy = _check_policy(moderation_policy)
     section.name = name
     section.slug = slug
     section.description = description.strip()

@@ -1,5 +1,6 @@
-"""The site's identity and policy: the one settings row, what a site nobody has set up
-shows, the timezones an admin can choose, and saving.
+"""The site's identity and policy (the moderation policy and comments closing by time among
+it): the one settings row, what a site nobody has set up shows, the timezones an admin
+can choose, and saving.
 
 Views hand in what the admin typed; save_settings decides, stores and commits, and raises
 FieldError (a ValueError naming the form field it belongs beside) when something is
@@ -12,11 +13,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 
-from newsroom import purge
+from newsroom import moderation, purge
 from newsroom.extensions import db
-from newsroom.models import SiteSettings
+from newsroom.models import Policy, SiteSettings
 from newsroom.refused import FieldError
 
+# The settings that decide how comments are taken (the rest is the site's identity).
+COMMENT_TERMS_FIELDS = frozenset(
+    {
+        "comments_open_by_default",
+        "moderation_policy",
+        "trusted_after_approved",
+        "comments_close_after_days",
+    }
+)
 SETTINGS_FIELDS = (
     "organization_name",
     "tagline",
@@ -28,6 +38,9 @@ SETTINGS_FIELDS = (
     "timezone",
     "comment_policy",
     "comments_open_by_default",
+    "moderation_policy",
+    "trusted_after_approved",
+    "comments_close_after_days",
 )
 
 
@@ -38,7 +51,13 @@ def stored_settings() -> SiteSettings | None:
 
 def unsaved_settings() -> SiteSettings:
     """The settings of a site nobody has set up yet: neutral, and not stored."""
-    return SiteSettings(organization_name="Newsroom", timezone="UTC", footer_text="Newsroom")
+    return SiteSettings(
+        organization_name="Newsroom",
+        timezone="UTC",
+        footer_text="Newsroom",
+        moderation_policy=Policy.HOLD_ALL,
+        trusted_after_approved=2,
+    )
 
 
 def timezone_names() -> list[str]:
@@ -53,12 +72,31 @@ def is_timezone(name: str) -> bool:
     return True
 
 
+def check_close_after_days(days: int | None, field: str = "comments_close_after_days") -> None:
+    """None (never, or as the site says) or a number of days within bounds."""
+    if days is not None and not 0 <= days <= moderation.CLOSE_AFTER_MAX_DAYS:
+        raise FieldError(
+            f"Type a number of days from 0 to {moderation.CLOSE_AFTER_MAX_DAYS:,}, or leave it "
+            "empty.",
+            field,
+        )
+
+
 def save_settings(values: dict) -> SiteSettings:
     """Store the site's identity and policy; every public page shows it from the next request."""
     if not values.get("organization_name", "").strip():
         raise FieldError("Please give the organization's name.", "organization_name")
     if not is_timezone(values.get("timezone", "")):
         raise FieldError("Choose a timezone from the list.", "timezone")
+    if values.get("moderation_policy") not in moderation.POLICY_LABELS:
+        raise FieldError("Choose a moderation policy from the list.", "moderation_policy")
+    trusted_after = values.get("trusted_after_approved")
+    if trusted_after is None or not 1 <= trusted_after <= moderation.TRUSTED_AFTER_MAX:
+        raise FieldError(
+            f"Type a number of approved comments from 1 to {moderation.TRUSTED_AFTER_MAX:,}.",
+            "trusted_after_approved",
+        )
+    check_close_after_days(values.get("comments_close_after_days"))
     settings = stored_settings()
     if settings is None:  # the first save makes the row
         settings = unsaved_settings()

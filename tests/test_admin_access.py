@@ -27,6 +27,7 @@ GET_URLS = [
     "/admin/staff/new",
     "/admin/staff/{other_admin}",
     "/admin/settings",
+    "/admin/rules",
     "/admin/privacy",
 ]
 # What a moderator might send to each: valid-looking data, so only the role check stops it.
@@ -56,6 +57,7 @@ POSTS = {
         "confirm_password": "taken over now",
     },
     "/admin/settings": {"organization_name": "Defaced", "timezone": "UTC"},
+    "/admin/rules": {"blocked_rejected": "everything"},
     "/admin/privacy": {"email": "dana@example.com"},
     "/admin/privacy/export": {"email": "dana@example.com"},
     "/admin/privacy/erase": {"email": "dana@example.com", "mode": "remove", "confirm": "y"},

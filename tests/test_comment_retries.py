@@ -119,13 +119,13 @@ def test_two_identical_submissions_at_once_store_one_comment(app, site, article,
     client = app.test_client()
     action, fields = _opened_form(client, article)
     both_read = threading.Barrier(2)
-    arrive = moderation.lifecycle.arrive
+    arrive = moderation.submission.arrive
 
     def wait_then_arrive(*args):
         both_read.wait(timeout=10)
         return arrive(*args)
 
-    monkeypatch.setattr(moderation.lifecycle, "arrive", wait_then_arrive)
+    monkeypatch.setattr(moderation.submission, "arrive", wait_then_arrive)
     answers: list = [None, None]
     errors: list = []
 

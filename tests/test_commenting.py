@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from newsroom.extensions import db
-from newsroom.models import Comment, CommentStatus
+from newsroom.models import Comment, CommentStatus, ModerationEvent
 from tests.conftest import page, submit_form, text_of
 
 GOOD = {"author_name": "Lee Park", "author_email": "lee@example.com", "body": "Well reported."}
@@ -108,6 +108,11 @@ def test_honeypot_looks_like_success_but_is_stored_as_spam(app, client, site, ar
     [comment] = _comments()
     assert comment.status == CommentStatus.SPAM
     assert "honeypot" in comment.held_reasons
+    # Decided by the rules, on the record: a moderator can overturn it.
+    [event] = db.session.scalars(
+        sa.select(ModerationEvent).where(ModerationEvent.comment_id == comment.id)
+    ).all()
+    assert (event.rule, event.actor_id, event.to_status) == ("honeypot", None, "spam")
     assert "Buy now" not in app.test_client().get(f"/articles/{article.slug}").get_data(
         as_text=True
     )
@@ -132,7 +137,13 @@ def test_closed_article_has_no_form_and_refuses_posts(client, site, article, mak
         "/articles/closed-one/comments", data={**GOOD, "form_token": token["value"]}
     )
     assert response.status_code == 403
-    assert text_of(page(response).select_one("[role=alert]")) == "Comments are closed."
+    refused = page(response)
+    assert text_of(refused.select_one("[role=alert]")).startswith(
+        "Your comment was not sent: comments on this article are closed."
+    )
+    # Nothing the reader wrote is lost: it comes back to copy, with no form to send it.
+    assert refused.select_one("textarea#kept-text[readonly]").get_text() == GOOD["body"]
+    assert refused.select_one("form.comment-form") is None
     assert _comments() == []
 
 

@@ -82,6 +82,8 @@ ARTICLE_FORM = Fuzzed(
         "status",
         "published_at",
         "comments_open",
+        "moderation_policy",
+        "comments_close_after_days",
         "source_name",
         "source_url",
         "save",
@@ -89,7 +91,7 @@ ARTICLE_FORM = Fuzzed(
     ),
     choices={"status": ("draft", "published")},
 )
-SECTION_FORM = Fuzzed(form=("name", "slug", "description"))
+SECTION_FORM = Fuzzed(form=("name", "slug", "description", "moderation_policy"))
 ROUTES = {
     "public.home": Fuzzed(query=("page",)),
     "public.section": Fuzzed(query=("page",)),
@@ -144,6 +146,16 @@ ROUTES = {
     "admin.set_active": Fuzzed(form=("active",)),
     "admin.set_password": Fuzzed(form=("new_password", "confirm_password")),
     "admin.settings": Fuzzed(form=SETTINGS_FIELDS),
+    "admin.rules": Fuzzed(
+        form=(
+            "blocked_rejected",
+            "blocked_spam",
+            "suspect",
+            "max_links",
+            "min_length",
+            "duplicates_are_spam",
+        )
+    ),
     "admin.privacy_requests": Fuzzed(form=("email",)),
     "admin.privacy_export": Fuzzed(form=("email",)),
     "admin.privacy_erase": Fuzzed(
@@ -151,7 +163,14 @@ ROUTES = {
     ),
 }
 # Checkboxes and submit buttons: a browser sends them only when ticked or pressed.
-SOMETIMES_SENT = {"save", "preview", "remember", "comments_open", "confirm"}
+SOMETIMES_SENT = {
+    "save",
+    "preview",
+    "remember",
+    "comments_open",
+    "confirm",
+    "duplicates_are_spam",
+}
 # After these the visitor may be logged out or someone else: they start again.
 SESSION_CHANGING = {
     "auth.login",
@@ -237,7 +256,7 @@ some_text = st.text(_CHARACTERS, min_size=1, max_size=60)
 # Names that hold a number: their odd values are the numbers no row can have ("1e3" too).
 NUMERIC = {"page", "since", "section", "section_id", "article", "moderator", "comment"}
 NUMERIC |= {"before", "comment_ids", "after", "version", "row"}
-STATUSES = ["pending", "approved", "rejected", "spam"]
+STATUSES = ["pending", "approved", "rejected", "spam", "unreviewed"]
 # Well-formed, in the range and at both ends of time: the form reads them all as dates.
 wall_times = st.one_of(
     st.sampled_from(
@@ -320,6 +339,12 @@ class World:
             "role": one_of(["moderator", "admin"]),
             "timezone": one_of(["UTC", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"]),
             "comments_open_by_default": one_of(["open", "closed"]),
+            "moderation_policy": one_of(["", "hold_all", "hold_new", "publish_first"]),
+            "trusted_after_approved": one_of(["1", "2", "1000"]),
+            "comments_close_after_days": one_of(["", "0", "30", "36500"]),
+            "max_links": one_of(["", "0", "3", "1000"]),
+            "min_length": one_of(["", "0", "20", "5000"]),
+            "duplicates_are_spam": st.just("y"),
             "comments_open": st.just("y"),
             "remember": st.just("y"),
             "save": st.just("Save"),

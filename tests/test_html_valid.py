@@ -24,7 +24,8 @@ import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from newsroom.models import ArticleStatus, Comment, Section, utcnow
+from newsroom.models import ArticleStatus, Comment, Policy, Section, utcnow
+from newsroom.moderation.policy import CommentPolicy
 from tests.conftest import form_fields, log_in, page, submit_form
 
 VNU_JAR = (
@@ -190,9 +191,35 @@ def test_every_page_passes_the_w3c_html_checker(
     assert too_many.status_code == 429
     pages["login-refused"] = too_many.get_data(as_text=True)
 
+    # The rules and the policy: suspect words marked in rows, a comment published before
+    # review, an article whose comments closed by time, and a late comment refused.
+    moderation.save_rules(
+        {"suspect": "remark\nthings", "max_links": 1, "duplicates_are_spam": True}, admin
+    )
+    moderation.submit_comment(
+        article.id,
+        author_name="Pat",
+        author_email="pat@example.com",
+        body="Published at once, a remark on cheap things.",
+        fingerprint=None,
+        policy=CommentPolicy(Policy.PUBLISH_FIRST),
+    )
+    closed = make_article(
+        "Old Minutes", published_at=utcnow() - timedelta(days=40), comments_close_after_days=30
+    )
+    pages["article-closed-by-time"] = _get(reader, f"/articles/{closed.slug}")
+    token = page(reader.get(f"/articles/{article.slug}")).select_one("input[name=form_token]")
+    late = reader.post(
+        f"/articles/{closed.slug}/comments",
+        data={"form_token": token["value"], "author_name": "Lee", "body": "Too late <b>?</b>"},
+    )
+    assert late.status_code == 403
+    pages["article-closed-refused"] = late.get_data(as_text=True)
+
     staff = app.test_client()
     assert log_in(staff, moderator).status_code == 303
     pages["dashboard-queue"] = _get(staff, "/dashboard/")
+    pages["dashboard-unreviewed"] = _get(staff, "/dashboard/?status=unreviewed")
     pages["dashboard-approved"] = _get(staff, "/dashboard/?status=approved")
     pages["dashboard-spam"] = _get(staff, "/dashboard/?status=spam")
     # A narrowed queue: its tabs say "1 of 2".
@@ -235,6 +262,13 @@ def test_every_page_passes_the_w3c_html_checker(
     )
     pages["admin-staff-member"] = _get(chief, f"/admin/staff/{moderator.id}")
     pages["admin-settings"] = _get(chief, "/admin/settings")
+    pages["admin-settings-errors"] = _refused(
+        chief, "/admin/settings", {"comments_close_after_days": "x"}, "form.settings-form"
+    )
+    pages["admin-rules"] = _get(chief, "/admin/rules")
+    pages["admin-rules-errors"] = _refused(
+        chief, "/admin/rules", {"max_links": "many"}, "form.settings-form"
+    )
     pages["admin-dashboard-queue"] = _get(chief, "/dashboard/")
     # Row actions: an edited comment with a reply, a deletion in the history, the pages a
     # refused text comes back on, and emptying the spam.

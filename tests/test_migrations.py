@@ -300,3 +300,71 @@ def test_0014_keeps_every_event_and_lets_a_deletion_keep_none_of_the_comment(tmp
         assert _rows("SELECT count(*) FROM moderation_events") == [(0,)]
         assert "comment_edits" not in sa.inspect(db.engine).get_table_names()
         upgrade()
+
+
+def test_0015_keeps_every_comment_and_dates_each_commenters_last_rejection(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0014")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO sections (id, name, slug, description, position)"
+                " VALUES (1, 'News', 'news', '', 0)",
+                "INSERT INTO site_settings (id, organization_name, tagline, contact_email,"
+                " street_address, telephone, fax, footer_text, timezone, comment_policy,"
+                " comments_open_by_default, updated_at) VALUES (1, 'O', '', '', '', '', '', '',"
+                " 'UTC', '', true, CURRENT_TIMESTAMP)",
+                "INSERT INTO articles (id, section_id, title, slug, summary, body_markdown,"
+                " body_html, status, created_at, updated_at, comments_open,"
+                " approved_comment_count, pending_comment_count, comments_version)"
+                " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, true, 1, 0, 0)",
+                "INSERT INTO commenters (id, email, first_seen_at, last_seen_at, approved_count,"
+                " rejected_count, spam_count, reported_count, standing, ban_reason,"
+                " standing_version) VALUES (1, 'dana@example.com', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1, 1, 0, 0, 'normal', '', 0), (2, 'lee@example.com',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0, 0, 'normal', '', 0)",
+                "INSERT INTO comments (id, article_id, author_name, author_email, body, status,"
+                " created_at, held_reasons, commenter_id) VALUES"
+                " (1, 1, 'Dana', 'dana@example.com', 'Yes', 'approved', CURRENT_TIMESTAMP, '', 1),"
+                " (2, 1, 'Dana', 'dana@example.com', 'No', 'rejected', CURRENT_TIMESTAMP, '', 1),"
+                " (3, 1, 'Lee', 'lee@example.com', 'Hm', 'pending', CURRENT_TIMESTAMP, '', 2)",
+                "INSERT INTO moderation_events (id, comment_id, from_status, to_status, at, note)"
+                " VALUES (1, 2, 'pending', 'rejected', '2026-03-04 10:00:00', ''),"
+                " (2, 1, 'pending', 'approved', '2026-03-05 10:00:00', '')",
+            ):
+                connection.execute(sa.text(statement))
+
+        upgrade(revision="0015")
+
+        assert _rows("SELECT id, status, unreviewed, body_hash FROM comments ORDER BY id") == [
+            (1, "approved", False, None),
+            (2, "rejected", False, None),
+            (3, "pending", False, None),
+        ]
+        rejected = dict(_rows("SELECT email, last_rejected_at FROM commenters"))
+        assert str(rejected["dana@example.com"])[:10] == "2026-03-04"
+        assert rejected["lee@example.com"] is None
+        assert _rows(
+            "SELECT moderation_policy, trusted_after_approved, comments_close_after_days"
+            " FROM site_settings"
+        ) == [("hold_all", 2, None)]
+        assert _rows("SELECT moderation_policy, comments_close_after_days FROM articles") == [
+            (None, None)
+        ]
+        assert _rows(
+            "SELECT count(*), sum(total) FROM comment_tallies WHERE status = 'unreviewed'"
+        ) == [(16, 0)]
+        assert _rows("SELECT count(*) FROM moderation_events") == [(2,)]
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("comments")}
+        assert {"ix_comments_body_hash_commenter", "ix_comments_unreviewed_created_at"} <= indexes
+
+        downgrade(revision="0014")
+
+        inspector = sa.inspect(db.engine)
+        assert "unreviewed" not in {c["name"] for c in inspector.get_columns("comments")}
+        assert "moderation_rules" not in inspector.get_table_names()
+        assert _rows("SELECT count(*) FROM comments") == [(3,)]
+        assert _rows("SELECT count(*) FROM moderation_events") == [(2,)]
+        assert _rows("SELECT count(*) FROM comment_tallies WHERE status = 'unreviewed'") == [(0,)]
+        upgrade()
+        assert _rows("SELECT count(*) FROM comment_tallies WHERE status = 'unreviewed'") == [(16,)]

@@ -98,6 +98,8 @@ def _fields_from(form: ArticleForm) -> article_service.ArticleFields:
         comments_open=form.comments_open.data,
         source_name=form.source_name.data or "",
         source_url=form.source_url.data or "",
+        moderation_policy=form.moderation_policy.data or None,
+        comments_close_after_days=form.comments_close_after_days.data,
     )
 
 

@@ -8,6 +8,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SearchField,
@@ -19,6 +20,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
 from newsroom.articles import (
@@ -28,7 +30,16 @@ from newsroom.articles import (
     LAST_YEAR,
     ListedStatus,
 )
+from newsroom.inputs import whole_number
 from newsroom.models import ArticleStatus, ErasureMode, Role
+from newsroom.moderation import (
+    CLOSE_AFTER_MAX_DAYS,
+    LENGTH_MAX,
+    LINKS_MAX,
+    LIST_FIELDS,
+    POLICY_LABELS,
+    TRUSTED_AFTER_MAX,
+)
 from newsroom.privacy import ANONYMIZED_NAME
 from newsroom.sections import SECTION_SLUG_MAX
 
@@ -36,6 +47,35 @@ ROLE_CHOICES = [
     SelectChoice(Role.MODERATOR.value, "Moderator"),
     SelectChoice(Role.ADMIN.value, "Admin"),
 ]
+
+
+class WholeNumberField(IntegerField):
+    """A whole number from 0 to `maximum`, ASCII digits only (inputs.whole_number: int()
+    would take "٣" or a number of any size); empty is None. A text input with a numeric
+    keyboard: a number input can't show back what was typed when it is not a number."""
+
+    widget = TextInput()
+
+    def __init__(self, label: str, maximum: int, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, **kwargs)
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        self.data = whole_number(valuelist[0], self.maximum)
+        if self.data is None:
+            raise ValueError(f"Type a whole number from 0 to {self.maximum:,}.")
+
+
+POLICY_CHOICES = [SelectChoice(value.value, label) for value, label in POLICY_LABELS.items()]
+
+
+def inherited_policy_choices(above: str) -> list[SelectChoice]:
+    """The policies a section or article can choose, the first being "as `above` says"."""
+    return [SelectChoice("", f"As {above} says"), *POLICY_CHOICES]
 
 
 class ArticleFilterForm(FlaskForm):
@@ -109,6 +149,12 @@ class ArticleForm(FlaskForm):
         render_kw={"min": f"{FIRST_YEAR}-01-01T00:00", "max": f"{LAST_YEAR}-12-31T23:59"},
     )
     comments_open = BooleanField("Readers can comment on this article")
+    moderation_policy = SelectField(
+        "Moderation of its comments", choices=inherited_policy_choices("its section")
+    )
+    comments_close_after_days = WholeNumberField(
+        "Close comments after (days)", CLOSE_AFTER_MAX_DAYS, validators=[Optional()]
+    )
     source_name = StringField(
         "Source name",
         description="For a clipping: the newspaper or site it first appeared in.",
@@ -146,6 +192,11 @@ class SectionForm(FlaskForm):
         "Description",
         description="Shown under the section's name on its page.",
         validators=[Length(max=1000, message="Keep the description under 1,000 characters.")],
+    )
+    moderation_policy = SelectField(
+        "Moderation of comments",
+        description="For the articles in this section; an article can still choose its own.",
+        choices=inherited_policy_choices("the site"),
     )
 
 
@@ -217,6 +268,59 @@ class SettingsForm(FlaskForm):
     comments_open_by_default = SelectField(
         "Comments on new articles",
         choices=[SelectChoice("open", "Open"), SelectChoice("closed", "Closed")],
+    )
+    moderation_policy = SelectField(
+        "Moderation",
+        description="For every article, unless its section or the article says otherwise. "
+        "The notice under the comment form states it.",
+        choices=POLICY_CHOICES,
+    )
+    trusted_after_approved = WholeNumberField(
+        "Approved comments a regular commenter needs",
+        TRUSTED_AFTER_MAX,
+        description="Under “Hold first-time commenters”: a commenter with this many approved "
+        "comments, and none rejected in the last 30 days, is published at once.",
+        validators=[InputRequired("Type how many approved comments, like 2.")],
+    )
+    comments_close_after_days = WholeNumberField(
+        "Close comments after (days)",
+        CLOSE_AFTER_MAX_DAYS,
+        description="Counted from each article's publication. Empty: comments never close "
+        "by themselves. An article can set its own.",
+        validators=[Optional()],
+    )
+
+
+class RulesForm(FlaskForm):
+    """The rules every new comment is screened by (moderation/rules.py)."""
+
+    blocked_rejected = TextAreaField(
+        LIST_FIELDS["blocked_rejected"],
+        description="One word or phrase a line. A comment containing one is rejected.",
+    )
+    blocked_spam = TextAreaField(
+        LIST_FIELDS["blocked_spam"],
+        description="One word or phrase a line. A comment containing one is marked as spam.",
+    )
+    suspect = TextAreaField(
+        LIST_FIELDS["suspect"],
+        description="One word or phrase a line. A comment containing one waits for a "
+        "moderator, whatever the policy, with the words marked in the queue.",
+    )
+    max_links = WholeNumberField(
+        "Most links",
+        LINKS_MAX,
+        description="A comment with more links waits for a moderator. Empty: any number.",
+        validators=[Optional()],
+    )
+    min_length = WholeNumberField(
+        "Least length (characters)",
+        LENGTH_MAX,
+        description="A shorter comment waits for a moderator. Empty or 0: any length.",
+        validators=[Optional()],
+    )
+    duplicates_are_spam = BooleanField(
+        "Mark the same text from the same commenter within a day as spam"
     )
 
 

@@ -31,12 +31,19 @@ def _section_editor(section: Section | None) -> ResponseReturnValue:
         try:
             if section is None:
                 section = section_service.create_section(
-                    form.name.data, form.slug.data, form.description.data
+                    form.name.data,
+                    form.slug.data,
+                    form.description.data,
+                    form.moderation_policy.data or None,
                 )
                 flash(f"The section “{section.name}” was created.", "success")
             else:
                 section_service.update_section(
-                    section, form.name.data, form.slug.data, form.description.data
+                    section,
+                    form.name.data,
+                    form.slug.data,
+                    form.description.data,
+                    form.moderation_policy.data or None,
                 )
                 flash(f"The section “{section.name}” was saved.", "success")
         except ValueError as error:

@@ -22,6 +22,8 @@ def settings() -> ResponseReturnValue:
     if form.validate_on_submit():
         values = {name: form[name].data or "" for name in site_settings.SETTINGS_FIELDS}
         values["comments_open_by_default"] = form.comments_open_by_default.data == "open"
+        for number in ("trusted_after_approved", "comments_close_after_days"):
+            values[number] = form[number].data
         try:
             site_settings.save_settings(values)
         except ValueError as error:

@@ -7,7 +7,8 @@ state, the moderator's tab and filters, the site's timezone and name, whether th
 moderator may delete), so a change to any of them draws a new row and no kept row can go
 stale. Only the moderator's CSRF token and the
 comment's age ("5 minutes ago") differ from one drawing to the next: they are slots
-(pagecache.slot), filled in each time.
+(pagecache.slot), filled in each time. The rules' version is in the key too: a row marks
+the suspect words of the rules in force.
 
 Each worker keeps up to MAX_ROWS rows per app, forgetting the oldest first.
 """
@@ -69,6 +70,7 @@ def queue_rows(
     """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
     place of its strip (an undone batch)."""
     cache = _cache()
+    rules = moderation.current_rules()
     timezone = g.site.timezone if "site" in g else "UTC"
     # The row's reply box names the organization; only admins get the Delete button.
     organization = g.site.organization_name if "site" in g else ""
@@ -82,7 +84,7 @@ def queue_rows(
         now_public = article.is_public(now)
         key = (
             comment.id,
-            comment.status,
+            comment.state,
             comment.author_name,
             comment.author_email,
             comment.created_at,
@@ -103,12 +105,14 @@ def queue_rows(
             timezone,
             organization,
             can_delete,
+            rules.version,
         )
         row = cache.get(key)
         if row is None:
             row = render_template(
                 "dashboard/_comment_row.html",
                 comment=comment,
+                body_html=rules.marked_html(comment.body),
                 article_public=now_public,
                 article_state=articles.state_of(article.status, now_public),
                 queue=queue,

@@ -22,7 +22,7 @@ SHORTCUTS = [
         "Next / previous comment waiting for a decision (decided ones are skipped)",
         "Tab and Shift+Tab",
     ),
-    Shortcut(("a",), "Approve the comment", "its Approve button"),
+    Shortcut(("a",), "Approve the comment (keep a published one)", "its Approve button"),
     Shortcut(("r",), "Reject the comment", "its Reject button"),
     Shortcut(("s",), "Mark the comment as spam", "its Spam button"),
     Shortcut(("p",), "Send a decided comment back to pending", "its Back to pending button"),

@@ -16,12 +16,13 @@ from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.dashboard.shortcuts import SHORTCUTS
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
-from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
+from newsroom.models import UNREVIEWED, Article, Comment, CommentStatus, ModerationEvent, User
 from newsroom.sections import ordered_sections
 from newsroom.site import current_settings
 
 TABS = [
     (CommentStatus.PENDING, "Pending"),
+    (UNREVIEWED, "Published, unreviewed"),
     (CommentStatus.APPROVED, "Approved"),
     (CommentStatus.REJECTED, "Rejected"),
     (CommentStatus.SPAM, "Spam"),
@@ -58,7 +59,7 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
         # The tabs' counts and the navigation's badge: the tallies as this request left them.
-        "tallies": moderation.tally(),
+        "tallies": moderation.queue_tally(),
         # A narrowed queue's own counts ("12 of 67"); the whole queue needs none.
         "narrowed": moderation.narrowed_tally(queue) if queue.narrowed else None,
         "count_max": moderation.NARROWED_COUNT_MAX,

@@ -1,9 +1,12 @@
 """Comments from submission to decision, with no Flask request in here:
 
-- lifecycle: submit, decide, undo, bulk: one conditional UPDATE + one event each;
+- submission: a new comment stored as screening decides, its article's terms read with it;
+- lifecycle: decide, undo, bulk: one conditional UPDATE + one event each;
 - editing: a moderator's edit of a comment's text and its undo, replies as the organization;
 - deletion: deleting for good (one comment, or old spam), keeping who and when;
 - screening: what happens to a new comment (fingerprint, status, held reasons);
+- policy: the terms an article takes comments on (moderation policy, closing by time);
+- rules: the rules admins set (word lists, links, length, duplicates), compiled and kept;
 - commenters: readers known by e-mail, their fingerprints, trust and bans;
 - counters: kept tallies and recount;
 - queue: queue, history and commenter reads, keyset cursors.
@@ -22,7 +25,7 @@ from newsroom.moderation.commenters import (
     standing_history,
     undo_standing,
 )
-from newsroom.moderation.counters import recount, tally
+from newsroom.moderation.counters import queue_tally, recount, tally
 from newsroom.moderation.deletion import (
     SPAM_DAYS_DEFAULT,
     SPAM_DAYS_MAX,
@@ -47,13 +50,20 @@ from newsroom.moderation.lifecycle import (
     Decision,
     decide,
     decide_many,
-    find_commentable,
     remove_comments,
-    submission_id,
-    submit_comment,
     undo,
     undo_many,
 )
+from newsroom.moderation.policy import (
+    CLOSE_AFTER_MAX_DAYS,
+    POLICY_LABELS,
+    TRUSTED_AFTER_MAX,
+    accepting_comments,
+    comments_close_at,
+    effective_policy,
+)
+from newsroom.moderation.policy import answer as posted_answer
+from newsroom.moderation.policy import notice as policy_notice
 from newsroom.moderation.queue import (
     NARROWED_COUNT_MAX,
     QUEUE_PAGE_SIZE,
@@ -71,9 +81,35 @@ from newsroom.moderation.queue import (
     queue_filter_from,
     queue_page,
 )
+from newsroom.moderation.rules import (
+    LENGTH_MAX,
+    LINKS_MAX,
+    LIST_FIELDS,
+    save_rules,
+    stored_rules,
+)
+from newsroom.moderation.rules import compiled as rules_at
+from newsroom.moderation.rules import current as current_rules
 from newsroom.moderation.screening import client_fingerprint
+from newsroom.moderation.submission import find_commentable, submission_id, submit_comment
 
 __all__ = [
+    "CLOSE_AFTER_MAX_DAYS",
+    "LENGTH_MAX",
+    "LINKS_MAX",
+    "LIST_FIELDS",
+    "POLICY_LABELS",
+    "TRUSTED_AFTER_MAX",
+    "accepting_comments",
+    "comments_close_at",
+    "current_rules",
+    "queue_tally",
+    "effective_policy",
+    "policy_notice",
+    "posted_answer",
+    "rules_at",
+    "save_rules",
+    "stored_rules",
     "ALLOWED_TRANSITIONS",
     "BODY_MAX",
     "NAME_MAX",

@@ -72,6 +72,8 @@ class Arrival(NamedTuple):
     standing: str
     banned_until: datetime | None
     approved_count: int
+    # When one of their comments was last rejected or marked as spam.
+    last_rejected_at: datetime | None
     # Known only since this comment.
     is_new: bool
     # A banned commenter (ban still running) posted from this fingerprint.
@@ -102,6 +104,7 @@ def arrive(email: str, fingerprint: str | None, now: datetime) -> Arrival:
         standing=row.standing,
         banned_until=row.banned_until,
         approved_count=row.approved_count,
+        last_rejected_at=row.last_rejected_at,
         # The insert sets first_seen_at to now; seen again, only last_seen_at moves.
         is_new=row.first_seen_at == now,
         fingerprint_banned=bool(row.fingerprint_banned),
@@ -143,6 +146,7 @@ def _arrive_statement(dialect) -> sa.Insert:
         commenters.c.standing,
         commenters.c.banned_until,
         commenters.c.approved_count,
+        commenters.c.last_rejected_at,
         commenters.c.first_seen_at,
         linked.label("fingerprint_linked"),
         banned.label("fingerprint_banned"),

@@ -1,6 +1,7 @@
 """The kept tallies: comments per status on each article, on each commenter and on the
-whole site, moved in the same transaction as each comment, so no page counts rows to show
-them; and recount, which rebuilds them from the comments table.
+whole site (with the approved comments still unreviewed beside the four statuses), moved
+in the same transaction as each comment, so no page counts rows to show them; and
+recount, which rebuilds them from the comments table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ import sqlalchemy as sa
 
 from newsroom import purge
 from newsroom.extensions import db
-from newsroom.models import TALLY_SHARDS, Article, Comment, Commenter, CommentStatus, CommentTally
+from newsroom.models import (
+    TALLY_SHARDS,
+    UNREVIEWED,
+    Article,
+    Comment,
+    Commenter,
+    CommentStatus,
+    CommentTally,
+    UTCDateTime,
+    utcnow,
+)
 from newsroom.moderation.commenters import link_unlinked_comments
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
@@ -38,25 +49,29 @@ _COUNT_ON_ARTICLE = (
         updated_at=_articles.c.updated_at,
     )
 )
+# Two rows of the site's tallies move by one statement: the status a comment reached and
+# the one it left, or either and the unreviewed row (its own row: no status is
+# "unreviewed"). `second` may be None. Two values, not three: with three, SQLite's planner
+# walks the table instead of its primary key. The rows are the comment's shard's
+# (models.TALLY_SHARDS), so comments on different stories don't queue for one row.
 _COUNT_ON_SITE = (
     sa.update(_tallies)
     .where(
         _tallies.c.shard == sa.bindparam("tally_shard"),
-        _tallies.c.status.in_([sa.bindparam("to_status"), sa.bindparam("from_status")]),
+        _tallies.c.status.in_([sa.bindparam("first"), sa.bindparam("second")]),
     )
     .values(
         total=_tallies.c.total
         + sa.case(
-            (_tallies.c.status == sa.bindparam("to_status"), 1),
-            else_=-1,
+            (_tallies.c.status == sa.bindparam("first"), sa.bindparam("first_delta")),
+            else_=sa.bindparam("second_delta"),
         )
     )
 )
 # PostgreSQL: both in one statement, the article's UPDATE as a data-modifying CTE. Every
 # comment on a story moves its article's row, and the POSTs to a busy story queue for it
 # (pg_stat_activity: "Lock: transactionid" on this UPDATE): one round trip fewer while it
-# is held, from here to the COMMIT. The site's rows are sharded (models.TALLY_SHARDS) so
-# that comments on different stories don't queue for one "pending" row.
+# is held, from here to the COMMIT.
 _COUNT_ON_ARTICLE_AND_SITE = _COUNT_ON_SITE.add_cte(
     _COUNT_ON_ARTICLE.returning(_articles.c.id).cte("article_counted")
 )
@@ -67,6 +82,14 @@ _COUNT_ON_COMMENTER = (
         approved_count=_commenters.c.approved_count + sa.bindparam("approved"),
         rejected_count=_commenters.c.rejected_count + sa.bindparam("rejected"),
         spam_count=_commenters.c.spam_count + sa.bindparam("spam"),
+        # Policy.HOLD_NEW holds a commenter rejected lately (an undo leaves the date).
+        last_rejected_at=sa.case(
+            (
+                sa.bindparam("rejected") + sa.bindparam("spam") > 0,
+                sa.bindparam("now", type_=UTCDateTime),
+            ),
+            else_=_commenters.c.last_rejected_at,
+        ),
     )
 )
 
@@ -77,9 +100,11 @@ def count_move(
     from_status: str | None,
     to_status: str,
     commenter_id: int | None = None,
+    *,
+    review: int = 0,
 ) -> None:
     """Keep the article's, the commenter's and the site's counters in step with one
-    comment's move."""
+    comment's move; `review` is +1 when it joins the unreviewed, -1 when it leaves them."""
     changes: dict[str, int] = {to_status: 1}
     if from_status is not None:
         changes[from_status] = changes.get(from_status, 0) - 1
@@ -93,22 +118,37 @@ def count_move(
         "pending": pending,
         "list_changed": 1 if approved else 0,
     }
-    # `from_status` None (a new comment) matches no row: only to_status gains one.
-    on_site = {
-        "to_status": to_status,
-        "from_status": from_status,
-        "tally_shard": comment_id % TALLY_SHARDS,
-    }
+    moved = from_status != to_status
+    # The site's rows that move, in pairs: one statement each.
+    site_moves: list[tuple[str, int]] = []
+    if moved:
+        site_moves.append((to_status, 1))
+        if from_status is not None:
+            site_moves.append((from_status, -1))
+    if review:
+        site_moves.append((UNREVIEWED, review))
+    pairs = []
+    for start in range(0, len(site_moves), 2):
+        (first, first_delta), *rest = site_moves[start : start + 2]
+        second, second_delta = rest[0] if rest else (None, 0)
+        pairs.append(
+            {
+                "first": first,
+                "first_delta": first_delta,
+                "second": second,
+                "second_delta": second_delta,
+                "tally_shard": comment_id % TALLY_SHARDS,
+            }
+        )
     if approved:
         purge.later(f"article-{article_id}")
-    moves_article, moves_site = bool(approved or pending), from_status != to_status
-    if moves_article and moves_site and connection.dialect.name == "postgresql":
-        connection.execute(_COUNT_ON_ARTICLE_AND_SITE, {**on_article, **on_site})
-        return
-    if moves_article:
+    moves_article = bool(approved or pending)
+    if moves_article and pairs and connection.dialect.name == "postgresql":
+        connection.execute(_COUNT_ON_ARTICLE_AND_SITE, {**on_article, **pairs.pop(0)})
+    elif moves_article:
         connection.execute(_COUNT_ON_ARTICLE, on_article)
-    if moves_site:
-        connection.execute(_COUNT_ON_SITE, on_site)
+    for pair in pairs:
+        connection.execute(_COUNT_ON_SITE, pair)
 
 
 def _count_on_commenter(
@@ -116,20 +156,25 @@ def _count_on_commenter(
 ) -> None:
     counts = {name: changes.get(status, 0) for status, name in COMMENTER_COUNTS.items()}
     if any(counts.values()):
-        connection.execute(_COUNT_ON_COMMENTER, {"commenter_id": commenter_id, **counts})
+        connection.execute(
+            _COUNT_ON_COMMENTER, {"commenter_id": commenter_id, "now": utcnow(), **counts}
+        )
 
 
 def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
     """Keep the counters in step with comments deleted for good: `removed` holds how many
-    went, per (article id, commenter id or None, status they had)."""
+    went, per (article id, commenter id or None, state they had: a status or "unreviewed")."""
     per_article: dict[int, Counter[str]] = {}
     per_commenter: dict[int, Counter[str]] = {}
     per_status: Counter[str] = Counter()
-    for (article_id, commenter_id, status), total in removed.items():
+    for (article_id, commenter_id, state), total in removed.items():
+        status = APPROVED if state == UNREVIEWED else state
         per_article.setdefault(article_id, Counter())[status] += total
         if commenter_id is not None:
             per_commenter.setdefault(commenter_id, Counter())[status] -= total
         per_status[status] += total
+        if state == UNREVIEWED:
+            per_status[UNREVIEWED] += total
     connection = db.session.connection()
     for commenter_id, changes in per_commenter.items():
         _count_on_commenter(connection, commenter_id, changes)
@@ -157,14 +202,22 @@ def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
             )
 
 
-def tally() -> dict[str, int]:
-    """Comments per status, from the maintained counters (a few rows each, not a scan)."""
-    totals = {status.value: 0 for status in CommentStatus}
+def queue_tally() -> dict[str, int]:
+    """Comments per status, and the approved ones still unreviewed (the queue's tabs), from
+    the maintained counters (a few rows each, not a scan)."""
+    totals = {status.value: 0 for status in CommentStatus} | {UNREVIEWED: 0}
     summed = sa.select(CommentTally.status, sa.func.sum(CommentTally.total)).group_by(
         CommentTally.status
     )
     for status, total in db.session.execute(summed):
         totals[status] = int(total)
+    return totals
+
+
+def tally() -> dict[str, int]:
+    """Comments per status, from the maintained counters (not a scan)."""
+    totals = queue_tally()
+    del totals[UNREVIEWED]
     return totals
 
 
@@ -217,17 +270,20 @@ def recount() -> None:
             sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
         ).all()
     )
-    # Each status's count on shard 0, the other shards emptied (and made, if missing).
+    totals[UNREVIEWED] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment).where(Comment.unreviewed.is_(True))
+    )
+    # Each count on shard 0, the other shards emptied (and made, if missing).
     db.session.execute(sa.delete(CommentTally))
     db.session.execute(
         sa.insert(CommentTally),
         [
             {
-                "status": status.value,
+                "status": str(status),
                 "shard": shard,
-                "total": totals.get(status.value, 0) if shard == 0 else 0,
+                "total": totals.get(str(status), 0) if shard == 0 else 0,
             }
-            for status in CommentStatus
+            for status in [*CommentStatus, UNREVIEWED]
             for shard in range(TALLY_SHARDS)
         ],
     )

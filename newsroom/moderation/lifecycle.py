@@ -1,4 +1,9 @@
-"""The comment lifecycle: submitting, deciding, undoing, and the audit trail.
+"""The comment lifecycle: deciding, undoing, deleting for good, and the audit trail
+(submitting is submission.py's).
+
+A comment's state is its status, or "unreviewed": approved by the policy "publish then
+review" and still waiting for a moderator (the comments.unreviewed flag; Comment.state).
+Reviewing it is a decision like any other: approve keeps it, reject or spam take it down.
 
 Every decision is one conditional UPDATE (`WHERE id = :id AND status = :expected`) plus one
 ModerationEvent and the counters, in one transaction. When a colleague decided first the
@@ -8,30 +13,24 @@ overwritten. No Flask request in here: views pass in what they know.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import Counter
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from newsroom.content import clock_time
 from newsroom.extensions import db
 from newsroom.models import (
-    Article,
+    UNREVIEWED,
     Comment,
     CommentEdit,
     CommentStatus,
     EventAction,
     ModerationEvent,
     User,
-    UTCDateTime,
     utcnow,
 )
-from newsroom.moderation.commenters import arrive
 from newsroom.moderation.counters import count_move, count_removal
-from newsroom.moderation.screening import screen
 
 PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.PENDING,
@@ -42,9 +41,12 @@ PENDING, APPROVED, REJECTED, SPAM = (
 
 # Decisions a moderator can take from each state. Any decided comment can go back to
 # pending, to be decided again (by someone else, say): a decision like the others, audited
-# and undoable.
+# and undoable. Nothing goes back to unreviewed except by undoing the decision that took
+# it out.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({APPROVED, REJECTED, SPAM}),
+    # Reviewing a comment published at once: approve keeps it, reject or spam take it down.
+    UNREVIEWED: frozenset({APPROVED, REJECTED, SPAM}),
     APPROVED: frozenset({PENDING, REJECTED, SPAM}),
     REJECTED: frozenset({PENDING, APPROVED}),
     SPAM: frozenset({PENDING, APPROVED}),
@@ -57,6 +59,7 @@ BATCH_MAX = 500
 # What each decision is called in messages: "Approved", "already marked as spam by ...".
 DECISION_LABELS = {
     PENDING: "Back to pending",
+    UNREVIEWED: "Published, unreviewed",
     APPROVED: "Approved",
     REJECTED: "Rejected",
     SPAM: "Marked as spam",
@@ -68,117 +71,17 @@ NAME_MAX = 80
 BODY_MAX = 5000
 
 
-class Commentable(NamedTuple):
-    """What posting a comment needs to know of its article."""
-
-    id: int
-    slug: str
-    comments_open: bool
-
-
-def find_commentable(slug: str) -> Commentable | None:
-    """The public article at `slug`, as little of it as a comment POST needs (one lookup)."""
-    row = db.session.connection().execute(_COMMENTABLE, {"slug": slug, "now": utcnow()}).first()
-    return Commentable(*row) if row is not None else None
-
-
-def submission_id(secret_key: str, form_token: str, fingerprint: str | None, *parts: object) -> str:
-    """The identity of one submission of the comment form: the same when the same reader
-    (fingerprint) sends the same form (its token) with the same comment (`parts`: the
-    article and what the reader wrote) again, as a browser does when the answer to the first
-    was lost. Derived, so the form needs no per-reader value and every reader can be sent
-    the same page; an HMAC, so nobody can make another reader's submission collide."""
-    message = "\0".join(map(str, (form_token, fingerprint or "", *parts)))
-    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """A stored comment, as the reader's answer needs it. `repeated`: the same submission
-    had been stored before, and nothing new was."""
-
-    id: int
-    status: str
-    repeated: bool = False
-
-
-def submit_comment(
-    article_id: int,
-    *,
-    author_name: str,
-    author_email: str,
-    body: str,
-    fingerprint: str | None,
-    is_spam: bool = False,
-    submission_id: str | None = None,
-) -> Submitted:
-    """Store a reader's comment as screening decides (held as pending; spam when a bot gave
-    itself away; rejected by the rules for a banned commenter), its commenter made known
-    and their fingerprint linked, in one transaction.
-
-    `submission_id` (see submission_id(); None: no repeats are recognised) is the same for
-    a POST sent again: it stores nothing and gets the first comment back, marked
-    `repeated`, also when both arrive at once, as the unique index lets only one in. The
-    insert comes first and the lookup only when it is refused: a new comment costs no
-    query more than it did without the id.
-    """
-    now = utcnow()
-    body = body.strip()
-    commenter = arrive(author_email, fingerprint, now)
-    screening = screen(body, commenter, is_spam=is_spam, now=now)
-    status = screening.status
-    comment = {
-        "article_id": article_id,
-        "author_name": author_name.strip(),
-        "author_email": author_email.strip(),
-        "body": body,
-        "status": status,
-        "created_at": now,
-        "client_fingerprint": fingerprint,
-        "held_reasons": "; ".join(screening.reasons),
-        "submission_id": submission_id,
-        "commenter_id": commenter.commenter_id,
-    }
-    try:
-        result = db.session.connection().execute(_INSERT_COMMENT, comment)
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        first = _submitted_before(submission_id) if submission_id is not None else None
-        if first is None:
-            raise  # not the submission id's refusal (the article was deleted meanwhile)
-        return Submitted(first.id, first.status, repeated=True)
-    submitted = Submitted(result.inserted_primary_key[0], status)
-    if screening.rule is not None:
-        # Decided by the rules, not held: the audit trail says which rule, and a moderator
-        # can overturn it like any decision.
-        db.session.connection().execute(
-            _RULED,
-            {
-                "comment_id": submitted.id,
-                "from_status": PENDING,
-                "to_status": status,
-                "at": now,
-                "note": "",
-                "rule": screening.rule,
-            },
-        )
-    count_move(submitted.id, article_id, None, status, commenter.commenter_id)
-    db.session.commit()
-    return submitted
-
-
-def _submitted_before(submission_id: str) -> sa.Row | None:
-    row = db.session.connection().execute(_BY_SUBMISSION, {"submission_id": submission_id})
-    first = row.first()
-    db.session.commit()
-    return first
+def stored_as(state: str) -> tuple[str, bool]:
+    """The status and the unreviewed flag a state is stored as."""
+    return (APPROVED, True) if state == UNREVIEWED else (state, False)
 
 
 def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | None, str]]:
     """Delete for good the comments `which` selects, with their moderation trail, and keep
     the counters in step (in the caller's transaction). Replies to them stay, answering
-    nothing any more. Returns how many went, per (article id, commenter id, status they
-    had as they went: a decision may come between a read and the delete)."""
+    nothing any more. Returns how many went, per (article id, commenter id, state they
+    had as they went, a status or "unreviewed": a decision may come between a read and the
+    delete)."""
     chosen = sa.select(Comment.id).where(which)
     # Their edits first: the earlier texts go with the comment, and refer to its events.
     db.session.execute(
@@ -201,10 +104,13 @@ def remove_comments(which: sa.ColumnElement[bool]) -> Counter[tuple[int, int | N
     gone = db.session.execute(
         sa.delete(Comment)
         .where(which)
-        .returning(Comment.article_id, Comment.commenter_id, Comment.status)
+        .returning(Comment.article_id, Comment.commenter_id, Comment.status, Comment.unreviewed)
         .execution_options(synchronize_session=False)
     )
-    removed = Counter(tuple(row) for row in gone)
+    removed = Counter(
+        (article_id, commenter_id, UNREVIEWED if unreviewed else status)
+        for article_id, commenter_id, status, unreviewed in gone
+    )
     count_removal(removed)
     return removed
 
@@ -241,9 +147,9 @@ def decide(
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
-    seen = expected_status or comment.status
+    seen = expected_status or comment.state
     if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
-        if seen != comment.status or comment.status == to_status:
+        if seen != comment.state or comment.state == to_status:
             return _lost(comment, to_status, seen, zone)
         return Decision(
             comment,
@@ -324,8 +230,17 @@ def _apply(
     zone: str = "UTC",
 ) -> Decision:
     now = utcnow()
+    seen_status, seen_unreviewed = stored_as(seen)
+    new_status, new_unreviewed = stored_as(to_status)
     result = db.session.connection().execute(
-        _MOVE, {"comment_id": comment.id, "seen": seen, "to_status": to_status}
+        _MOVE,
+        {
+            "comment_id": comment.id,
+            "seen": seen_status,
+            "seen_unreviewed": seen_unreviewed,
+            "to_status": new_status,
+            "to_unreviewed": new_unreviewed,
+        },
     )
     if result.rowcount != 1:
         if commit:
@@ -341,11 +256,19 @@ def _apply(
         note=note,
     )
     db.session.add(event)
-    count_move(comment.id, comment.article_id, seen, to_status, comment.commenter_id)
+    count_move(
+        comment.id,
+        comment.article_id,
+        seen_status,
+        new_status,
+        comment.commenter_id,
+        review=int(new_unreviewed) - int(seen_unreviewed),
+    )
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
-    sa.orm.attributes.set_committed_value(comment, "status", to_status)
+    sa.orm.attributes.set_committed_value(comment, "status", new_status)
+    sa.orm.attributes.set_committed_value(comment, "unreviewed", new_unreviewed)
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
@@ -364,6 +287,7 @@ def _commit_keeping_loaded() -> None:
 # How a comment's state reads after "This comment was already ...".
 PAST_TENSE = {
     PENDING: "returned to pending",
+    UNREVIEWED: "returned to the unreviewed",
     APPROVED: "approved",
     REJECTED: "rejected",
     SPAM: "marked as spam",
@@ -373,9 +297,9 @@ PAST_TENSE = {
 def _lost(comment: Comment, to_status: str, seen: str, zone: str) -> Decision:
     """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
-    state = PAST_TENSE[comment.status]
+    state = PAST_TENSE[comment.state]
     if winner is None:
-        error = f"This comment is already {comment.status}. Nothing was changed."
+        error = f"This comment is already {PAST_TENSE[comment.state]}. Nothing was changed."
     else:
         who = winner.decided_by
         error = f"This comment was already {state} by {who} at {clock_time(winner.at, zone)}. "
@@ -399,18 +323,12 @@ def latest_event(comment_id: int) -> ModerationEvent | None:
 # Built once: a decision runs these inside the write lock, where every millisecond spent
 # building statements holds up the next moderator's decision; a reader's comment, too.
 _comments = Comment.__table__
-_COMMENTABLE = sa.select(Article.id, Article.slug, Article.comments_open).where(
-    Article.slug == sa.bindparam("slug"),
-    Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
-)
-_INSERT_COMMENT = sa.insert(_comments)
-_RULED = sa.insert(ModerationEvent.__table__)
-# Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
-_BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status).where(
-    _comments.c.submission_id == sa.bindparam("submission_id")
-)
 _MOVE = (
     sa.update(_comments)
-    .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))
-    .values(status=sa.bindparam("to_status"))
+    .where(
+        _comments.c.id == sa.bindparam("comment_id"),
+        _comments.c.status == sa.bindparam("seen"),
+        _comments.c.unreviewed == sa.bindparam("seen_unreviewed"),
+    )
+    .values(status=sa.bindparam("to_status"), unreviewed=sa.bindparam("to_unreviewed"))
 )

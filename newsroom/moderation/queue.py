@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from newsroom.extensions import db
 from newsroom.inputs import MAX_ID, whole_number
 from newsroom.models import (
+    UNREVIEWED,
     Article,
     Comment,
     CommentStatus,
@@ -21,7 +22,7 @@ from newsroom.models import (
     ModerationEvent,
     UTCDateTime,
 )
-from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING
+from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING, stored_as
 
 QUEUE_PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
@@ -38,8 +39,9 @@ class QueueFilter:
 
     @property
     def oldest_first(self) -> bool:
-        # Pending is a queue: the oldest waits longest. The other tabs are archives.
-        return self.status == PENDING
+        # Pending and unreviewed are queues: the oldest waits longest. The other tabs are
+        # archives.
+        return self.status in (PENDING, UNREVIEWED)
 
     @property
     def narrowed(self) -> bool:
@@ -113,6 +115,7 @@ def queue_page(
     """One page of the queue and the cursor for the next, by keyset (no OFFSET scans)."""
     position = decode_cursor(cursor)
     query = _queue_query(
+        queue.status == UNREVIEWED,
         queue.oldest_first,
         bool(queue.article_id),
         bool(queue.section_id),
@@ -140,13 +143,26 @@ _WITH_ARTICLE = sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
 
 @functools.cache
 def _queue_query(
-    oldest_first: bool, by_article: bool, by_section: bool, by_search: bool, after: bool
+    unreviewed: bool,
+    oldest_first: bool,
+    by_article: bool,
+    by_section: bool,
+    by_search: bool,
+    after: bool,
 ) -> sa.Select:
     """The queue's statement for one combination of filters, built once: building it took
-    a third of the time SQLite needs to answer it."""
+    a third of the time SQLite needs to answer it. The unreviewed (approved, all of them)
+    are read through the partial ix_comments_unreviewed_created_at, the others by their
+    status."""
+    if unreviewed:
+        # Exactly the partial index's condition (`= 1` on SQLite, `= true`, which PostgreSQL
+        # reads as the bare column): only then may the planner use it.
+        which = Comment.unreviewed == sa.true()
+    else:
+        which = Comment.status == sa.bindparam("status")
     query = (
         sa.select(Comment)
-        .where(Comment.status == sa.bindparam("status"))
+        .where(which)
         # Its commenter's line comes in the same query (an outer join by primary key).
         .options(_WITH_ARTICLE, sa.orm.joinedload(Comment.commenter))
         .limit(sa.bindparam("size"))
@@ -205,21 +221,26 @@ def narrowed_tally(queue: QueueFilter) -> dict[str, int]:
         _narrowed_count(bool(queue.article_id), bool(queue.section_id), bool(queue.search)),
         parameters,
     ).one()
-    return dict(zip([status.value for status in CommentStatus], counts, strict=True))
+    return dict(zip(_NARROWED_STATES, counts, strict=True))
+
+
+# Each tab's comments: a status, or the approved ones still unreviewed.
+_NARROWED_STATES = [*(status.value for status in CommentStatus), UNREVIEWED]
 
 
 @functools.cache
 def _narrowed_count(by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
     counts = []
-    for status in CommentStatus:
-        matching = _narrowed(
-            sa.select(Comment.id).where(Comment.status == status.value),
-            by_article,
-            by_section,
-            by_search,
-        ).limit(NARROWED_COUNT_MAX + 1)
+    for state in _NARROWED_STATES:
+        status, unreviewed = stored_as(state)
+        chosen = sa.select(Comment.id).where(Comment.status == status)
+        if unreviewed:
+            chosen = chosen.where(Comment.unreviewed.is_(True))
+        matching = _narrowed(chosen, by_article, by_section, by_search).limit(
+            NARROWED_COUNT_MAX + 1
+        )
         counted = sa.select(sa.func.count()).select_from(matching.subquery())
-        counts.append(counted.scalar_subquery().label(status.value))
+        counts.append(counted.scalar_subquery().label(state))
     return sa.select(*counts)
 
 

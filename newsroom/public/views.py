@@ -20,18 +20,22 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy.pagination import Pagination
 
-from newsroom import inputs, moderation, pagecache
+from newsroom import inputs, models, moderation, pagecache
 from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp, protection
-from newsroom.public.forms import CommentForm
-from newsroom.site import navigation_sections
+from newsroom.public.forms import BODY_MAX, CommentForm
+from newsroom.site import current_settings, navigation_sections
 
 # How many of a reader's own comments the session remembers, to show them as awaiting.
 OWN_COMMENTS_REMEMBERED = 20
 
 COMMENTS_CLOSED = "Comments are closed."
+CLOSED_WITH_TEXT = (
+    "Your comment was not sent: comments on this article are closed. Its text is below, "
+    "so you can keep a copy."
+)
 CROSS_SITE = (
     "This comment was sent from a page on another website, so it was not accepted. To "
     "comment, open the article on this site and use the form under it."
@@ -54,18 +58,24 @@ def _public_articles() -> sa.Select:
     )
 
 
-def _shared_cache_control() -> str:
+def _shared_cache_control(changes_in: float | None = None) -> str:
     """For a page the same for every reader: a shared cache (nginx, a CDN) may keep it
     briefly; a browser asks again each time (a 304 when nothing changed), so the page after
-    a reader's own comment is never an old copy."""
+    a reader's own comment is never an old copy. `changes_in`: seconds until the page
+    changes by itself (its comments close), which no shared cache may keep it past."""
     config = current_app.config
-    return (
-        f"public, max-age=0, s-maxage={config['PUBLIC_S_MAXAGE']}, "
-        f"stale-while-revalidate={config['PUBLIC_STALE_SECONDS']}"
-    )
+    fresh, stale = config["PUBLIC_S_MAXAGE"], config["PUBLIC_STALE_SECONDS"]
+    if changes_in is not None and 0 < changes_in < fresh + stale:
+        fresh, stale = min(fresh, int(changes_in)), 0
+    return f"public, max-age=0, s-maxage={fresh}, stale-while-revalidate={stale}"
 
 
-def _versioned_page(key: str, draw: Callable[[], str], surrogate_keys: list[str]) -> Response:
+def _versioned_page(
+    key: str,
+    draw: Callable[[], str],
+    surrogate_keys: list[str],
+    changes_in: float | None = None,
+) -> Response:
     """A page the same for every reader at one version: 304 when the reader has that version,
     else the bytes drawn once per version and kept in the cache. The key holds the version,
     so a worker never serves a page another worker has seen change. `surrogate_keys` name
@@ -80,7 +90,7 @@ def _versioned_page(key: str, draw: Callable[[], str], surrogate_keys: list[str]
             cache.set(key, body)
         response = Response(body)
     response.set_etag(key)
-    response.headers["Cache-Control"] = _shared_cache_control()
+    response.headers["Cache-Control"] = _shared_cache_control(changes_in)
     response.headers["Surrogate-Key"] = " ".join(surrogate_keys)
     response.headers["Cache-Tag"] = ",".join(surrogate_keys)
     return response
@@ -171,6 +181,25 @@ def _own_awaiting(article: Article) -> list[Comment]:
     return [comment for comment in waiting if comment.article_id == article.id]
 
 
+def _comment_terms(article: Article) -> dict:
+    """What the page says about commenting on `article`: whether the form is shown, since
+    when comments are closed (by time), and the notice stating the policy in force."""
+    site = current_settings()
+    # Read through models, as the page cache's version does: both see the same clock.
+    now = models.utcnow()
+    close_at = moderation.comments_close_at(
+        article.published_at, article.comments_close_after_days, site.comments_close_after_days
+    )
+    policy = moderation.effective_policy(
+        article.moderation_policy, article.section.moderation_policy, site.moderation_policy
+    )
+    return {
+        "accepting": moderation.accepting_comments(article.comments_open, close_at, now),
+        "closed_at": close_at if close_at is not None and close_at <= now else None,
+        "policy_notice": moderation.policy_notice(policy),
+    }
+
+
 def _approved_comments(article: Article) -> list[Comment]:
     return _replies_under_their_comments(
         db.session.scalars(
@@ -211,8 +240,10 @@ def _render_article(
     status: int = 200,
     notice: str = "",
     awaiting: list[Comment] | None = None,
+    kept_text: str = "",
 ) -> Response:
-    """The article page drawn for this reader alone: errors, notices, their own comment."""
+    """The article page drawn for this reader alone: errors, notices, their own comment;
+    `kept_text`, what they wrote when no form can take it back (comments closed)."""
     form.form_token.data = protection.form_token()
     comments = _approved_comments(article)
     page = render_template(
@@ -223,19 +254,24 @@ def _render_article(
         awaiting=_own_awaiting(article) if awaiting is None else awaiting,
         form=form,
         notice=notice,
+        kept_text=kept_text,
+        **_comment_terms(article),
     )
     return _personal((page, status))
 
 
-def _shared_article_page(article_id: int, version: str, section_id: int, slug: str) -> Response:
+def _shared_article_page(found: pagecache.ArticlePageVersion, slug: str) -> Response:
     """The article page every reader without a notice of their own sees, the same bytes for
     all of them (the form's token too: protection.py).
 
     The version holds everything the page shows (comments_version moves in the same
-    transaction as each moderation decision), so a cached page never shows a withdrawn
-    comment nor hides an approved one; the key holds the form token's period, so the page
-    is drawn again when the token changes.
+    transaction as each moderation decision; the policy's notice moves with the article,
+    its section or the site; the comments closing by time are in it too), so a cached page
+    never shows a withdrawn comment nor hides an approved one, nor offers a closed form;
+    the key holds the form token's period, so the page is drawn again when the token
+    changes.
     """
+    article_id, version, section_id = found.article_id, found.version, found.section_id
     period = protection.form_period()
 
     def draw() -> str:
@@ -251,12 +287,15 @@ def _shared_article_page(article_id: int, version: str, section_id: int, slug: s
             awaiting=[],
             form=form,
             notice="",
+            kept_text="",
+            **_comment_terms(article),
         )
 
     return _versioned_page(
         f"article:{article_id}:{version}:{period}",
         draw,
         ["site", f"section-{section_id}", f"article-{article_id}"],
+        changes_in=found.closes_in,
     )
 
 
@@ -270,7 +309,7 @@ def article(slug: str) -> ResponseReturnValue:
             return _render_article(article, CommentForm(formdata=None), awaiting=awaiting)
     found = pagecache.article_page_version(slug)
     if found is not None:
-        return _shared_article_page(*found, slug)
+        return _shared_article_page(found, slug)
     moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
     if moved is None or not moved.article.is_public():
         abort(404)
@@ -305,8 +344,12 @@ def post_comment(slug: str) -> ResponseReturnValue:
     if article is None:
         abort(404)
     form = CommentForm()
-    if not article.comments_open:
-        return _render_article(_public_article_or_404(slug), form, 403, notice=COMMENTS_CLOSED)
+    if not article.accepting(models.utcnow()):
+        # Nothing to send it with any more: the reader's text comes back to keep.
+        kept = (form.body.data or "").strip()[:BODY_MAX]
+        notice = CLOSED_WITH_TEXT if kept else COMMENTS_CLOSED
+        page = _public_article_or_404(slug)
+        return _render_article(page, form, 403, notice=notice, kept_text=kept)
     if not form.validate_on_submit():
         return _render_article(_public_article_or_404(slug), form, 422)
 
@@ -323,13 +366,15 @@ def post_comment(slug: str) -> ResponseReturnValue:
         submission_id=moderation.submission_id(
             secret_key, form.form_token.data, fingerprint, article.id, name, email, body
         ),
+        policy=article.policy,
+        rules=moderation.rules_at(article.rules_version),
     )
     # A submission sent again (its answer was lost) is answered like the first: the same
     # notice, the same redirect, and the comment remembered as the reader's.
     own = session.get("own_comments", [])
     if comment.status == CommentStatus.PENDING and comment.id not in own:
         session["own_comments"] = [*own, comment.id][-OWN_COMMENTS_REMEMBERED:]
-    flash("Thank you. Your comment will show once it has been approved.", "success")
+    flash(moderation.posted_answer(comment.status, comment.unreviewed), "success")
     return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
 
 

@@ -30,6 +30,32 @@ def test_public_pages(live_server, audited_page, site, article, make_comment):
         assert _violations(audited_page) == [], path
 
 
+def test_closed_and_refused_comment_pages(live_server, audited_page, site, make_article):
+    from datetime import timedelta
+
+    from newsroom.models import utcnow
+
+    open_one = make_article("Open")
+    closed = make_article(
+        "Old Minutes", published_at=utcnow() - timedelta(days=40), comments_close_after_days=30
+    )
+    audited_page.goto(f"{live_server}/articles/{closed.slug}")
+    assert _violations(audited_page) == []
+    # A form opened while comments were open, sent after they closed: the text comes back.
+    audited_page.goto(f"{live_server}/articles/{open_one.slug}")
+    audited_page.evaluate(
+        "(slug) => { document.querySelector('form.comment-form').action ="
+        " `/articles/${slug}/comments`; }",
+        closed.slug,
+    )
+    audited_page.get_by_label("Name").fill("Lee")
+    audited_page.get_by_label("E-mail").fill("lee@example.com")
+    audited_page.get_by_role("textbox", name="Comment").fill("Too late to say this.")
+    audited_page.get_by_role("button", name="Post comment").click()
+    expect(audited_page.locator("#kept-text")).to_have_value("Too late to say this.")
+    assert _violations(audited_page) == []
+
+
 def test_comment_form_with_errors(live_server, audited_page, site, article):
     audited_page.goto(f"{live_server}/articles/{article.slug}")
     audited_page.get_by_role("button", name="Post comment").click()
@@ -37,17 +63,34 @@ def test_comment_form_with_errors(live_server, audited_page, site, article):
     assert _violations(audited_page) == []
 
 
-def test_staff_pages(live_server, audited_page, site, article, make_comment, moderator):
+def test_staff_pages(live_server, audited_page, site, article, make_comment, moderator, admin):
     make_comment(article, body="Held for a look.")
     from newsroom import moderation
+    from newsroom.models import Policy
+    from newsroom.moderation.policy import CommentPolicy
 
+    moderation.save_rules({"suspect": "look"}, admin)
+    moderation.submit_comment(
+        article.id,
+        author_name="Pat",
+        author_email="pat@example.com",
+        body="Shown at once.",
+        fingerprint=None,
+        policy=CommentPolicy(Policy.PUBLISH_FIRST),
+    )
     moderation.decide(make_comment(article).id, "approved", moderator)
     audited_page.goto(f"{live_server}/login")
     audited_page.get_by_label("E-mail").fill(moderator.email)
     audited_page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
     audited_page.get_by_role("button", name="Log in").click()
     audited_page.wait_for_selector("#queue-list")
-    for path in ("/dashboard/", "/dashboard/?status=approved", "/dashboard/history", "/account"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/?status=unreviewed",
+        "/dashboard/?status=approved",
+        "/dashboard/history",
+        "/account",
+    ):
         audited_page.goto(live_server + path)
         assert _violations(audited_page) == [], path
     # After an in-place decision, the strip and the counters are still accessible.
@@ -84,7 +127,12 @@ def test_login_limit_failed_logins_and_log_out_everywhere(
     page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server}/dashboard/")
-    for path in ("/admin/staff/", f"/admin/staff/{moderator.id}"):
+    for path in (
+        "/admin/settings",
+        "/admin/rules",
+        "/admin/staff/",
+        f"/admin/staff/{moderator.id}",
+    ):
         page.goto(live_server + path)
         assert _violations(page) == [], path
     expect(page.locator(".failed-logins-table tbody tr")).to_have_count(5)

@@ -1,0 +1,260 @@
+"""Submitting a comment: the article's terms read with it in one lookup, the form's
+submission id, and storing what screening decides, with its event when the rules decided
+and the counters, in one transaction.
+
+A new comment costs its commenter's upsert (commenters.py), its INSERT, the counters, an
+event only when the rules decided, and one lookup by index only when the duplicate rule is
+on; the lists of the rules come compiled from this process's copy (rules.py), keyed by the
+version read with the article. No Flask request in here: views pass in what they know.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from newsroom.extensions import db
+from newsroom.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    ModerationRules,
+    Section,
+    SiteSettings,
+    UTCDateTime,
+    utcnow,
+)
+from newsroom.moderation import policy as terms
+from newsroom.moderation.commenters import arrive
+from newsroom.moderation.counters import count_move
+from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
+from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
+from newsroom.moderation.screening import screen
+
+PENDING = CommentStatus.PENDING
+
+
+class Commentable(NamedTuple):
+    """What posting a comment needs to know of its article, and the terms it takes
+    comments on (policy.py)."""
+
+    id: int
+    slug: str
+    comments_open: bool
+    close_at: datetime | None
+    policy: CommentPolicy
+    # The version of the rules now (rules.compiled gives them); "" when none were saved.
+    rules_version: str
+
+    def accepting(self, now: datetime) -> bool:
+        return terms.accepting_comments(self.comments_open, self.close_at, now)
+
+
+def find_commentable(slug: str) -> Commentable | None:
+    """The public article at `slug`, as little of it as a comment POST needs, with its
+    policy, its closing time and the rules' version: one lookup."""
+    row = db.session.connection().execute(_COMMENTABLE, {"slug": slug, "now": utcnow()}).first()
+    if row is None:
+        return None
+    return Commentable(
+        id=row.id,
+        slug=row.slug,
+        comments_open=row.comments_open,
+        close_at=terms.comments_close_at(
+            row.published_at, row.comments_close_after_days, row.site_close_after_days
+        ),
+        policy=CommentPolicy(
+            terms.effective_policy(row.moderation_policy, row.section_policy, row.site_policy),
+            row.trusted_after_approved if row.trusted_after_approved is not None else 2,
+        ),
+        rules_version=row.rules_version or "",
+    )
+
+
+def submission_id(secret_key: str, form_token: str, fingerprint: str | None, *parts: object) -> str:
+    """The identity of one submission of the comment form: the same when the same reader
+    (fingerprint) sends the same form (its token) with the same comment (`parts`: the
+    article and what the reader wrote) again, as a browser does when the answer to the first
+    was lost. Derived, so the form needs no per-reader value and every reader can be sent
+    the same page; an HMAC, so nobody can make another reader's submission collide."""
+    message = "\0".join(map(str, (form_token, fingerprint or "", *parts)))
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored comment, as the reader's answer needs it. `repeated`: the same submission
+    had been stored before, and nothing new was."""
+
+    id: int
+    status: str
+    repeated: bool = False
+    # Published at once, waiting for review.
+    unreviewed: bool = False
+
+
+def submit_comment(
+    article_id: int,
+    *,
+    author_name: str,
+    author_email: str,
+    body: str,
+    fingerprint: str | None,
+    is_spam: bool = False,
+    submission_id: str | None = None,
+    policy: CommentPolicy = HOLD_EVERYTHING,
+    rules: CompiledRules = NO_RULES,
+) -> Submitted:
+    """Store a reader's comment as screening decides under the article's `policy` and the
+    `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
+    rule; spam when a bot gave itself away), its commenter made known and their fingerprint
+    linked, in one transaction. An outcome the rules decided is an event by "the rules",
+    naming the rule, that a moderator can overturn like any decision.
+
+    `submission_id` (see submission_id(); None: no repeats are recognised) is the same for
+    a POST sent again: it stores nothing and gets the first comment back, marked
+    `repeated`, also when both arrive at once, as the unique index lets only one in. The
+    insert comes first and the lookup only when it is refused: a new comment costs no
+    query more than it did without the id.
+    """
+    now = utcnow()
+    body = body.strip()
+    commenter = arrive(author_email, fingerprint, now)
+    digest = body_digest(body)
+    duplicate = (
+        rules.duplicates_are_spam
+        and not commenter.is_new
+        and _sent_lately(commenter.commenter_id, digest, now)
+    )
+    screening = screen(
+        body,
+        commenter,
+        is_spam=is_spam,
+        now=now,
+        policy=policy,
+        rules=rules,
+        duplicate=duplicate,
+    )
+    status = screening.status
+    comment = {
+        "article_id": article_id,
+        "author_name": author_name.strip(),
+        "author_email": author_email.strip(),
+        "body": body,
+        "status": status,
+        "created_at": now,
+        "client_fingerprint": fingerprint,
+        "held_reasons": screening.held_reasons,
+        "submission_id": submission_id,
+        "commenter_id": commenter.commenter_id,
+        "unreviewed": screening.unreviewed,
+        "body_hash": digest,
+    }
+    try:
+        result = db.session.connection().execute(_INSERT_COMMENT, comment)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        first = _submitted_before(submission_id) if submission_id is not None else None
+        if first is None:
+            raise  # not the submission id's refusal (the article was deleted meanwhile)
+        return Submitted(first.id, first.status, repeated=True, unreviewed=first.unreviewed)
+    submitted = Submitted(result.inserted_primary_key[0], status, unreviewed=screening.unreviewed)
+    if screening.rule is not None:
+        # Decided by the rules, not held: the audit trail says which rule, and a moderator
+        # can overturn it like any decision.
+        db.session.connection().execute(
+            _RULED,
+            {
+                "comment_id": submitted.id,
+                "from_status": PENDING,
+                "to_status": screening.state,
+                "at": now,
+                "note": "",
+                "rule": screening.rule,
+            },
+        )
+    count_move(
+        submitted.id,
+        article_id,
+        None,
+        status,
+        commenter.commenter_id,
+        review=1 if screening.unreviewed else 0,
+    )
+    db.session.commit()
+    return submitted
+
+
+# The duplicate rule looks this far back.
+DUPLICATE_WINDOW = timedelta(days=1)
+
+
+def _sent_lately(commenter_id: int, digest: str, now: datetime) -> bool:
+    """Whether the commenter sent the same text within a day: one lookup, bounded by
+    ix_comments_body_hash_commenter."""
+    found = db.session.connection().execute(
+        _SENT_LATELY,
+        {"commenter_id": commenter_id, "body_hash": digest, "since": now - DUPLICATE_WINDOW},
+    )
+    return found.first() is not None
+
+
+def _submitted_before(submission_id: str) -> sa.Row | None:
+    row = db.session.connection().execute(_BY_SUBMISSION, {"submission_id": submission_id})
+    first = row.first()
+    db.session.commit()
+    return first
+
+
+# Built once, like the lifecycle's statements: a reader's comment runs these inside the
+# write lock.
+_comments = Comment.__table__
+_site = SiteSettings.__table__
+_COMMENTABLE = (
+    sa.select(
+        Article.id,
+        Article.slug,
+        Article.comments_open,
+        Article.published_at,
+        Article.comments_close_after_days,
+        Article.moderation_policy,
+        Section.moderation_policy.label("section_policy"),
+        _site.c.moderation_policy.label("site_policy"),
+        _site.c.trusted_after_approved,
+        _site.c.comments_close_after_days.label("site_close_after_days"),
+        # Bounded by the rules' primary key: their one row.
+        sa.select(ModerationRules.version)
+        .where(ModerationRules.id == RULES_ID)
+        .scalar_subquery()
+        .label("rules_version"),
+    )
+    .join(Section, Section.id == Article.section_id)
+    # The site's one settings row (the first, as site_settings.stored_settings reads it).
+    .outerjoin(_site, _site.c.id == sa.select(sa.func.min(_site.c.id)).scalar_subquery())
+    .where(
+        Article.slug == sa.bindparam("slug"),
+        Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
+    )
+)
+_INSERT_COMMENT = sa.insert(_comments)
+_RULED = sa.insert(ModerationEvent.__table__)
+# Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
+_BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status, _comments.c.unreviewed).where(
+    _comments.c.submission_id == sa.bindparam("submission_id")
+)
+# Bounded by ix_comments_body_hash_commenter; run only when the duplicate rule is on.
+_SENT_LATELY = (
+    sa.select(_comments.c.id)
+    .where(
+        _comments.c.commenter_id == sa.bindparam("commenter_id"),
+        _comments.c.body_hash == sa.bindparam("body_hash"),
+        _comments.c.created_at >= sa.bindparam("since", type_=UTCDateTime),
+    )
+    .limit(1)
+)
