@@ -31,6 +31,11 @@ SETTINGS_FIELDS = (
 )
 
 
+# Open reports that hide a comment until a moderator decides, unless an admin says otherwise.
+DEFAULT_REPORT_THRESHOLD = 3
+REPORT_THRESHOLD_MAX = 100
+
+
 def stored_settings() -> SiteSettings | None:
     """The site's one settings row, if anyone has saved it yet. Reading never writes."""
     return db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
@@ -38,7 +43,12 @@ def stored_settings() -> SiteSettings | None:
 
 def unsaved_settings() -> SiteSettings:
     """The settings of a site nobody has set up yet: neutral, and not stored."""
-    return SiteSettings(organization_name="Newsroom", timezone="UTC", footer_text="Newsroom")
+    return SiteSettings(
+        organization_name="Newsroom",
+        timezone="UTC",
+        footer_text="Newsroom",
+        report_threshold=DEFAULT_REPORT_THRESHOLD,
+    )
 
 
 def timezone_names() -> list[str]:
@@ -67,5 +77,22 @@ def save_settings(values: dict) -> SiteSettings:
         value = values[name]
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
     purge.later("site")
+    db.session.commit()
+    return settings
+
+
+def save_report_threshold(threshold: int) -> SiteSettings:
+    """How many open reports hide a comment from readers until a moderator decides. Applies
+    to the next report: comments already hidden stay so until decided."""
+    if not 1 <= threshold <= REPORT_THRESHOLD_MAX:
+        raise FieldError(
+            f"Choose a number of reports from 1 to {REPORT_THRESHOLD_MAX}.", "report_threshold"
+        )
+    settings = stored_settings()
+    if settings is None:
+        settings = unsaved_settings()
+        db.session.add(settings)
+    settings.report_threshold = threshold
+    # Nothing a reader sees changes (only later reports hide): no CDN purge.
     db.session.commit()
     return settings

@@ -147,7 +147,13 @@ def test_tabs_and_badge_show_counts(staff, site, article, make_comment):
     html = page(staff.get("/dashboard/?status=approved"))
 
     tabs = {text_of(a): a.get("aria-current") for a in html.select("#queue-tabs a")}
-    assert tabs == {"Pending 2": None, "Approved 1": "page", "Rejected 0": None, "Spam 1": None}
+    assert tabs == {
+        "Pending 2": None,
+        "Approved 1": "page",
+        "Rejected 0": None,
+        "Spam 1": None,
+        "Reported 0": None,
+    }
     assert text_of(html.select_one("#pending-badge")) == "2 pending"
     assert [text_of(r.select_one(".row-author")) for r in html.select(".queue-row")] == [
         "Dana Reader"

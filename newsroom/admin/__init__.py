@@ -14,4 +14,12 @@ def require_admin() -> None:
 
 
 # Each area's views register their routes on bp as they are imported.
-from newsroom.admin import articles, overview, privacy, sections, settings, staff  # noqa: E402, F401
+from newsroom.admin import (  # noqa: E402, F401
+    articles,
+    overview,
+    privacy,
+    reasons,
+    sections,
+    settings,
+    staff,
+)

@@ -29,6 +29,7 @@ from newsroom.articles import (
     ListedStatus,
 )
 from newsroom.models import ArticleStatus, ErasureMode, Role
+from newsroom.moderation import REJECTION_REASON_MAX
 from newsroom.privacy import ANONYMIZED_NAME
 from newsroom.sections import SECTION_SLUG_MAX
 
@@ -256,4 +257,28 @@ class PrivacyEraseForm(FlaskForm):
     confirm = BooleanField(
         "I have checked the address: erase these comments. This can't be undone.",
         validators=[DataRequired("Tick the box to confirm; nothing was erased.")],
+    )
+
+
+class RejectionReasonForm(FlaskForm):
+    label = StringField(
+        "A new reason",
+        description="Short, as moderators will pick it from a list: “Off-topic”, "
+        "“Personal attack”.",
+        validators=[
+            DataRequired("Please write the reason."),
+            Length(
+                max=REJECTION_REASON_MAX,
+                message=f"A reason can be at most {REJECTION_REASON_MAX} characters.",
+            ),
+        ],
+    )
+
+
+class ReportThresholdForm(FlaskForm):
+    report_threshold = StringField(
+        "Hide a comment after this many reports",
+        description="Readers' open reports that hide an approved comment until a moderator "
+        "keeps or rejects it.",
+        validators=[DataRequired("Please give a number.")],
     )

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from newsroom import articles, moderation
 from newsroom.content import in_zone, time_ago
 from newsroom.dashboard import bp
-from newsroom.models import Comment, Commenter, CommentStatus, Standing, utcnow
+from newsroom.models import Comment, Commenter, CommentReport, CommentStatus, Standing, utcnow
 from newsroom.pagecache import slot
 
 MAX_ROWS = 2000  # about 3 KB each
@@ -57,13 +57,23 @@ def _cache() -> RowCache:
     return cache
 
 
+def rejection_reasons() -> list[tuple[int, str]]:
+    """The admins' rejection reasons as (id, words), read once per request."""
+    if "rejection_reasons" not in g:
+        g.rejection_reasons = [(r.id, r.label) for r in moderation.rejection_reasons()]
+    return g.rejection_reasons
+
+
 def queue_rows(
     comments: list[Comment],
     queue: moderation.QueueFilter,
     restored: bool = False,
+    reports: dict[int, list[CommentReport]] | None = None,
 ) -> Markup:
-    """The rows of `comments`, as the queue and the undo answer show them."""
+    """The rows of `comments`, as the queue and the undo answer show them; `reports`, on
+    the Reported tab, holds each comment's open reports."""
     cache = _cache()
+    reasons = tuple(rejection_reasons())
     timezone = g.site.timezone if "site" in g else "UTC"
     token = generate_csrf()
     csrf_slot, age_slot = slot("csrf"), slot("age")
@@ -72,6 +82,7 @@ def queue_rows(
     for comment in comments:
         article = comment.article
         now_public = article.is_public(now)
+        open_reports = (reports or {}).get(comment.id, [])
         key = (
             comment.id,
             comment.status,
@@ -80,6 +91,10 @@ def queue_rows(
             comment.created_at,
             comment.held_reasons,
             comment.body,
+            comment.open_reports,
+            comment.hidden_by_reports,
+            tuple((r.id, r.reason, r.detail) for r in open_reports),
+            reasons,
             comment.article_id,
             article.slug,
             article.title,
@@ -101,6 +116,9 @@ def queue_rows(
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
                 restored=restored,
+                reports=open_reports,
+                report_summary=moderation.reasons_summary(open_reports),
+                rejection_reasons=reasons,
                 age=age_slot,
                 csrf_token=lambda: csrf_slot,
             )

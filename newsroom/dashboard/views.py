@@ -10,8 +10,8 @@ from flask_login import current_user
 from newsroom import inputs, moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
-from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm
-from newsroom.dashboard.rows import ACTIONS, queue_rows
+from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm, KeepForm
+from newsroom.dashboard.rows import ACTIONS, queue_rows, rejection_reasons
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
@@ -22,7 +22,11 @@ TABS = [
     (CommentStatus.APPROVED, "Approved"),
     (CommentStatus.REJECTED, "Rejected"),
     (CommentStatus.SPAM, "Spam"),
+    (moderation.REPORTED, "Reported"),
 ]
+UNKNOWN_REASON = (
+    "That rejection reason is no longer on the list. Nothing was changed: choose another, or none."
+)
 
 
 @bp.before_request
@@ -46,10 +50,19 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "actions": ACTIONS,
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
-        # The tabs' counts and the navigation's badge: the tallies as this request left them.
-        "tallies": moderation.tally(),
+        # The tabs' counts and the navigation's badge: the tallies as this request left them,
+        # and the comments with open reports (a bounded count on a small partial index).
+        "tallies": {**moderation.tally(), moderation.REPORTED: moderation.reported_total()},
         "queue_rows": queue_rows,
+        "rejection_reasons": rejection_reasons(),
     }
+
+
+def _open_reports(queue: moderation.QueueFilter, comments: list[Comment]) -> dict | None:
+    """On the Reported tab, each comment's open reports (one query for the page)."""
+    if queue.status != moderation.REPORTED:
+        return None
+    return moderation.open_reports_on([comment.id for comment in comments])
 
 
 @bp.get("/")
@@ -57,10 +70,15 @@ def queue() -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.args)
     comments, next_cursor = moderation.queue_page(queue, request.args.get("after"))
     context = _template_context(queue)
+    reports = _open_reports(queue, comments)
     if request.htmx and request.args.get("after"):
         # "Load more": just the next rows and a fresh button.
         return render_template(
-            "dashboard/_rows.html", comments=comments, next_cursor=next_cursor, **context
+            "dashboard/_rows.html",
+            comments=comments,
+            next_cursor=next_cursor,
+            reports=reports,
+            **context,
         )
     sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
@@ -68,6 +86,7 @@ def queue() -> ResponseReturnValue:
         "dashboard/queue.html",
         comments=comments,
         next_cursor=next_cursor,
+        reports=reports,
         newest_id=moderation.newest_comment_id(),
         sections=sections,
         filtered_article=article,
@@ -94,10 +113,31 @@ def decide(comment_id: int) -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.form)
     if not form.validate_on_submit():
         return _refused("That decision was not understood. Nothing was changed.", queue)
+    reason = ""
+    if form.to_status.data == CommentStatus.REJECTED and form.reason.data:
+        reason_id = inputs.whole_number(form.reason.data)
+        reason = moderation.rejection_reason_label(reason_id) if reason_id else None
+        if reason is None:
+            return _refused(UNKNOWN_REASON, queue)
     decision = moderation.decide(
-        comment_id, form.to_status.data, current_user, expected_status=form.expected_status.data
+        comment_id,
+        form.to_status.data,
+        current_user,
+        expected_status=form.expected_status.data,
+        reason=reason,
     )
     return _answer(decision, queue)
+
+
+@bp.post("/comments/<int:comment_id>/keep")
+def keep(comment_id: int) -> ResponseReturnValue:
+    """Keep a reported comment: its open reports are dismissed, it stays (or shows again)."""
+    form = KeepForm()
+    queue = moderation.queue_filter_from(request.form)
+    seen = inputs.whole_number(form.seen_reports.data)
+    if not form.validate_on_submit() or not seen:
+        return _refused("That request was not understood. Nothing was changed.", queue)
+    return _answer(moderation.keep_comment(comment_id, current_user, seen_reports=seen), queue)
 
 
 @bp.post("/decisions/<int:event_id>/undo")
@@ -166,7 +206,9 @@ def _answer(
         ), status
     if decision.ok:
         who = decision.comment.author_name
-        if undone:
+        if decision.kept:
+            flash(f"Kept: the comment by {who}; its reports were dismissed.", "success")
+        elif undone:
             flash(f"Undone: the comment by {who} is {decision.to_status} again.", "success")
         else:
             flash(f"{moderation.DECISION_LABELS[decision.to_status]}: comment by {who}.", "success")

@@ -206,6 +206,11 @@ class Decision:
     def ok(self) -> bool:
         return self.event is not None
 
+    @property
+    def kept(self) -> bool:
+        """A Keep (reports.py): the reports were dismissed, the status stayed."""
+        return self.event is not None and self.event.from_status == self.event.to_status
+
 
 def decide(
     comment_id: int,
@@ -214,23 +219,25 @@ def decide(
     *,
     expected_status: str | None = None,
     note: str = "",
+    reason: str = "",
     commit: bool = True,
 ) -> Decision:
-    """Move one comment to `to_status` if it is still in the state the moderator saw."""
+    """Move one comment to `to_status` if it is still in the state the moderator saw;
+    `reason` is the rejection reason picked (its words), kept on the event."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
     seen = expected_status or comment.status
     if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
         if seen != comment.status or comment.status == to_status:
-            return _lost(comment, to_status, seen)
+            return lost(comment, to_status, seen)
         return Decision(
             comment,
             to_status,
             from_status=seen,
             error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
         )
-    return _apply(comment, seen, to_status, actor, note, commit)
+    return _apply(comment, seen, to_status, actor, note, commit, reason)
 
 
 def decide_many(
@@ -251,11 +258,20 @@ def undo(event_id: int, actor: User) -> Decision:
     if event is None:
         return Decision(None, "", error="There is no such decision to undo.")
     comment = event.comment
+    if event.from_status == event.to_status:
+        # A Keep (reports.py): its reports were dismissed, and no status moved to go back.
+        return Decision(comment, "", error="Keeping a reported comment can't be undone.")
     return _apply(comment, event.to_status, event.from_status, actor, f"undo of #{event.id}", True)
 
 
 def _apply(
-    comment: Comment, seen: str, to_status: str, actor: User, note: str, commit: bool
+    comment: Comment,
+    seen: str,
+    to_status: str,
+    actor: User,
+    note: str,
+    commit: bool,
+    reason: str = "",
 ) -> Decision:
     now = utcnow()
     result = db.session.connection().execute(
@@ -265,7 +281,7 @@ def _apply(
         if commit:
             db.session.rollback()
         db.session.refresh(comment)
-        return _lost(comment, to_status, seen)
+        return lost(comment, to_status, seen)
     event = ModerationEvent(
         comment_id=comment.id,
         actor_id=actor.id,
@@ -273,6 +289,7 @@ def _apply(
         to_status=to_status,
         at=now,
         note=note,
+        reason=reason,
     )
     db.session.add(event)
     count_move(comment.article_id, seen, to_status, comment.commenter_id)
@@ -280,6 +297,8 @@ def _apply(
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
     sa.orm.attributes.set_committed_value(comment, "status", to_status)
+    sa.orm.attributes.set_committed_value(comment, "open_reports", 0)
+    sa.orm.attributes.set_committed_value(comment, "hidden_by_reports", False)
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
@@ -304,7 +323,7 @@ PAST_TENSE = {
 }
 
 
-def _lost(comment: Comment, to_status: str, seen: str) -> Decision:
+def lost(comment: Comment, to_status: str, seen: str) -> Decision:
     """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
     state = PAST_TENSE[comment.status]
@@ -342,5 +361,12 @@ _BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status).where(
 _MOVE = (
     sa.update(_comments)
     .where(_comments.c.id == sa.bindparam("comment_id"), _comments.c.status == sa.bindparam("seen"))
-    .values(status=sa.bindparam("to_status"))
+    # A decision answers the comment's open reports too (reports.py): they are closed, and
+    # the next report begins a new round.
+    .values(
+        status=sa.bindparam("to_status"),
+        open_reports=0,
+        hidden_by_reports=False,
+        report_round=_comments.c.report_round + 1,
+    )
 )

@@ -1,7 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from newsroom.models import ReportReason
+from newsroom.moderation import REPORT_DETAIL_MAX, REPORT_REASON_LABELS
 from newsroom.public import protection
 
 NAME_MAX = 80
@@ -48,4 +50,36 @@ class CommentForm(FlaskForm):
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = StringField("Leave this field empty")
     # Proves the form came from this site recently; the same for every reader.
+    form_token = HiddenField(validators=[_fresh_form_token])
+
+
+def _detail_for_other(form: FlaskForm, field: TextAreaField) -> None:
+    if form.reason.data == ReportReason.OTHER and not (field.data or "").strip():
+        raise ValidationError("Please say in a few words what is wrong with it.")
+
+
+class ReportForm(FlaskForm):
+    """A reader's report of a comment: why, and for "something else" a few words."""
+
+    class Meta:
+        # The same page for every reader, protected as the comment form is (protection.py).
+        csrf = False
+
+    reason = RadioField(
+        "Why should a moderator look at this comment?",
+        choices=list(REPORT_REASON_LABELS.items()),
+        validators=[DataRequired("Please choose why you are reporting it.")],
+    )
+    detail = TextAreaField(
+        "In a few words",
+        description=f"Needed for “Something else”; at most {REPORT_DETAIL_MAX} characters. "
+        "Only the moderators read it.",
+        validators=[
+            Length(
+                max=REPORT_DETAIL_MAX,
+                message=f"Please keep it to {REPORT_DETAIL_MAX} characters.",
+            ),
+            _detail_for_other,
+        ],
+    )
     form_token = HiddenField(validators=[_fresh_form_token])

@@ -1,4 +1,5 @@
-// Keyboard moderation for the queue (j/k move, a/r/s decide, u undo, x select, ? help),
+// Keyboard moderation for the queue (j/k move, a/r/s decide, 1-9 reject with that reason,
+// e keep a reported comment, u undo, x select, ? help),
 // focus that follows decisions, and "select all". Loaded with `defer`; no inline script.
 (function () {
   "use strict";
@@ -41,6 +42,15 @@
     return sibling || row;
   }
 
+  // The row's Reject button, with the reason of that number chosen in the row's list.
+  function reasonedReject(row, key) {
+    var option = row.querySelector('select[name="reason"] option[data-key="' + key + '"]');
+    var reject = row.querySelector('button[aria-keyshortcuts="r"]');
+    if (!option || !reject) return null;
+    option.selected = true;
+    return reject;
+  }
+
   function isTyping(target) {
     if (!target.closest) return false;
     var field = target.closest("input, textarea, select, [contenteditable]");
@@ -65,7 +75,12 @@
       case "a":
       case "r":
       case "s":
+      case "e":
         if (row) target = row.querySelector('button[aria-keyshortcuts="' + event.key + '"]');
+        break;
+      case "1": case "2": case "3": case "4": case "5": case "6": case "7": case "8": case "9":
+        target = row ? reasonedReject(row, event.key) : null;
+        if (!target) return;
         break;
       case "u":
         if (lastUndo && document.contains(lastUndo)) target = lastUndo;
