@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from newsroom.models import ReportReason
@@ -67,7 +68,7 @@ class ReportForm(FlaskForm):
 
     reason = RadioField(
         "Why should a moderator look at this comment?",
-        choices=list(REPORT_REASON_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in REPORT_REASON_LABELS.items()],
         validators=[DataRequired("Please choose why you are reporting it.")],
     )
     detail = TextAreaField(
