@@ -30,6 +30,10 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_status_created_at", "1000000 250000 1 1"),
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
     ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
+    ("comments", "ix_comments_reported_created_at", "40 1 1"),
+    ("comment_reports", "sqlite_autoindex_comment_reports_1", "120 3 1"),
+    ("moderation_events", "ix_moderation_events_at", "1200000 1 1"),
+    ("moderation_events", "ix_moderation_events_comment_at", "1200000 2 1"),
     ("commenters", "sqlite_autoindex_commenters_1", "50000 1"),
     ("commenter_fingerprints", "sqlite_autoindex_commenter_fingerprints_1", "80000 2 1"),
     ("commenter_fingerprints", "ix_commenter_fingerprints_fingerprint", "80000 2"),
@@ -48,7 +52,10 @@ def plan_of(statement: str, parameters) -> str:
     # Statistics fresh from the rows the test made, as the scheduled ANALYZE keeps them in
     # production: autovacuum's, taken at some moment of an earlier test, made the plans
     # depend on which tests ran before.
-    explain("ANALYZE articles, comments, commenters, commenter_fingerprints")
+    explain(
+        "ANALYZE articles, comments, commenters, commenter_fingerprints, moderation_events,"
+        " comment_reports"
+    )
     explain("SET LOCAL enable_seqscan = off")
     rows = explain("EXPLAIN " + statement, parameters).all()
     return " | ".join(row[0] for row in rows)
@@ -59,6 +66,14 @@ def plan_of(statement: str, parameters) -> str:
 BY_STATUS_ALONE = re.compile(r"SEARCH comments USING .*INDEX \w+ \(status=\?\)$")
 
 
+# A partial index holds only the few rows its WHERE lets in (the comments with open
+# reports): reading all of it is bounded by what it holds, not by the table; so is reading
+# the rows a subquery with a LIMIT made.
+PARTIAL_INDEX_SCAN = re.compile(
+    r"SCAN (\w+ USING (COVERING )?INDEX ix_comments_reported_created_at|anon_\d+$)"
+)
+
+
 def full_scans(plan: str) -> list[str]:
     """The steps of a plan that read a whole table (SQLite: SCAN; PostgreSQL: Seq Scan), or
     all comments in one status."""
@@ -66,6 +81,7 @@ def full_scans(plan: str) -> list[str]:
         step
         for step in plan.split(" | ")
         if re.match(r"^[\s|`-]*SCAN (?!CONSTANT ROW)", step)
+        and not PARTIAL_INDEX_SCAN.search(step)
         or "Seq Scan" in step
         or BY_STATUS_ALONE.search(step)
     ]
@@ -210,3 +226,51 @@ def test_a_commenters_page_reads_through_their_index(
         moderation.commenter_comments(commenter_id, moderation.decode_cursor(cursor), size=2)
     plans = [p for s, p in checked_plans(sent).items() if "commenter_id" in s]
     assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), plans
+
+
+def test_the_reported_tab_reads_only_reported_comments(
+    app, article, make_comment, moderator, planner_statistics
+):
+    """The tab, its count and its reasons read the partial index of reported comments and
+    each page's reports by the comments' ids, never the million others."""
+    reported = make_comment(article, "approved")
+    make_comment(article, "approved")
+    for reader in ("f1", "f2"):
+        moderation.report_comment(
+            reported.id, article.id, fingerprint=reader, reason="spam", threshold=3
+        )
+    queue = moderation.queue_filter_from({"status": moderation.REPORTED})
+    with statements_sent() as sent:
+        comments, _ = moderation.queue_page(queue)
+        assert [comment.id for comment in comments] == [reported.id]
+        assert moderation.reported_total() == 1
+        assert len(moderation.open_reports_on([reported.id])[reported.id]) == 2
+
+    plans = checked_plans(sent)
+    on_comments = [p for s, p in plans.items() if "open_reports > 0" in s]
+    assert len(on_comments) == 2
+    assert all("ix_comments_reported_created_at" in plan for plan in on_comments), on_comments
+
+
+def test_reporting_and_keeping_touch_one_comment_by_its_key(
+    app, article, make_comment, moderator, planner_statistics
+):
+    reported = make_comment(article, "approved")
+    with statements_sent() as sent:
+        moderation.report_comment(
+            reported.id, article.id, fingerprint="f1", reason="spam", threshold=1
+        )
+        moderation.keep_comment(reported.id, moderator, seen_reports=1)
+    plans = checked_plans(sent)
+    assert any(s.startswith("UPDATE comments") for s in plans)
+
+
+def test_the_expected_wait_reads_the_newest_decisions_by_their_index(
+    app, article, make_comment, moderator, planner_statistics
+):
+    comment = make_comment(article)
+    moderation.decide(comment.id, "approved", moderator)
+    with statements_sent() as sent:
+        moderation.waiting.median_wait()
+    [plan] = checked_plans(sent).values()
+    assert "ix_moderation_events_at" in plan, plan
