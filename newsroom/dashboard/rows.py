@@ -57,8 +57,10 @@ def _cache() -> RowCache:
     return cache
 
 
+@bp.app_template_global()
 def rejection_reasons() -> list[tuple[int, str]]:
-    """The admins' rejection reasons as (id, words), read once per request."""
+    """The admins' rejection reasons as (id, words), read once per request and only when a
+    page shows them (a decision's strip doesn't)."""
     if "rejection_reasons" not in g:
         g.rejection_reasons = [(r.id, r.label) for r in moderation.rejection_reasons()]
     return g.rejection_reasons
@@ -73,7 +75,7 @@ def queue_rows(
     """The rows of `comments`, as the queue and the undo answer show them; `reports`, on
     the Reported tab, holds each comment's open reports."""
     cache = _cache()
-    reasons = tuple(rejection_reasons())
+    reasons = tuple(rejection_reasons()) if comments else ()
     timezone = g.site.timezone if "site" in g else "UTC"
     token = generate_csrf()
     csrf_slot, age_slot = slot("csrf"), slot("age")

@@ -11,7 +11,7 @@ from newsroom import inputs, moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
 from newsroom.dashboard.forms import BulkDecisionForm, DecisionForm, KeepForm
-from newsroom.dashboard.rows import ACTIONS, queue_rows, rejection_reasons
+from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Article, Comment, CommentStatus, ModerationEvent, User
@@ -54,7 +54,6 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         # and the comments with open reports (a bounded count on a small partial index).
         "tallies": {**moderation.tally(), moderation.REPORTED: moderation.reported_total()},
         "queue_rows": queue_rows,
-        "rejection_reasons": rejection_reasons(),
     }
 
 
