@@ -225,7 +225,9 @@ def test_a_commenters_page_reads_through_their_index(
         comments, cursor = moderation.commenter_comments(commenter_id, size=2)
         moderation.commenter_comments(commenter_id, moderation.decode_cursor(cursor), size=2)
     plans = [p for s, p in checked_plans(sent).items() if "commenter_id" in s]
-    assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), plans
+    assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), "\n".join(
+        plans
+    )
 
 
 def test_the_reported_tab_reads_only_reported_comments(
