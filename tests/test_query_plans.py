@@ -218,6 +218,10 @@ def test_a_full_scan_is_caught(app, article):
 def test_a_commenters_page_reads_through_their_index(
     app, article, make_comment, planner_statistics
 ):
+    # A commenter's comments are a few among many others' (with all comments theirs, the
+    # planner may as well read the newest of every comment, by the status index's tail).
+    for number in range(12):
+        make_comment(article, author_email=f"reader{number}@example.com")
     for _ in range(3):
         make_comment(article)
     [commenter_id] = {make_comment(article).commenter_id}

@@ -262,13 +262,9 @@ def _commenter_query(before: bool) -> sa.Select:
         .limit(sa.bindparam("size"))
     )
     if before:
-        before_at = sa.bindparam("before_at", type_=UTCDateTime)
         key = sa.tuple_(Comment.created_at, Comment.id)
-        cursor = sa.tuple_(before_at, sa.bindparam("before_id"))
-        # The bound on created_at alone says the same as the tuple's, in words the index on
-        # (commenter_id, created_at) answers: with the tuple only, PostgreSQL sometimes
-        # read the status index's (created_at, id) for it instead, and filtered by commenter.
-        query = query.where(Comment.created_at <= before_at, key < cursor)
+        cursor = sa.tuple_(sa.bindparam("before_at", type_=UTCDateTime), sa.bindparam("before_id"))
+        query = query.where(key < cursor)
     return query
 
 
