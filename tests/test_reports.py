@@ -265,10 +265,10 @@ def test_keep_dismisses_the_reports_and_shows_the_comment_again(
 
 
 def test_after_a_keep_the_same_reports_stay_dismissed_and_only_new_ones_count(
-    app, staff, site, article, approved
+    app, staff, site, article, approved, moderator
 ):
     _reported_by(app, article, approved, ("abusive", ""), ("spam", ""))
-    moderation.keep_comment(approved.id, _moderator(), seen_reports=2)
+    moderation.keep_comment(approved.id, moderator, seen_reports=2)
 
     # The same readers can't report it again; a new reader brings it back with one report.
     assert _report(_reader(app, 1), article, approved).status_code == 303
@@ -282,13 +282,9 @@ def test_after_a_keep_the_same_reports_stay_dismissed_and_only_new_ones_count(
     assert db.session.get(Commenter, approved.commenter_id).reported_count == 2
 
 
-def _moderator():
-    from newsroom.models import User
-
-    return db.session.scalar(sa.select(User).where(User.email == "ana@newsroom.example"))
-
-
-def test_rejecting_a_reported_comment_answers_its_reports(app, staff, site, article, approved):
+def test_rejecting_a_reported_comment_answers_its_reports(
+    app, staff, site, article, approved, moderator
+):
     site.report_threshold = 2
     db.session.commit()
     _reported_by(app, article, approved, ("abusive", ""), ("abusive", ""))
@@ -310,7 +306,7 @@ def test_rejecting_a_reported_comment_answers_its_reports(app, staff, site, arti
     assert (commenter.approved_count, commenter.rejected_count) == (0, 1)
     # Undone, it is approved and shown again, its reports answered.
     [event] = db.session.scalars(sa.select(ModerationEvent)).all()
-    moderation.undo(event.id, _moderator())
+    moderation.undo(event.id, moderator)
     assert _public_bodies(_reader(app, 50), article) == ["Landlords are all crooks."]
     assert _stored(approved.id).open_reports == 0
 
@@ -366,11 +362,11 @@ def test_keep_on_a_stale_page_changes_nothing(
     assert _stored(approved.id).status == "rejected"
 
 
-def test_a_keep_cannot_be_undone(app, staff, site, article, approved):
+def test_a_keep_cannot_be_undone(app, staff, site, article, approved, moderator):
     _reported_by(app, article, approved, ("spam", ""))
-    decision = moderation.keep_comment(approved.id, _moderator(), seen_reports=1)
+    decision = moderation.keep_comment(approved.id, moderator, seen_reports=1)
 
-    undone = moderation.undo(decision.event.id, _moderator())
+    undone = moderation.undo(decision.event.id, moderator)
 
     assert not undone.ok
     assert undone.error == "Keeping a reported comment can't be undone."
