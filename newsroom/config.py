@@ -29,6 +29,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "newsroom-memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "5 per minute"
+    # Reports of comments from one client address (public/views.py).
+    REPORT_RATE_LIMIT = "10 per 10 minutes"
     # Failed logins from one client address, whatever e-mail they name (Flask-Limiter).
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
     # Failed logins per account, kept in the database so every worker counts the same ones

@@ -1,5 +1,5 @@
-"""The data: staff, sections, articles, comments, commenters, moderation events and site
-settings."""
+"""The data: staff, sections, articles, comments, readers' reports, commenters, moderation
+events, rejection reasons and site settings."""
 
 from __future__ import annotations
 
@@ -66,6 +66,15 @@ class CommentStatus(StrEnum):
 # The lifecycle's name for an approved comment that waits for review (Comment.state): a
 # state of its own in moderation events and the queue's tabs, never a stored status.
 UNREVIEWED = "unreviewed"
+
+
+class ReportReason(StrEnum):
+    """Why a reader reported a comment (moderation/reports.py)."""
+
+    ABUSIVE = "abusive"
+    SPAM = "spam"
+    OFF_TOPIC = "off-topic"
+    OTHER = "other"
 
 
 class Standing(StrEnum):
@@ -296,6 +305,14 @@ class Comment(db.Model):
             sqlite_where=sa.text("unreviewed = 1"),
             postgresql_where=sa.text("unreviewed"),
         ),
+        # The Reported tab, oldest first: only the few comments with open reports are in it.
+        sa.Index(
+            "ix_comments_reported_created_at",
+            "created_at",
+            "id",
+            sqlite_where=sa.text("open_reports > 0"),
+            postgresql_where=sa.text("open_reports > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -330,6 +347,15 @@ class Comment(db.Model):
     # A digest of the normalized text (moderation/rules.py, body_digest): the same text
     # from the same commenter is found by index.
     body_hash: Mapped[str | None] = mapped_column(sa.String(32))
+    # Readers' reports no moderator has answered yet (moderation/reports.py): moved in the
+    # same statement as each report, and back to 0 by Keep or by any decision.
+    open_reports: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Hidden from readers once open_reports reached the site's threshold, until a
+    # moderator decides.
+    hidden_by_reports: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Moves with each Keep and each decision: a report belongs to the round it came in, and
+    # the open reports are those of the comment's current round.
+    report_round: Mapped[int] = mapped_column(default=0, server_default="0")
 
     article: Mapped[Article] = relationship()
     commenter: Mapped[Commenter | None] = relationship()
@@ -369,6 +395,8 @@ class ModerationEvent(db.Model):
     # Set when no person decided: the rule that did ("banned"). A person's decision has
     # an actor (None only once their account was deleted) and no rule.
     rule: Mapped[str | None] = mapped_column(sa.String(64))
+    # The rejection reason the moderator picked (its words as they were then), or "".
+    reason: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
 
     comment: Mapped[Comment | None] = relationship()
     actor: Mapped[User | None] = relationship()
@@ -405,6 +433,38 @@ class CommentEdit(db.Model):
     event: Mapped[ModerationEvent] = relationship()
 
 
+class CommentReport(db.Model):
+    """One reader's report of one approved comment. A reader (by client fingerprint) reports
+    a comment once; a report stays open until a moderator keeps or decides the comment,
+    which starts the comment's next round (Comment.report_round)."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (
+        _check_in("reason", ReportReason),
+        sa.UniqueConstraint("comment_id", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    # HMAC of the reader's address (screening.client_fingerprint), never the address.
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(16))
+    # The reader's few words ("other"), shown to staff only.
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+    round: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RejectionReason(db.Model):
+    """One of the admins' short list of reasons a moderator can give when rejecting."""
+
+    __tablename__ = "rejection_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
 class Commenter(db.Model):
     """One reader who comments, known by their normalized e-mail address (normalize_email
     in moderation/commenters.py), with kept counts of how their comments were decided.
@@ -425,7 +485,8 @@ class Commenter(db.Model):
     approved_count: Mapped[int] = mapped_column(default=0)
     rejected_count: Mapped[int] = mapped_column(default=0)
     spam_count: Mapped[int] = mapped_column(default=0)
-    # Reader reports, once they exist; 0 until then.
+    # How often readers brought one of their comments to the moderators (a comment's first
+    # open report; moderation/reports.py).
     reported_count: Mapped[int] = mapped_column(default=0)
     standing: Mapped[str] = mapped_column(sa.String(16), default=Standing.NORMAL)
     # While banned: why (shown to staff only) and until when (None: until lifted).
@@ -590,4 +651,6 @@ class SiteSettings(db.Model):
     trusted_after_approved: Mapped[int] = mapped_column(default=2)
     # Comments close this many days after an article's publication; None: never.
     comments_close_after_days: Mapped[int | None] = mapped_column()
+    # Open reports that hide a comment from readers until a moderator decides.
+    report_threshold: Mapped[int] = mapped_column(default=3, server_default="3")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -44,6 +44,11 @@ SETTINGS_FIELDS = (
 )
 
 
+# Open reports that hide a comment until a moderator decides, unless an admin says otherwise.
+DEFAULT_REPORT_THRESHOLD = 3
+REPORT_THRESHOLD_MAX = 100
+
+
 def stored_settings() -> SiteSettings | None:
     """The site's one settings row, if anyone has saved it yet. Reading never writes."""
     return db.session.scalar(sa.select(SiteSettings).order_by(SiteSettings.id).limit(1))
@@ -57,6 +62,7 @@ def unsaved_settings() -> SiteSettings:
         footer_text="Newsroom",
         moderation_policy=Policy.HOLD_ALL,
         trusted_after_approved=2,
+        report_threshold=DEFAULT_REPORT_THRESHOLD,
     )
 
 
@@ -105,5 +111,22 @@ def save_settings(values: dict) -> SiteSettings:
         value = values[name]
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
     purge.later("site")
+    db.session.commit()
+    return settings
+
+
+def save_report_threshold(threshold: int) -> SiteSettings:
+    """How many open reports hide a comment from readers until a moderator decides. Applies
+    to the next report: comments already hidden stay so until decided."""
+    if not 1 <= threshold <= REPORT_THRESHOLD_MAX:
+        raise FieldError(
+            f"Choose a number of reports from 1 to {REPORT_THRESHOLD_MAX}.", "report_threshold"
+        )
+    settings = stored_settings()
+    if settings is None:
+        settings = unsaved_settings()
+        db.session.add(settings)
+    settings.report_threshold = threshold
+    # Nothing a reader sees changes (only later reports hide): no CDN purge.
     db.session.commit()
     return settings

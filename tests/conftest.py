@@ -117,7 +117,9 @@ def app(request, _app, tmp_path):
                     db.session.remove()
                     _TestSession.joined = None
         db.session.remove()
-    cache.clear()
+        # Inside the app's context: outside it the cache clears the app made last, which
+        # after a test that made an app of its own is not this one.
+        cache.clear()
     limiter.reset()
     _app.config.clear()
     _app.config.update(config)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from newsroom.extensions import db
-from newsroom.models import Role, Section, User
+from newsroom.models import RejectionReason, Role, Section, User
 from tests.conftest import csrf_token, log_in, page, text_of
 
 # Every admin URL, with placeholders for the ids the `world` fixture makes.
@@ -29,6 +29,7 @@ GET_URLS = [
     "/admin/settings",
     "/admin/rules",
     "/admin/privacy",
+    "/admin/moderation",
 ]
 # What a moderator might send to each: valid-looking data, so only the role check stops it.
 POSTS = {
@@ -61,6 +62,10 @@ POSTS = {
     "/admin/privacy": {"email": "dana@example.com"},
     "/admin/privacy/export": {"email": "dana@example.com"},
     "/admin/privacy/erase": {"email": "dana@example.com", "mode": "remove", "confirm": "y"},
+    "/admin/moderation/reasons": {"label": "Sneaky reason"},
+    "/admin/moderation/reasons/{reason}/remove": {},
+    "/admin/moderation/reasons/{reason}/move": {"direction": "down"},
+    "/admin/moderation/reports": {"report_threshold": "1"},
 }
 
 
@@ -69,9 +74,11 @@ def world(site, section, article, moderator, admin) -> dict[str, int]:
     empty = Section(name="Empty", slug="empty", position=5)
     other = User(email="bo@newsroom.example", display_name="Bo Admin", role=Role.ADMIN)
     other.set_password("another long password")
-    db.session.add_all([empty, other])
+    reason = RejectionReason(label="Off-topic", position=1)
+    db.session.add_all([empty, other, reason])
     db.session.commit()
     return {
+        "reason": reason.id,
         "article": article.id,
         "section": section.id,
         "empty_section": empty.id,

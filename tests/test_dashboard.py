@@ -153,6 +153,7 @@ def test_tabs_and_badge_show_counts(staff, site, article, make_comment):
         "Approved 1": "page",
         "Rejected 0": None,
         "Spam 1": None,
+        "Reported 0": None,
     }
     assert text_of(html.select_one("#pending-badge")) == "2 pending"
     assert [text_of(r.select_one(".row-author")) for r in html.select(".queue-row")] == [

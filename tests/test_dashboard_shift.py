@@ -120,6 +120,7 @@ def test_a_narrowed_queue_counts_its_tabs_as_part_of_all(
         "Approved": "0",
         "Rejected": "0",
         "Spam": "1",
+        "Reported": "0",
     }
     assert tabs(f"/dashboard/?article={article.id}") == {
         "Pending": "2 of 3",
@@ -127,6 +128,7 @@ def test_a_narrowed_queue_counts_its_tabs_as_part_of_all(
         "Approved": "0 of 0",
         "Rejected": "0 of 0",
         "Spam": "1 of 1",
+        "Reported": "0 of 0",
     }
     assert tabs("/dashboard/?q=river")["Pending"] == "2 of 3"
     # A decision's answer keeps the narrowed counts.

@@ -46,6 +46,7 @@ from newsroom.models import (
     Commenter,
     CommenterEvent,
     ModerationEvent,
+    RejectionReason,
     Section,
     User,
     utcnow,
@@ -107,7 +108,16 @@ ROUTES = {
     "dashboard.queue": Fuzzed(query=(*QUEUE_FILTER, "after")),
     "dashboard.new_comments": Fuzzed(query=(*QUEUE_FILTER, "since", "seen")),
     "dashboard.history": Fuzzed(query=("moderator", "decision", "comment", "before")),
-    "dashboard.decide": Fuzzed(form=("to_status", "expected_status", *QUEUE_FILTER)),
+    "public.report_comment": Fuzzed(),
+    "public.send_report": Fuzzed(
+        form=("reason", "detail", "form_token"),
+        choices={"reason": ("abusive", "spam", "off-topic", "other")},
+    ),
+    "dashboard.decide": Fuzzed(
+        form=("to_status", "expected_status", "reason", *QUEUE_FILTER),
+        choices={"reason": ("", "1", "2")},
+    ),
+    "dashboard.keep": Fuzzed(form=("seen_reports", *QUEUE_FILTER)),
     "dashboard.undo": Fuzzed(form=QUEUE_FILTER),
     "dashboard.bulk": Fuzzed(form=("to_status", "comment_ids", *QUEUE_FILTER)),
     "dashboard.undo_batch": Fuzzed(form=("event_ids", *QUEUE_FILTER)),
@@ -156,6 +166,11 @@ ROUTES = {
             "duplicates_are_spam",
         )
     ),
+    "admin.moderation_settings": Fuzzed(),
+    "admin.add_rejection_reason": Fuzzed(form=("label",)),
+    "admin.remove_rejection_reason": Fuzzed(),
+    "admin.move_rejection_reason": Fuzzed(form=("direction",)),
+    "admin.save_report_threshold": Fuzzed(form=("report_threshold",)),
     "admin.privacy_requests": Fuzzed(form=("email",)),
     "admin.privacy_export": Fuzzed(form=("email",)),
     "admin.privacy_erase": Fuzzed(
@@ -256,7 +271,8 @@ some_text = st.text(_CHARACTERS, min_size=1, max_size=60)
 # Names that hold a number: their odd values are the numbers no row can have ("1e3" too).
 NUMERIC = {"page", "since", "section", "section_id", "article", "moderator", "comment"}
 NUMERIC |= {"before", "comment_ids", "after", "version", "row"}
-STATUSES = ["pending", "approved", "rejected", "spam", "unreviewed"]
+NUMERIC |= {"seen_reports", "report_threshold"}
+STATUSES = ["pending", "approved", "rejected", "spam", "unreviewed", "reported"]
 # Well-formed, in the range and at both ends of time: the form reads them all as dates.
 wall_times = st.one_of(
     st.sampled_from(
@@ -299,6 +315,7 @@ class World:
     events: list[int]
     commenters: list[int]
     changes: list[int]
+    reasons: list[int]
     slugs: list[str]
     cursors: list[str]
 
@@ -331,6 +348,10 @@ class World:
             "comment_ids": st.lists(one_of(self.comments), min_size=1, max_size=3),
             "status": one_of(STATUSES),
             "to_status": one_of(STATUSES),
+            "seen_reports": one_of([1, 2]),
+            "report_threshold": one_of([1, 3, 100]),
+            "detail": one_of(["", "It names a neighbour."]),
+            "label": one_of(["Off-topic", "Personal attack", ""]),
             "expected_status": one_of(STATUSES),
             "decision": one_of(STATUSES),
             "q": one_of(["Dana", "%", "_", "\\"]),
@@ -379,6 +400,7 @@ class World:
                 "event_id": self.events,
                 "commenter_id": self.commenters,
                 "change_id": self.changes,
+                "reason_id": self.reasons,
             }[name]
             return st.sampled_from([str(row) for row in rows]), odd_numbers
         if isinstance(converter, UnicodeConverter) and name == "slug":
@@ -513,6 +535,12 @@ def world(site, section, make_article, make_comment, moderator, admin) -> World:
     decided = make_comment(article, author_name="Dana Reader")
     moderation.decide(decided.id, "approved", moderator, expected_status="pending")
     moderation.change_standing(decided.commenter_id, "watched", moderator, seen_version=0)
+    moderation.add_rejection_reason("Off-topic")
+    moderation.add_rejection_reason("Personal attack")
+    for reader in ("f1", "f2"):
+        moderation.report_comment(
+            decided.id, article.id, fingerprint=reader, reason="abusive", threshold=2
+        )
 
     def ids(model) -> list[int]:
         return list(db.session.scalars(sa.select(model.id).order_by(model.id)))
@@ -525,6 +553,7 @@ def world(site, section, make_article, make_comment, moderator, admin) -> World:
         events=ids(ModerationEvent),
         commenters=ids(Commenter),
         changes=ids(CommenterEvent),
+        reasons=ids(RejectionReason),
         slugs=[*db.session.scalars(sa.select(Article.slug)), "in-the-news", "press-releases"],
         cursors=[encode_cursor(comment) for comment in db.session.scalars(sa.select(Comment))],
     )

@@ -158,6 +158,14 @@ def test_every_page_passes_the_w3c_html_checker(
     held = make_comment(clipping, body="Buy cheap things at https://spam.example/")
     moderation.decide(waiting[0].id, "approved", moderator)
     moderation.decide(held.id, "spam", moderator)
+    for label in ("Off-topic", "Personal <attack>"):
+        moderation.add_rejection_reason(label)
+    rejected = make_comment(article, body="Rejected with a reason.")
+    moderation.decide(rejected.id, "rejected", moderator, reason="Off-topic")
+    for reader_address in ("f1", "f2"):
+        moderation.report_comment(
+            waiting[0].id, article.id, fingerprint=reader_address, reason="other", threshold=3
+        )
     pages: dict[str, str] = {}
 
     reader = client
@@ -167,6 +175,9 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["article-clipping"] = _get(reader, f"/articles/{clipping.slug}")
     pages["not-found"] = _get(reader, "/nowhere", 404)
     pages["login"] = _get(reader, "/login")
+    report_url = f"/articles/{article.slug}/comments/{waiting[0].id}/report"
+    pages["report"] = _get(reader, report_url)
+    pages["report-errors"] = _refused(reader, report_url, {"reason": "other"}, "form.report-form")
     pages["article-comment-errors"] = _refused(
         reader, f"/articles/{article.slug}", {"author_email": "nope"}, "form.comment-form"
     )
@@ -224,6 +235,7 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["dashboard-spam"] = _get(staff, "/dashboard/?status=spam")
     # A narrowed queue: its tabs say "1 of 2".
     pages["dashboard-narrowed"] = _get(staff, "/dashboard/?q=a")
+    pages["dashboard-reported"] = _get(staff, "/dashboard/?status=reported")
     pages["dashboard-history"] = _get(staff, "/dashboard/history")
     pages["account"] = _get(staff, "/account")
     commenter_url = f"/dashboard/commenters/{waiting[1].commenter_id}"
@@ -268,6 +280,13 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["admin-rules"] = _get(chief, "/admin/rules")
     pages["admin-rules-errors"] = _refused(
         chief, "/admin/rules", {"max_links": "many"}, "form.settings-form"
+    )
+    pages["admin-moderation"] = _get(chief, "/admin/moderation")
+    pages["admin-moderation-errors"] = _refused(
+        chief, "/admin/moderation", {"label": ""}, "form.reason-form"
+    )
+    pages["admin-moderation-threshold-errors"] = _refused(
+        chief, "/admin/moderation", {"report_threshold": "0"}, "#reports form"
     )
     pages["admin-dashboard-queue"] = _get(chief, "/dashboard/")
     # Row actions: an edited comment with a reply, a deletion in the history, the pages a

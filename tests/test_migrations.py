@@ -368,3 +368,67 @@ def test_0015_keeps_every_comment_and_dates_each_commenters_last_rejection(tmp_p
         assert _rows("SELECT count(*) FROM comment_tallies WHERE status = 'unreviewed'") == [(0,)]
         upgrade()
         assert _rows("SELECT count(*) FROM comment_tallies WHERE status = 'unreviewed'") == [(16,)]
+
+
+def test_0016_adds_reports_and_reasons_and_keeps_every_comment_and_decision(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0015")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary,"
+                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+                    " approved_comment_count, pending_comment_count, comments_version)"
+                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true, 1, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                    " status, created_at, held_reasons)"
+                    " VALUES (1, 1, 'N', 'n@example.com', 'B', 'approved', CURRENT_TIMESTAMP, '')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO moderation_events (id, comment_id, from_status, to_status, at,"
+                    " note) VALUES (1, 1, 'pending', 'approved', CURRENT_TIMESTAMP, '')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO site_settings (id, organization_name, tagline, contact_email,"
+                    " street_address, telephone, fax, footer_text, timezone, comment_policy,"
+                    " comments_open_by_default, updated_at) VALUES (1, 'O', '', '', '', '', '',"
+                    " '', 'UTC', '', true, CURRENT_TIMESTAMP)"
+                )
+            )
+
+        upgrade(revision="0016")
+
+        assert _rows("SELECT id, open_reports, report_round FROM comments") == [(1, 0, 0)]
+        assert _rows("SELECT count(*) FROM comments WHERE hidden_by_reports") == [(0,)]
+        assert _rows("SELECT id, reason FROM moderation_events") == [(1, "")]
+        assert _rows("SELECT report_threshold FROM site_settings") == [(3,)]
+        assert _rows("SELECT count(*) FROM comment_reports") == [(0,)]
+        assert _rows("SELECT count(*) FROM rejection_reasons") == [(0,)]
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("comments")}
+        assert "ix_comments_reported_created_at" in indexes
+
+        downgrade(revision="0015")
+
+        inspector = sa.inspect(db.engine)
+        assert "open_reports" not in {c["name"] for c in inspector.get_columns("comments")}
+        assert "reason" not in {c["name"] for c in inspector.get_columns("moderation_events")}
+        assert "comment_reports" not in inspector.get_table_names()
+        assert _rows("SELECT count(*) FROM comments") == [(1,)]
+        assert _rows("SELECT count(*) FROM moderation_events") == [(1,)]
+        upgrade()
+        assert _rows("SELECT count(*) FROM moderation_events") == [(1,)]

@@ -34,6 +34,10 @@ MILLION_COMMENT_STATISTICS = [
     ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
     ("comments", "ix_comments_body_hash_commenter", "1000000 1 1 1"),
     ("comments", "ix_comments_unreviewed_created_at", "2000 1 1"),
+    ("comments", "ix_comments_reported_created_at", "40 1 1"),
+    ("comment_reports", "sqlite_autoindex_comment_reports_1", "120 3 1"),
+    ("moderation_events", "ix_moderation_events_at", "1200000 1 1"),
+    ("moderation_events", "ix_moderation_events_comment_at", "1200000 2 1"),
     ("commenters", "sqlite_autoindex_commenters_1", "50000 1"),
     ("commenter_fingerprints", "sqlite_autoindex_commenter_fingerprints_1", "80000 2 1"),
     ("commenter_fingerprints", "ix_commenter_fingerprints_fingerprint", "80000 2"),
@@ -50,6 +54,8 @@ PLANNED_TABLES = (
     "sections",
     "site_settings",
     "moderation_rules",
+    "moderation_events",
+    "comment_reports",
 )
 
 
@@ -76,8 +82,11 @@ BY_STATUS_ALONE = re.compile(r"SEARCH comments USING .*INDEX \w+ \(status=\?\)$"
 
 
 # Partial indexes hold only the rows their condition names (the few comments awaiting
-# review): walking one in order, under a LIMIT, reads those rows and no others.
-PARTIAL_INDEX_WALK = re.compile(r"SCAN \w+ USING (COVERING )?INDEX ix_comments_unreviewed_\w+$")
+# review, the comments with open reports): walking one, or the rows a subquery with a
+# LIMIT made, is bounded by what it holds, not by the table.
+PARTIAL_INDEX_WALK = re.compile(
+    r"SCAN (\w+ USING (COVERING )?INDEX ix_comments_(unreviewed|reported)_\w+|anon_\d+)$"
+)
 
 
 def full_scans(plan: str) -> list[str]:
@@ -237,6 +246,10 @@ def test_a_full_scan_is_caught(app, article):
 def test_a_commenters_page_reads_through_their_index(
     app, article, make_comment, planner_statistics
 ):
+    # A commenter's comments are a few among many others' (with all comments theirs, the
+    # planner may as well read the newest of every comment, by the status index's tail).
+    for number in range(12):
+        make_comment(article, author_email=f"reader{number}@example.com")
     for _ in range(3):
         make_comment(article)
     [commenter_id] = {make_comment(article).commenter_id}
@@ -244,7 +257,9 @@ def test_a_commenters_page_reads_through_their_index(
         comments, cursor = moderation.commenter_comments(commenter_id, size=2)
         moderation.commenter_comments(commenter_id, moderation.decode_cursor(cursor), size=2)
     plans = [p for s, p in checked_plans(sent).items() if "commenter_id" in s]
-    assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), plans
+    assert plans and all("ix_comments_commenter_created_at" in plan for plan in plans), "\n".join(
+        plans
+    )
 
 
 def test_the_quiet_poll_reads_an_index_end_and_the_tallies(
@@ -281,8 +296,9 @@ def test_a_narrowed_tab_is_counted_through_the_articles_index(
     # few rows a test has; SQLite's choice is the article's index either way.
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
     if db.engine.dialect.name == "sqlite":
-        # One per tab: the four statuses and the unreviewed (approved, flagged).
-        assert plan.count("ix_comments_article_status_created_at") == 5, plan
+        # One per tab: the four statuses, the unreviewed (approved, flagged) and the
+        # reported (approved with open reports).
+        assert plan.count("ix_comments_article_status_created_at") == 6, plan
 
 
 def test_posting_a_comment_with_every_rule_on_reads_only_through_indexes(
@@ -344,3 +360,51 @@ def test_the_unreviewed_tab_reads_through_its_index(
     assert len(rows) + len(more) == 3
     plans = [p for s, p in checked_plans(sent).items() if "unreviewed" in s]
     assert plans and all("ix_comments_unreviewed_created_at" in plan for plan in plans), plans
+
+
+def test_the_reported_tab_reads_only_reported_comments(
+    app, article, make_comment, moderator, planner_statistics
+):
+    """The tab, its count and its reasons read the partial index of reported comments and
+    each page's reports by the comments' ids, never the million others."""
+    reported = make_comment(article, "approved")
+    make_comment(article, "approved")
+    for reader in ("f1", "f2"):
+        moderation.report_comment(
+            reported.id, article.id, fingerprint=reader, reason="spam", threshold=3
+        )
+    queue = moderation.queue_filter_from({"status": moderation.REPORTED})
+    with statements_sent() as sent:
+        comments, _ = moderation.queue_page(queue)
+        assert [comment.id for comment in comments] == [reported.id]
+        assert moderation.reported_total() == 1
+        assert len(moderation.open_reports_on([reported.id])[reported.id]) == 2
+
+    plans = checked_plans(sent)
+    on_comments = [p for s, p in plans.items() if "open_reports > 0" in s]
+    assert len(on_comments) == 2
+    assert all("ix_comments_reported_created_at" in plan for plan in on_comments), on_comments
+
+
+def test_reporting_and_keeping_touch_one_comment_by_its_key(
+    app, article, make_comment, moderator, planner_statistics
+):
+    reported = make_comment(article, "approved")
+    with statements_sent() as sent:
+        moderation.report_comment(
+            reported.id, article.id, fingerprint="f1", reason="spam", threshold=1
+        )
+        moderation.keep_comment(reported.id, moderator, seen_reports=1)
+    plans = checked_plans(sent)
+    assert any(s.startswith("UPDATE comments") for s in plans)
+
+
+def test_the_expected_wait_reads_the_newest_decisions_by_their_index(
+    app, article, make_comment, moderator, planner_statistics
+):
+    comment = make_comment(article)
+    moderation.decide(comment.id, "approved", moderator)
+    with statements_sent() as sent:
+        moderation.waiting.median_wait()
+    [plan] = checked_plans(sent).values()
+    assert "ix_moderation_events_at" in plan, plan

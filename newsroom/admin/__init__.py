@@ -18,6 +18,7 @@ from newsroom.admin import (  # noqa: E402, F401
     articles,
     overview,
     privacy,
+    reasons,
     rules,
     sections,
     settings,

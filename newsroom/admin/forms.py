@@ -38,6 +38,7 @@ from newsroom.moderation import (
     LINKS_MAX,
     LIST_FIELDS,
     POLICY_LABELS,
+    REJECTION_REASON_MAX,
     TRUSTED_AFTER_MAX,
 )
 from newsroom.privacy import ANONYMIZED_NAME
@@ -360,4 +361,28 @@ class PrivacyEraseForm(FlaskForm):
     confirm = BooleanField(
         "I have checked the address: erase these comments. This can't be undone.",
         validators=[DataRequired("Tick the box to confirm; nothing was erased.")],
+    )
+
+
+class RejectionReasonForm(FlaskForm):
+    label = StringField(
+        "A new reason",
+        description="Short, as moderators will pick it from a list: “Off-topic”, "
+        "“Personal attack”.",
+        validators=[
+            DataRequired("Please write the reason."),
+            Length(
+                max=REJECTION_REASON_MAX,
+                message=f"A reason can be at most {REJECTION_REASON_MAX} characters.",
+            ),
+        ],
+    )
+
+
+class ReportThresholdForm(FlaskForm):
+    report_threshold = StringField(
+        "Hide a comment after this many reports",
+        description="Readers' open reports that hide an approved comment until a moderator "
+        "keeps or rejects it.",
+        validators=[DataRequired("Please give a number.")],
     )

@@ -15,6 +15,13 @@ class DecisionForm(FlaskForm):
     to_status = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
     # The status the moderator saw: the decision only applies if it still holds.
     expected_status = HiddenField(validators=[DataRequired()])
+    # A rejection reason's id (moderation/reasons.py), or empty for none.
+    reason = HiddenField()
+
+
+class KeepForm(FlaskForm):
+    # How many open reports the moderator saw: the Keep dismisses those and no others.
+    seen_reports = HiddenField(validators=[DataRequired()])
 
 
 def _at_most_a_batch(form: FlaskForm, field: SelectMultipleField) -> None:

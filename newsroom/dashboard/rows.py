@@ -26,7 +26,7 @@ from markupsafe import Markup
 from newsroom import articles, moderation
 from newsroom.content import in_zone, time_ago
 from newsroom.dashboard import bp
-from newsroom.models import Comment, Commenter, CommentStatus, Standing, utcnow
+from newsroom.models import Comment, Commenter, CommentReport, CommentStatus, Standing, utcnow
 from newsroom.pagecache import slot
 
 MAX_ROWS = 2000  # about 3 KB each
@@ -61,16 +61,28 @@ def _cache() -> RowCache:
     return cache
 
 
+@bp.app_template_global()
+def rejection_reasons() -> list[tuple[int, str]]:
+    """The admins' rejection reasons as (id, words), read once per request and only when a
+    page shows them (a decision's strip doesn't)."""
+    if "rejection_reasons" not in g:
+        g.rejection_reasons = [(r.id, r.label) for r in moderation.rejection_reasons()]
+    return g.rejection_reasons
+
+
 def queue_rows(
     comments: list[Comment],
     queue: moderation.QueueFilter,
     restored: bool = False,
     oob: bool = False,
+    reports: dict[int, list[CommentReport]] | None = None,
 ) -> Markup:
     """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
-    place of its strip (an undone batch)."""
+    place of its strip (an undone batch); `reports`, on the Reported tab, holds each
+    comment's open reports."""
     cache = _cache()
     rules = moderation.current_rules()
+    reasons = tuple(rejection_reasons()) if comments else ()
     timezone = g.site.timezone if "site" in g else "UTC"
     # The row's reply box names the organization; only admins get the Delete button.
     organization = g.site.organization_name if "site" in g else ""
@@ -82,6 +94,7 @@ def queue_rows(
     for comment in comments:
         article = comment.article
         now_public = article.is_public(now)
+        open_reports = (reports or {}).get(comment.id, [])
         key = (
             comment.id,
             comment.state,
@@ -93,6 +106,10 @@ def queue_rows(
             comment.text_version,
             comment.edited_at,
             comment.by_organization,
+            comment.open_reports,
+            comment.hidden_by_reports,
+            tuple((r.id, r.reason, r.detail) for r in open_reports),
+            reasons,
             comment.article_id,
             article.slug,
             article.title,
@@ -122,6 +139,9 @@ def queue_rows(
                 organization_name=organization,
                 can_delete=can_delete,
                 oob=oob,
+                reports=open_reports,
+                report_summary=moderation.reasons_summary(open_reports),
+                rejection_reasons=reasons,
                 age=age_slot,
                 csrf_token=lambda: csrf_slot,
             )

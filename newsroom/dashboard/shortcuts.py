@@ -25,6 +25,7 @@ SHORTCUTS = [
     Shortcut(("a",), "Approve the comment (keep a published one)", "its Approve button"),
     Shortcut(("r",), "Reject the comment", "its Reject button"),
     Shortcut(("s",), "Mark the comment as spam", "its Spam button"),
+    Shortcut(("d",), "Keep a reported comment (dismiss its reports)", "its Keep button"),
     Shortcut(("p",), "Send a decided comment back to pending", "its Back to pending button"),
     Shortcut(("e",), "Edit the comment's text", "its Edit box"),
     Shortcut(("o",), "Reply as the organization (an approved comment)", "its Reply box"),

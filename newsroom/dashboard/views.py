@@ -11,7 +11,7 @@ from flask_login import current_user
 from newsroom import inputs, moderation
 from newsroom.access import staff_required
 from newsroom.dashboard import bp
-from newsroom.dashboard.forms import BatchUndoForm, BulkDecisionForm, DecisionForm
+from newsroom.dashboard.forms import BatchUndoForm, BulkDecisionForm, DecisionForm, KeepForm
 from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.dashboard.shortcuts import SHORTCUTS
 from newsroom.extensions import db
@@ -26,7 +26,11 @@ TABS = [
     (CommentStatus.APPROVED, "Approved"),
     (CommentStatus.REJECTED, "Rejected"),
     (CommentStatus.SPAM, "Spam"),
+    (moderation.REPORTED, "Reported"),
 ]
+UNKNOWN_REASON = (
+    "That rejection reason is no longer on the list. Nothing was changed: choose another, or none."
+)
 
 
 # How the history names what is not a decision.
@@ -58,8 +62,9 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "actions": ACTIONS,
         "allowed": moderation.ALLOWED_TRANSITIONS,
         "labels": moderation.DECISION_LABELS,
-        # The tabs' counts and the navigation's badge: the tallies as this request left them.
-        "tallies": moderation.queue_tally(),
+        # The tabs' counts and the navigation's badge: the tallies as this request left them,
+        # and the comments with open reports (a bounded count on a small partial index).
+        "tallies": _tab_counts(moderation.queue_tally()),
         # A narrowed queue's own counts ("12 of 67"); the whole queue needs none.
         "narrowed": moderation.narrowed_tally(queue) if queue.narrowed else None,
         "count_max": moderation.NARROWED_COUNT_MAX,
@@ -72,6 +77,18 @@ def _zone() -> str:
     return current_settings().timezone
 
 
+def _tab_counts(tallies: dict[str, int]) -> dict[str, int]:
+    """Every tab's count: the kept tallies, and the comments with open reports."""
+    return {**tallies, moderation.REPORTED: moderation.reported_total()}
+
+
+def _open_reports(queue: moderation.QueueFilter, comments: list[Comment]) -> dict | None:
+    """On the Reported tab, each comment's open reports (one query for the page)."""
+    if queue.status != moderation.REPORTED:
+        return None
+    return moderation.open_reports_on([comment.id for comment in comments])
+
+
 @bp.get("/")
 def queue() -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.args)
@@ -80,6 +97,7 @@ def queue() -> ResponseReturnValue:
         return _more_rows(queue, after)
     comments, next_cursor = moderation.queue_page(queue, after)
     context = _template_context(queue)
+    reports = _open_reports(queue, comments)
     sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
     newest_id = moderation.newest_comment_id()
@@ -90,6 +108,7 @@ def queue() -> ResponseReturnValue:
         last_cursor=moderation.encode_cursor(comments[-1]) if comments else "",
         since_id=newest_id,
         seen=moderation.live_signature(newest_id, context["tallies"]),
+        reports=reports,
         sections=sections,
         filtered_article=article,
         shortcuts=SHORTCUTS,
@@ -115,6 +134,7 @@ def _more_rows(queue: moderation.QueueFilter, after: str) -> ResponseReturnValue
         since_id=newest_id,
         seen=moderation.live_signature(newest_id, context["tallies"]) if live else "",
         new_count=0,
+        reports=_open_reports(queue, comments),
         **context,
     )
 
@@ -144,7 +164,7 @@ def new_comments() -> ResponseReturnValue:
         new_count=new_count,
         queue=queue,
         tabs=TABS,
-        tallies=tallies,
+        tallies=_tab_counts(tallies),
         # A narrowed queue's tabs are counted when it is drawn, not every few seconds.
         skip_tabs=queue.narrowed,
         announcement=announcement,
@@ -157,14 +177,33 @@ def decide(comment_id: int) -> ResponseReturnValue:
     queue = moderation.queue_filter_from(request.form)
     if not form.validate_on_submit():
         return _refused("That decision was not understood. Nothing was changed.", queue)
+    reason = ""
+    if form.to_status.data == CommentStatus.REJECTED and form.reason.data:
+        reason_id = inputs.whole_number(form.reason.data)
+        reason = moderation.rejection_reason_label(reason_id) if reason_id else None
+        if reason is None:
+            return _refused(UNKNOWN_REASON, queue)
     decision = moderation.decide(
         comment_id,
         form.to_status.data,
         current_user,
         expected_status=form.expected_status.data,
         zone=_zone(),
+        reason=reason,
     )
     return _answer(decision, queue)
+
+
+@bp.post("/comments/<int:comment_id>/keep")
+def keep(comment_id: int) -> ResponseReturnValue:
+    """Keep a reported comment: its open reports are dismissed, it stays (or shows again)."""
+    form = KeepForm()
+    queue = moderation.queue_filter_from(request.form)
+    seen = inputs.whole_number(form.seen_reports.data)
+    if not form.validate_on_submit() or not seen:
+        return _refused("That request was not understood. Nothing was changed.", queue)
+    kept = moderation.keep_comment(comment_id, current_user, seen_reports=seen, zone=_zone())
+    return _answer(kept, queue)
 
 
 @bp.post("/decisions/<int:event_id>/undo")
@@ -262,7 +301,9 @@ def _answer(
     """One decision's outcome: a fragment for htmx, a redirect with a message otherwise."""
     if decision.ok:
         who = decision.comment.author_name
-        if undone:
+        if decision.kept:
+            message = f"Kept: the comment by {who}; its reports were dismissed."
+        elif undone:
             message = f"Undone: the comment by {who} is {decision.to_status} again."
         else:
             message = f"{moderation.DECISION_LABELS[decision.to_status]}: comment by {who}."

@@ -9,7 +9,10 @@
 - rules: the rules admins set (word lists, links, length, duplicates), compiled and kept;
 - commenters: readers known by e-mail, their fingerprints, trust and bans;
 - counters: kept tallies and recount;
-- queue: queue, history and commenter reads, keyset cursors.
+- queue: queue, history and commenter reads, keyset cursors;
+- reports: readers' reports, hiding at the threshold, the moderator's Keep;
+- reasons: the admins' list of rejection reasons;
+- waiting: how long comments usually wait, in words for their authors.
 
 Callers use the names below: `from newsroom import moderation; moderation.decide(...)`.
 """
@@ -81,6 +84,26 @@ from newsroom.moderation.queue import (
     queue_filter_from,
     queue_page,
 )
+from newsroom.moderation.reasons import (
+    REJECTION_REASON_MAX,
+    REJECTION_REASONS_MAX,
+    add_rejection_reason,
+    move_rejection_reason,
+    rejection_reason_label,
+    rejection_reasons,
+    remove_rejection_reason,
+)
+from newsroom.moderation.reports import (
+    REPORT_DETAIL_MAX,
+    REPORT_REASON_LABELS,
+    REPORTED,
+    ReportOutcome,
+    keep_comment,
+    open_reports_on,
+    reasons_summary,
+    report_comment,
+    reported_total,
+)
 from newsroom.moderation.rules import (
     LENGTH_MAX,
     LINKS_MAX,
@@ -92,6 +115,7 @@ from newsroom.moderation.rules import compiled as rules_at
 from newsroom.moderation.rules import current as current_rules
 from newsroom.moderation.screening import client_fingerprint
 from newsroom.moderation.submission import find_commentable, submission_id, submit_comment
+from newsroom.moderation.waiting import expected_wait
 
 __all__ = [
     "CLOSE_AFTER_MAX_DAYS",
@@ -162,4 +186,21 @@ __all__ = [
     "submit_comment",
     "tally",
     "undo",
+    "REJECTION_REASON_MAX",
+    "REJECTION_REASONS_MAX",
+    "add_rejection_reason",
+    "move_rejection_reason",
+    "rejection_reason_label",
+    "rejection_reasons",
+    "remove_rejection_reason",
+    "REPORT_DETAIL_MAX",
+    "REPORT_REASON_LABELS",
+    "REPORTED",
+    "ReportOutcome",
+    "keep_comment",
+    "open_reports_on",
+    "reasons_summary",
+    "report_comment",
+    "reported_total",
+    "expected_wait",
 ]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import Comment, CommentStatus, EventAction, ModerationEvent, User, utcnow
-from newsroom.moderation.lifecycle import _lost, remove_comments
+from newsroom.moderation.lifecycle import lost, remove_comments
 
 SPAM = CommentStatus.SPAM
 # The spam folder is emptied of comments older than this many days (1 to SPAM_DAYS_MAX).
@@ -52,7 +52,7 @@ def delete_comment(
         comment = db.session.get(Comment, comment_id)
         if comment is None:
             return Deleted(author, error="That comment was deleted a moment ago by a colleague.")
-        error = _lost(comment, comment.status, expected_status, zone).error
+        error = lost(comment, comment.status, expected_status, zone).error
         return Deleted(author, error=error.replace("Nothing was changed.", "Nothing was deleted."))
     event = _record(actor, expected_status, f"deleted comment #{comment_id} on “{article_title}”")
     db.session.commit()

@@ -29,7 +29,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.counters import count_move
-from newsroom.moderation.lifecycle import BODY_MAX, NAME_MAX, _lost
+from newsroom.moderation.lifecycle import BODY_MAX, NAME_MAX, lost
 
 APPROVED = CommentStatus.APPROVED
 
@@ -93,7 +93,7 @@ def edit_comment(
     if problem is not None:
         return Written(comment, error=problem, invalid=True)
     if comment.status != expected_status:
-        return Written(comment, error=_lost(comment, comment.status, expected_status, zone).error)
+        return Written(comment, error=lost(comment, comment.status, expected_status, zone).error)
     if comment.text_version != expected_version:
         return _edited_since(comment, zone)
     if text == comment.body:
@@ -151,7 +151,7 @@ def _change_text(
         db.session.rollback()
         db.session.refresh(comment)
         if seen_status is not None and comment.status != seen_status:
-            return Written(comment, error=_lost(comment, comment.status, seen_status, zone).error)
+            return Written(comment, error=lost(comment, comment.status, seen_status, zone).error)
         return _edited_since(comment, zone)
     event = ModerationEvent(
         comment_id=comment.id,

@@ -131,6 +131,11 @@ class Decision:
     def ok(self) -> bool:
         return self.event is not None
 
+    @property
+    def kept(self) -> bool:
+        """A Keep (reports.py): the reports were dismissed, the status stayed."""
+        return self.event is not None and self.event.from_status == self.event.to_status
+
 
 def decide(
     comment_id: int,
@@ -139,25 +144,27 @@ def decide(
     *,
     expected_status: str | None = None,
     note: str = "",
+    reason: str = "",
     commit: bool = True,
     zone: str = "UTC",
 ) -> Decision:
     """Move one comment to `to_status` if it is still in the state the moderator saw.
-    `zone`: the site's clock, for the time a conflict message names."""
+    `zone`: the site's clock, for the time a conflict message names; `reason`: the
+    rejection reason picked (its words), kept on the event."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
     seen = expected_status or comment.state
     if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
         if seen != comment.state or comment.state == to_status:
-            return _lost(comment, to_status, seen, zone)
+            return lost(comment, to_status, seen, zone)
         return Decision(
             comment,
             to_status,
             from_status=seen,
             error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
         )
-    return _apply(comment, seen, to_status, actor, note, commit, zone)
+    return _apply(comment, seen, to_status, actor, note, commit, zone, reason)
 
 
 def decide_many(
@@ -183,6 +190,9 @@ def undo(event_id: int, actor: User, *, zone: str = "UTC") -> Decision:
         return Decision(
             comment, "", error="That was not a decision: there is nothing here to undo."
         )
+    if event.from_status == event.to_status:
+        # A Keep (reports.py): its reports were dismissed, and no status moved to go back.
+        return Decision(comment, "", error="Keeping a reported comment can't be undone.")
     return _undo_event(event, actor, zone, commit=True)
 
 
@@ -198,6 +208,8 @@ def undo_many(event_ids: list[int], actor: User, *, zone: str = "UTC") -> list[D
             # Only decisions: an edit has its own undo, a reply or a deletion none.
             ModerationEvent.action == EventAction.DECISION,
             ModerationEvent.comment_id.is_not(None),
+            # Nor a Keep of a reported comment: no status moved.
+            ModerationEvent.from_status != ModerationEvent.to_status,
         )
         .options(
             sa.orm.joinedload(ModerationEvent.comment).options(
@@ -228,6 +240,7 @@ def _apply(
     note: str,
     commit: bool,
     zone: str = "UTC",
+    reason: str = "",
 ) -> Decision:
     now = utcnow()
     seen_status, seen_unreviewed = stored_as(seen)
@@ -246,7 +259,7 @@ def _apply(
         if commit:
             db.session.rollback()
         db.session.refresh(comment)
-        return _lost(comment, to_status, seen, zone)
+        return lost(comment, to_status, seen, zone)
     event = ModerationEvent(
         comment_id=comment.id,
         actor_id=actor.id,
@@ -254,6 +267,7 @@ def _apply(
         to_status=to_status,
         at=now,
         note=note,
+        reason=reason,
     )
     db.session.add(event)
     count_move(
@@ -269,6 +283,8 @@ def _apply(
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
     sa.orm.attributes.set_committed_value(comment, "status", new_status)
     sa.orm.attributes.set_committed_value(comment, "unreviewed", new_unreviewed)
+    sa.orm.attributes.set_committed_value(comment, "open_reports", 0)
+    sa.orm.attributes.set_committed_value(comment, "hidden_by_reports", False)
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
@@ -294,7 +310,7 @@ PAST_TENSE = {
 }
 
 
-def _lost(comment: Comment, to_status: str, seen: str, zone: str) -> Decision:
+def lost(comment: Comment, to_status: str, seen: str, zone: str) -> Decision:
     """Someone got there first (or nothing needs doing): say who and when, change nothing."""
     winner = latest_event(comment.id)
     state = PAST_TENSE[comment.state]
@@ -330,5 +346,13 @@ _MOVE = (
         _comments.c.status == sa.bindparam("seen"),
         _comments.c.unreviewed == sa.bindparam("seen_unreviewed"),
     )
-    .values(status=sa.bindparam("to_status"), unreviewed=sa.bindparam("to_unreviewed"))
+    # A decision answers the comment's open reports too (reports.py): they are closed, and
+    # the next report begins a new round.
+    .values(
+        status=sa.bindparam("to_status"),
+        unreviewed=sa.bindparam("to_unreviewed"),
+        open_reports=0,
+        hidden_by_reports=False,
+        report_round=_comments.c.report_round + 1,
+    )
 )

@@ -22,7 +22,12 @@ from newsroom.models import (
     ModerationEvent,
     UTCDateTime,
 )
-from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, PENDING, stored_as
+from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, APPROVED, PENDING, stored_as
+from newsroom.moderation.reports import REPORTED
+
+# The tabs a moderator can be on: each status (and the approved comments still unreviewed),
+# and the approved comments readers reported.
+TAB_NAMES = frozenset({*ALLOWED_TRANSITIONS, REPORTED})
 
 QUEUE_PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
@@ -30,7 +35,8 @@ HISTORY_PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What a moderator is looking at: one tab, optionally narrowed. Travels in URLs."""
+    """What a moderator is looking at: one tab (a status, or REPORTED), optionally narrowed.
+    Travels in URLs."""
 
     status: str = PENDING
     section_id: int | None = None
@@ -39,14 +45,19 @@ class QueueFilter:
 
     @property
     def oldest_first(self) -> bool:
-        # Pending and unreviewed are queues: the oldest waits longest. The other tabs are
-        # archives.
-        return self.status in (PENDING, UNREVIEWED)
+        # Pending, unreviewed and reported are queues: the oldest waits longest. The other
+        # tabs are archives.
+        return self.status in (PENDING, UNREVIEWED, REPORTED)
 
     @property
     def narrowed(self) -> bool:
         """Showing part of its tab: by section, article or search."""
         return bool(self.section_id or self.article_id or self.search)
+
+    @property
+    def shown_status(self) -> str:
+        """The status of the comments the tab lists (reported ones are approved)."""
+        return APPROVED if self.status == REPORTED else self.status
 
     def with_status(self, status: str) -> QueueFilter:
         return replace(self, status=status)
@@ -73,7 +84,7 @@ def queue_filter_from(args) -> QueueFilter:
 
     status = args.get("status") or PENDING
     return QueueFilter(
-        status=status if status in ALLOWED_TRANSITIONS else PENDING,
+        status=status if status in TAB_NAMES else PENDING,
         section_id=number("section"),
         article_id=number("article"),
         search=(args.get("q") or "").strip()[:200],
@@ -116,6 +127,7 @@ def queue_page(
     position = decode_cursor(cursor)
     query = _queue_query(
         queue.status == UNREVIEWED,
+        queue.status == REPORTED,
         queue.oldest_first,
         bool(queue.article_id),
         bool(queue.section_id),
@@ -144,6 +156,7 @@ _WITH_ARTICLE = sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
 @functools.cache
 def _queue_query(
     unreviewed: bool,
+    reported: bool,
     oldest_first: bool,
     by_article: bool,
     by_section: bool,
@@ -152,12 +165,15 @@ def _queue_query(
 ) -> sa.Select:
     """The queue's statement for one combination of filters, built once: building it took
     a third of the time SQLite needs to answer it. The unreviewed (approved, all of them)
-    are read through the partial ix_comments_unreviewed_created_at, the others by their
-    status."""
+    are read through the partial ix_comments_unreviewed_created_at, the reported through
+    ix_comments_reported_created_at, the others by their status."""
     if unreviewed:
         # Exactly the partial index's condition (`= 1` on SQLite, `= true`, which PostgreSQL
         # reads as the bare column): only then may the planner use it.
         which = Comment.unreviewed == sa.true()
+    elif reported:
+        # The literal 0 matches the partial index's WHERE, so SQLite uses it.
+        which = Comment.open_reports > sa.literal_column("0")
     else:
         which = Comment.status == sa.bindparam("status")
     query = (
@@ -224,18 +240,21 @@ def narrowed_tally(queue: QueueFilter) -> dict[str, int]:
     return dict(zip(_NARROWED_STATES, counts, strict=True))
 
 
-# Each tab's comments: a status, or the approved ones still unreviewed.
-_NARROWED_STATES = [*(status.value for status in CommentStatus), UNREVIEWED]
+# Each tab's comments: a status, the approved ones still unreviewed, or the reported.
+_NARROWED_STATES = [*(status.value for status in CommentStatus), UNREVIEWED, REPORTED]
 
 
 @functools.cache
 def _narrowed_count(by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
     counts = []
     for state in _NARROWED_STATES:
-        status, unreviewed = stored_as(state)
-        chosen = sa.select(Comment.id).where(Comment.status == status)
-        if unreviewed:
-            chosen = chosen.where(Comment.unreviewed.is_(True))
+        if state == REPORTED:
+            chosen = sa.select(Comment.id).where(Comment.open_reports > sa.literal_column("0"))
+        else:
+            status, unreviewed = stored_as(state)
+            chosen = sa.select(Comment.id).where(Comment.status == status)
+            if unreviewed:
+                chosen = chosen.where(Comment.unreviewed.is_(True))
         matching = _narrowed(chosen, by_article, by_section, by_search).limit(
             NARROWED_COUNT_MAX + 1
         )

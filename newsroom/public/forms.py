@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from newsroom.moderation import BODY_MAX, NAME_MAX
+from newsroom.models import ReportReason
+from newsroom.moderation import BODY_MAX, NAME_MAX, REPORT_DETAIL_MAX, REPORT_REASON_LABELS
 from newsroom.public import protection
 
 FORM_EXPIRED = (
@@ -47,4 +49,36 @@ class CommentForm(FlaskForm):
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = StringField("Leave this field empty")
     # Proves the form came from this site recently; the same for every reader.
+    form_token = HiddenField(validators=[_fresh_form_token])
+
+
+def _detail_for_other(form: FlaskForm, field: TextAreaField) -> None:
+    if form.reason.data == ReportReason.OTHER and not (field.data or "").strip():
+        raise ValidationError("Please say in a few words what is wrong with it.")
+
+
+class ReportForm(FlaskForm):
+    """A reader's report of a comment: why, and for "something else" a few words."""
+
+    class Meta:
+        # The same page for every reader, protected as the comment form is (protection.py).
+        csrf = False
+
+    reason = RadioField(
+        "Why should a moderator look at this comment?",
+        choices=[SelectChoice(value, label) for value, label in REPORT_REASON_LABELS.items()],
+        validators=[DataRequired("Please choose why you are reporting it.")],
+    )
+    detail = TextAreaField(
+        "In a few words",
+        description=f"Needed for “Something else”; at most {REPORT_DETAIL_MAX} characters. "
+        "Only the moderators read it.",
+        validators=[
+            Length(
+                max=REPORT_DETAIL_MAX,
+                message=f"Please keep it to {REPORT_DETAIL_MAX} characters.",
+            ),
+            _detail_for_other,
+        ],
+    )
     form_token = HiddenField(validators=[_fresh_form_token])

@@ -25,7 +25,7 @@ from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
 from newsroom.public import bp, protection
-from newsroom.public.forms import BODY_MAX, CommentForm
+from newsroom.public.forms import BODY_MAX, CommentForm, ReportForm
 from newsroom.site import current_settings, navigation_sections
 
 # How many of a reader's own comments the session remembers, to show them as awaiting.
@@ -47,6 +47,23 @@ RATE_LIMITED = (
     "You have sent several comments in a short time. Please wait a minute and send this "
     "one again; your text is still here."
 )
+REPORTS_RATE_LIMITED = (
+    "You have sent several reports in a short time. Please wait a few minutes and send this "
+    "one again; what you chose is still here."
+)
+REPORT_CROSS_SITE = (
+    "This report was sent from a page on another website, so it was not accepted. To "
+    "report a comment, use the Report link beside it on this site."
+)
+REPORT_OUTCOMES = {
+    moderation.ReportOutcome.RECEIVED: "Thank you. A moderator will look at the comment you "
+    "reported.",
+    moderation.ReportOutcome.ALREADY: "You had already reported that comment. A moderator will "
+    "look at it; there is no need to report it again.",
+    moderation.ReportOutcome.GONE: "That comment is no longer shown, so there is nothing to "
+    "report. Thank you all the same.",
+}
+NO_ADDRESS = "This report could not be tied to a reader, so it was not stored."
 
 
 def _public_articles() -> sa.Select:
@@ -200,12 +217,19 @@ def _comment_terms(article: Article) -> dict:
     }
 
 
+def _shown(article_id: int) -> sa.ColumnElement[bool]:
+    """The comments readers see on an article: approved, and not hidden by reports."""
+    return sa.and_(
+        Comment.article_id == article_id,
+        Comment.status == CommentStatus.APPROVED,
+        Comment.hidden_by_reports == sa.false(),
+    )
+
+
 def _approved_comments(article: Article) -> list[Comment]:
     return _replies_under_their_comments(
         db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-            .order_by(Comment.created_at, Comment.id)
+            sa.select(Comment).where(_shown(article.id)).order_by(Comment.created_at, Comment.id)
         ).all()
     )
 
@@ -242,16 +266,19 @@ def _render_article(
     awaiting: list[Comment] | None = None,
     kept_text: str = "",
 ) -> Response:
-    """The article page drawn for this reader alone: errors, notices, their own comment;
-    `kept_text`, what they wrote when no form can take it back (comments closed)."""
+    """The article page drawn for this reader alone: errors, notices, their own comment
+    and how long such a comment usually waits; `kept_text`, what they wrote when no form
+    can take it back (comments closed)."""
     form.form_token.data = protection.form_token()
     comments = _approved_comments(article)
+    awaiting = _own_awaiting(article) if awaiting is None else awaiting
     page = render_template(
         "public/article.html",
         article=article,
         comments=comments,
         replying_to=_replying_to(comments),
-        awaiting=_own_awaiting(article) if awaiting is None else awaiting,
+        awaiting=awaiting,
+        expected_wait=moderation.expected_wait() if awaiting else "",
         form=form,
         notice=notice,
         kept_text=kept_text,
@@ -321,14 +348,18 @@ def _parsed_limit(text: str) -> limits.RateLimitItem:
     return limits.parse(text)
 
 
-def _comment_limit_reached() -> bool:
-    """Count this reader's comment against COMMENT_RATE_LIMIT: True when over it.
+def _limit_reached(setting: str, scope: str) -> bool:
+    """Count this reader's request against the limit the setting names: True when over it.
 
     Counted with Flask-Limiter's own strategy and storage (REDIS_URL shares the count between
     instances), but not through its decorator: the decorator's bookkeeping, run before the
     view and again inside it, was a seventh of the work of posting a comment."""
-    limit = _parsed_limit(current_app.config["COMMENT_RATE_LIMIT"])
-    return not limiter.limiter.hit(limit, "comment", get_remote_address())
+    limit = _parsed_limit(current_app.config[setting])
+    return not limiter.limiter.hit(limit, scope, get_remote_address())
+
+
+def _comment_limit_reached() -> bool:
+    return _limit_reached("COMMENT_RATE_LIMIT", "comment")
 
 
 @bp.post("/articles/<slug>/comments")
@@ -375,6 +406,65 @@ def post_comment(slug: str) -> ResponseReturnValue:
     if comment.status == CommentStatus.PENDING and comment.id not in own:
         session["own_comments"] = [*own, comment.id][-OWN_COMMENTS_REMEMBERED:]
     flash(moderation.posted_answer(comment.status, comment.unreviewed), "success")
+    return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
+
+
+def _reportable(slug: str, comment_id: int) -> tuple[Article, Comment]:
+    """The public article at `slug` and its comment `comment_id`, as readers see it; 404
+    for anything else (pending, decided, hidden, another article's)."""
+    article = _public_article_or_404(slug)
+    comment = db.session.scalar(
+        sa.select(Comment).where(Comment.id == comment_id, _shown(article.id))
+    )
+    if comment is None:
+        abort(404)
+    return article, comment
+
+
+def _report_page(
+    article: Article, comment: Comment, form: ReportForm, status: int = 200, notice: str = ""
+) -> ResponseReturnValue:
+    form.form_token.data = protection.form_token()
+    page = render_template(
+        "public/report.html", article=article, comment=comment, form=form, notice=notice
+    )
+    if status != 200:
+        return _personal((page, status))
+    return page  # the same for every reader: shared_caching below marks it so
+
+
+@bp.get("/articles/<slug>/comments/<int:comment_id>/report")
+def report_comment(slug: str, comment_id: int) -> ResponseReturnValue:
+    article, comment = _reportable(slug, comment_id)
+    return _report_page(article, comment, ReportForm(formdata=None))
+
+
+@bp.post("/articles/<slug>/comments/<int:comment_id>/report")
+@limiter.exempt
+@csrf.exempt  # protected without a session, as the comment form is (protection.py)
+def send_report(slug: str, comment_id: int) -> ResponseReturnValue:
+    if protection.cross_origin():
+        return _personal(render_error(403, REPORT_CROSS_SITE))
+    article, comment = _reportable(slug, comment_id)
+    form = ReportForm()
+    if _limit_reached("REPORT_RATE_LIMIT", "report"):
+        return _report_page(article, comment, form, 429, notice=REPORTS_RATE_LIMITED)
+    if not form.validate_on_submit():
+        return _report_page(article, comment, form, 422)
+    fingerprint = moderation.client_fingerprint(
+        request.remote_addr, current_app.config["SECRET_KEY"]
+    )
+    if fingerprint is None:
+        return _report_page(article, comment, form, 400, notice=NO_ADDRESS)
+    outcome = moderation.report_comment(
+        comment.id,
+        article.id,
+        fingerprint=fingerprint,
+        reason=form.reason.data,
+        detail=form.detail.data or "",
+        threshold=current_settings().report_threshold,
+    )
+    flash(REPORT_OUTCOMES[outcome], "success")
     return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
 
 

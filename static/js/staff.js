@@ -2,7 +2,8 @@
 //
 // A key presses the control that carries it in `aria-keyshortcuts`: on the focused row
 // first (a, r, s), then on the page (`data-page-key`: Shift+A, Shift+R, Shift+S). The keys
-// that press no control are PAGE_KEYS below. The `?` dialog lists them all
+// that press no control are PAGE_KEYS below (1-9: reject with the admins' reason of that
+// number). The `?` dialog lists them all
 // (newsroom/dashboard/shortcuts.py). Loaded with `defer`; no inline script.
 (function () {
   "use strict";
@@ -23,6 +24,10 @@
     n: showNew,
     "?": toggleHelp,
   };
+  // 1-9: pick that rejection reason on the focused row and press its Reject.
+  "123456789".split("").forEach(function (key) {
+    PAGE_KEYS[key] = function (row) { press(row && reasonedReject(row, key)); };
+  });
 
   function list() {
     return document.getElementById("queue-list");
@@ -153,6 +158,15 @@
     boxes.forEach(function (box) { box.checked = !every; });
     var all = document.querySelector("[data-select-all]");
     if (all) all.checked = !every;
+  }
+
+  // The row's Reject button, with the reason of that number chosen in the row's list.
+  function reasonedReject(row, key) {
+    var option = row.querySelector('select[name="reason"] option[data-key="' + key + '"]');
+    var reject = row.querySelector('button[aria-keyshortcuts="r"]');
+    if (!option || !reject) return null;
+    option.selected = true;
+    return reject;
   }
 
   function isTyping(target) {

@@ -100,6 +100,41 @@ def test_staff_pages(live_server, audited_page, site, article, make_comment, mod
     assert _violations(audited_page) == []
 
 
+def test_reporting_the_reported_tab_and_the_reasons_page(
+    live_server, audited_page, site, article, make_comment, moderator, admin
+):
+    from newsroom import moderation
+
+    moderation.add_rejection_reason("Off-topic")
+    reported = make_comment(article, "approved", author_name="Kim", body="Report me.")
+    moderation.report_comment(
+        reported.id, article.id, fingerprint="f1", reason="other", detail="Rude.", threshold=3
+    )
+    page = audited_page
+    page.goto(f"{live_server}/articles/{article.slug}/comments/{reported.id}/report")
+    assert _violations(page) == []
+    page.get_by_role("button", name="Send the report").click()
+    page.wait_for_selector(".field-error")
+    assert _violations(page) == []
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(admin.email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/dashboard/")
+    for path in ("/dashboard/?status=reported", "/admin/moderation"):
+        page.goto(live_server + path)
+        assert _violations(page) == [], path
+    page.get_by_role("button", name="Add the reason").click()
+    page.wait_for_selector(".field-error")
+    assert _violations(page) == []
+    # A Keep's strip and the refreshed tabs, in place.
+    page.goto(f"{live_server}/dashboard/?status=reported")
+    page.get_by_role("button", name="Keep the comment by Kim and dismiss its reports").click()
+    page.wait_for_selector(".queue-row.decided")
+    assert _violations(page) == []
+
+
 def test_login_limit_failed_logins_and_log_out_everywhere(
     live_server, audited_page, site, moderator, admin
 ):
