@@ -175,7 +175,7 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["article-clipping"] = _get(reader, f"/articles/{clipping.slug}")
     pages["not-found"] = _get(reader, "/nowhere", 404)
     pages["login"] = _get(reader, "/login")
-    report_url = f"/articles/{article.slug}/comments/{waiting[0].id}/report"
+    report_url = f"/report/{waiting[0].id}"
     pages["report"] = _get(reader, report_url)
     pages["report-errors"] = _refused(reader, report_url, {"reason": "other"}, "form.report-form")
     pages["article-comment-errors"] = _refused(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from newsroom.models import Comment, Commenter, CommentReport, ModerationEvent
+from newsroom.models import ArticleStatus, Comment, Commenter, CommentReport, ModerationEvent
 from newsroom.public import protection
 from tests.conftest import csrf_token, log_in, page, submit_form, text_of
 
@@ -23,7 +23,7 @@ def _reader(app, number: int):
 
 
 def _report_url(article, comment) -> str:
-    return f"/articles/{article.slug}/comments/{comment.id}/report"
+    return f"/report/{comment.id}"
 
 
 def _report(client, article, comment, reason="abusive", detail="", **kwargs):
@@ -69,9 +69,12 @@ def test_each_approved_comment_has_a_report_link_to_its_form(app, site, article,
     reader = _reader(app, 1)
     html = page(reader.get(f"/articles/{article.slug}"))
 
-    link = html.select_one(f"#comment-{approved.id} a.comment-report")
+    # Named by its paragraph: the author's name is beside it (link purpose in context).
+    meta = html.select_one(f"#comment-{approved.id} .comment-meta")
+    link = meta.select_one("a")
     assert link["href"] == _report_url(article, approved)
-    assert text_of(link) == "Report the comment by Dana Reader"
+    assert text_of(link) == "Report"
+    assert text_of(meta).startswith("Dana Reader ")
 
     form_page = page(reader.get(link["href"]))
     assert text_of(form_page.select_one("h1")) == "Report a comment"
@@ -87,7 +90,8 @@ def test_only_comments_readers_see_can_be_reported(app, site, article, make_arti
     reader = _reader(app, 1)
     pending = make_comment(article, body="Still waiting.")
     rejected = make_comment(article, "rejected")
-    elsewhere = make_comment(make_article(), "approved")
+    # Approved, on an article readers can't see (a draft).
+    elsewhere = make_comment(make_article(status=ArticleStatus.DRAFT), "approved")
 
     assert _report_url(article, pending) not in reader.get(f"/articles/{article.slug}").text
     for comment in (pending, rejected, elsewhere):

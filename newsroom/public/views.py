@@ -409,9 +409,13 @@ def post_comment(slug: str) -> ResponseReturnValue:
     return redirect(url_for("public.article", slug=article.slug, _anchor="comments"), 303)
 
 
-def _reportable(slug: str, comment_id: int) -> tuple[Article, Comment]:
-    """The public article at `slug` and its comment `comment_id`, as readers see it; 404
-    for anything else (pending, decided, hidden, another article's)."""
+def _reportable(comment_id: int) -> tuple[Article, Comment]:
+    """The comment `comment_id` as readers see it, and its public article; 404 for
+    anything else (pending, decided, hidden, on an article readers can't see)."""
+    article_id = db.session.scalar(sa.select(Comment.article_id).where(Comment.id == comment_id))
+    slug = db.session.scalar(sa.select(Article.slug).where(Article.id == article_id))
+    if slug is None:
+        abort(404)
     article = _public_article_or_404(slug)
     comment = db.session.scalar(
         sa.select(Comment).where(Comment.id == comment_id, _shown(article.id))
@@ -433,19 +437,21 @@ def _report_page(
     return page  # the same for every reader: shared_caching below marks it so
 
 
-@bp.get("/articles/<slug>/comments/<int:comment_id>/report")
-def report_comment(slug: str, comment_id: int) -> ResponseReturnValue:
-    article, comment = _reportable(slug, comment_id)
+# Short: every approved comment on an article page links here, and 200 comments' links
+# are bytes every reader downloads.
+@bp.get("/report/<int:comment_id>")
+def report_comment(comment_id: int) -> ResponseReturnValue:
+    article, comment = _reportable(comment_id)
     return _report_page(article, comment, ReportForm(formdata=None))
 
 
-@bp.post("/articles/<slug>/comments/<int:comment_id>/report")
+@bp.post("/report/<int:comment_id>")
 @limiter.exempt
 @csrf.exempt  # protected without a session, as the comment form is (protection.py)
-def send_report(slug: str, comment_id: int) -> ResponseReturnValue:
+def send_report(comment_id: int) -> ResponseReturnValue:
     if protection.cross_origin():
         return _personal(render_error(403, REPORT_CROSS_SITE))
-    article, comment = _reportable(slug, comment_id)
+    article, comment = _reportable(comment_id)
     form = ReportForm()
     if _limit_reached("REPORT_RATE_LIMIT", "report"):
         return _report_page(article, comment, form, 429, notice=REPORTS_RATE_LIMITED)

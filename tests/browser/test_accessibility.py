@@ -111,7 +111,7 @@ def test_reporting_the_reported_tab_and_the_reasons_page(
         reported.id, article.id, fingerprint="f1", reason="other", detail="Rude.", threshold=3
     )
     page = audited_page
-    page.goto(f"{live_server}/articles/{article.slug}/comments/{reported.id}/report")
+    page.goto(f"{live_server}/report/{reported.id}")
     assert _violations(page) == []
     page.get_by_role("button", name="Send the report").click()
     page.wait_for_selector(".field-error")

@@ -33,7 +33,7 @@ def test_a_report_hides_the_comment_and_a_keep_brings_it_back_in_place(
     reader = browser.new_context().new_page()
     reader.goto(f"{live_server}/articles/{article.slug}")
 
-    reader.get_by_role("link", name="Report the comment by Kim").click()
+    reader.locator(".comment", has_text="Kim").get_by_role("link", name="Report").click()
     expect(reader.get_by_role("heading", level=1)).to_have_text("Report a comment")
     reader.get_by_label("Something else").check()
     reader.get_by_role("button", name="Send the report").click()
