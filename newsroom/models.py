@@ -285,7 +285,6 @@ class Comment(db.Model):
         _check_in("status", CommentStatus),
         sa.Index("ix_comments_status_created_at", "status", "created_at", "id"),
         sa.Index("ix_comments_article_status_created_at", "article_id", "status", "created_at"),
-        sa.Index("ix_comments_client_fingerprint_status", "client_fingerprint", "status"),
         # Deleting a comment looks for its replies (ON DELETE SET NULL).
         sa.Index("ix_comments_parent_id", "parent_id"),
         # One comment per submission of the form, however often its POST arrives.

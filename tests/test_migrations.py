@@ -432,3 +432,43 @@ def test_0016_adds_reports_and_reasons_and_keeps_every_comment_and_decision(tmp_
         assert _rows("SELECT count(*) FROM moderation_events") == [(1,)]
         upgrade()
         assert _rows("SELECT count(*) FROM moderation_events") == [(1,)]
+
+
+def test_0017_drops_the_fingerprint_index_and_keeps_every_comment(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0016")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary,"
+                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+                    " approved_comment_count, pending_comment_count, comments_version)"
+                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true, 0, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                    " status, created_at, client_fingerprint, held_reasons)"
+                    " VALUES (1, 1, 'N', 'n@example.com', 'B', 'approved', CURRENT_TIMESTAMP,"
+                    " 'f1', '')"
+                )
+            )
+
+        upgrade(revision="0017")
+
+        def indexes() -> set[str]:
+            return {index["name"] for index in sa.inspect(db.engine).get_indexes("comments")}
+
+        assert "ix_comments_client_fingerprint_status" not in indexes()
+        assert _rows("SELECT id, client_fingerprint FROM comments") == [(1, "f1")]
+        downgrade(revision="0016")
+        assert "ix_comments_client_fingerprint_status" in indexes()
+        assert _rows("SELECT id, client_fingerprint FROM comments") == [(1, "f1")]

@@ -28,7 +28,6 @@ MILLION_COMMENT_STATISTICS = [
     ("articles", "ix_articles_status_published_at", "10000 10000 1"),
     ("articles", "ix_articles_section_status_published_at", "10000 2500 2500 1"),
     ("articles", "sqlite_autoindex_articles_1", "10000 1"),
-    ("comments", "ix_comments_client_fingerprint_status", "1000000 20 8"),
     ("comments", "ix_comments_status_created_at", "1000000 250000 1 1"),
     ("comments", "ix_comments_article_status_created_at", "1000000 100 34 1"),
     ("comments", "ix_comments_commenter_created_at", "1000000 20 1"),
