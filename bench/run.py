@@ -1599,18 +1599,6 @@ def targets(report: Report) -> None:
             report.row(ARTICLE_PAGE, "large").ratio >= ARTICLE_TARGET_SHARE_OF_NGINX,
             measured,
         )
-    for name in DATASETS:
-        plain, ruled = report.row(POST_ACTION, name), report.row(RULES_POST_ACTION, name)
-        if plain and ruled and plain.requests_per_s:
-            share = ruled.requests_per_s / plain.requests_per_s
-            report.check(
-                f"{name}: comment POST with every rule on ≥ {RULES_MIN_SHARE_OF_POST:.0%} of "
-                "the POST without",
-                share >= RULES_MIN_SHARE_OF_POST,
-                f"{at_least(share, RULES_MIN_SHARE_OF_POST)}; {ruled.requests_per_s:,.0f} vs "
-                f"{plain.requests_per_s:,.0f} req/s, p99 {ruled.p99_ms:.2f} vs "
-                f"{plain.p99_ms:.2f} ms",
-            )
     for page in (QUEUE_PAGE, APPROVE_ACTION):
         for name in DATASETS:
             if row := report.row(page, name):
