@@ -50,6 +50,27 @@ def _rows(sql: str) -> list[tuple]:
         return [tuple(row) for row in connection.execute(sa.text(sql))]
 
 
+def _seed_article(connection: sa.Connection, approved: int = 0) -> None:
+    """Section 1 and its draft article 1 (`approved`: its kept count), as the schema stood
+    from 0001 to 0017."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO sections (id, name, slug, description, position)"
+            " VALUES (1, 'News', 'news', '', 0)"
+        )
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO articles (id, section_id, title, slug, summary,"
+            " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+            " approved_comment_count, pending_comment_count, comments_version)"
+            " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP, true, :approved, 0, 0)"
+        ),
+        {"approved": approved},
+    )
+
+
 def test_0007_gives_every_account_a_key_and_loses_no_author(tmp_path):
     with _scratch_database(tmp_path):
         upgrade(revision="0006")
@@ -100,21 +121,7 @@ def test_0008_makes_a_commenter_of_each_address_and_links_every_comment(tmp_path
     with _scratch_database(tmp_path):
         upgrade(revision="0007")
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO sections (id, name, slug, description, position)"
-                    " VALUES (1, 'News', 'news', '', 0)"
-                )
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO articles (id, section_id, title, slug, summary,"
-                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-                    " approved_comment_count, pending_comment_count, comments_version)"
-                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, true, 0, 0, 0)"
-                )
-            )
+            _seed_article(connection)
             comments = [
                 # id, e-mail as typed, status, day, fingerprint
                 (1, "Dana@Example.com", "approved", 1, "f1"),
@@ -235,21 +242,7 @@ def test_0014_keeps_every_event_and_lets_a_deletion_keep_none_of_the_comment(tmp
                     " 'moderator', true, CURRENT_TIMESTAMP, 'k')"
                 )
             )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO sections (id, name, slug, description, position)"
-                    " VALUES (1, 'News', 'news', '', 0)"
-                )
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO articles (id, section_id, title, slug, summary,"
-                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-                    " approved_comment_count, pending_comment_count, comments_version)"
-                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, true, 1, 0, 0)"
-                )
-            )
+            _seed_article(connection, approved=1)
             connection.execute(
                 sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
@@ -374,21 +367,7 @@ def test_0016_adds_reports_and_reasons_and_keeps_every_comment_and_decision(tmp_
     with _scratch_database(tmp_path):
         upgrade(revision="0015")
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO sections (id, name, slug, description, position)"
-                    " VALUES (1, 'News', 'news', '', 0)"
-                )
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO articles (id, section_id, title, slug, summary,"
-                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-                    " approved_comment_count, pending_comment_count, comments_version)"
-                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, true, 1, 0, 0)"
-                )
-            )
+            _seed_article(connection, approved=1)
             connection.execute(
                 sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
@@ -438,21 +417,7 @@ def test_0017_drops_the_fingerprint_index_and_keeps_every_comment(tmp_path):
     with _scratch_database(tmp_path):
         upgrade(revision="0016")
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO sections (id, name, slug, description, position)"
-                    " VALUES (1, 'News', 'news', '', 0)"
-                )
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO articles (id, section_id, title, slug, summary,"
-                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-                    " approved_comment_count, pending_comment_count, comments_version)"
-                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, true, 0, 0, 0)"
-                )
-            )
+            _seed_article(connection)
             connection.execute(
                 sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
