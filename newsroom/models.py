@@ -237,7 +237,6 @@ class Article(db.Model):
     # Maintained by moderation/counters.py in the same transaction as each change, so pages never
     # count comments; comments_version keys cached comment lists across workers.
     approved_comment_count: Mapped[int] = mapped_column(default=0)
-    pending_comment_count: Mapped[int] = mapped_column(default=0)
     comments_version: Mapped[int] = mapped_column(default=0)
 
     section: Mapped[Section] = relationship(back_populates="articles")

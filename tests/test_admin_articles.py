@@ -473,10 +473,15 @@ def test_list_shows_status_section_date_and_comment_counts(
     }
 
 
-def test_list_reads_the_counters_not_the_comments(admin_client, site, article):
-    # The counters are the source of truth for the list; proven by setting them alone.
+def test_list_reads_the_approved_counter_and_counts_the_pending(
+    admin_client, site, article, make_comment
+):
+    # The approved count is the kept counter's, proven by setting it alone; the pending
+    # ones are counted for the page's articles (a waiting comment moves no article row).
+    for _ in range(7):
+        make_comment(article)
+    make_comment(article, "rejected")
     article.approved_comment_count = 41
-    article.pending_comment_count = 7
     db.session.commit()
 
     cells = page(admin_client.get("/admin/articles/")).select(f"#article-{article.id} td.number")
@@ -602,7 +607,7 @@ def test_delete_removes_comments_history_and_redirects_and_keeps_tallies_right(
     assert moderation.tally() == {"pending": 1, "approved": 1, "rejected": 0, "spam": 0}
     assert admin_client.get("/articles/doomed").status_code == 404
     assert admin_client.get("/articles/doomed-renamed").status_code == 404
-    assert kept.pending_comment_count == 1
+    assert moderation.pending_on([kept.id]) == {kept.id: 1}
 
 
 def test_deleting_needs_the_post_and_a_missing_article_is_404(admin_client, site, article):

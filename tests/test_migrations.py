@@ -437,3 +437,28 @@ def test_0017_drops_the_fingerprint_index_and_keeps_every_comment(tmp_path):
         downgrade(revision="0016")
         assert "ix_comments_client_fingerprint_status" in indexes()
         assert _rows("SELECT id, client_fingerprint FROM comments") == [(1, "f1")]
+
+
+def test_0018_drops_the_pending_count_and_going_back_recounts_it(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0017")
+        with db.engine.begin() as connection:
+            _seed_article(connection)
+            for number, status in ((1, "pending"), (2, "pending"), (3, "approved")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                        " status, created_at, held_reasons)"
+                        " VALUES (:id, 1, 'N', 'n@example.com', 'B', :status,"
+                        " CURRENT_TIMESTAMP, '')"
+                    ),
+                    {"id": number, "status": status},
+                )
+
+        upgrade(revision="0018")
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("articles")}
+        assert "pending_comment_count" not in columns
+        assert _rows("SELECT count(*) FROM comments") == [(3,)]
+        downgrade(revision="0017")
+        assert _rows("SELECT pending_comment_count FROM articles") == [(2,)]

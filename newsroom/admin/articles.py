@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from newsroom import articles as article_service
-from newsroom import content, inputs
+from newsroom import content, inputs, moderation
 from newsroom.admin import bp
 from newsroom.admin.form_errors import form_status, show_error
 from newsroom.admin.forms import ArticleFilterForm, ArticleForm, PreviewForm
@@ -48,6 +48,7 @@ def articles() -> ResponseReturnValue:
     return render_template(
         "admin/articles.html",
         page=page,
+        pending=moderation.pending_on([article.id for article in page.items]),
         filters=filters,
         active_filters=active_filters,
         listed_status=article_service.listed_status,

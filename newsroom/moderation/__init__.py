@@ -28,7 +28,7 @@ from newsroom.moderation.commenters import (
     standing_history,
     undo_standing,
 )
-from newsroom.moderation.counters import queue_tally, recount, tally
+from newsroom.moderation.counters import pending_on, queue_tally, recount, tally
 from newsroom.moderation.deletion import (
     SPAM_DAYS_DEFAULT,
     SPAM_DAYS_MAX,
@@ -127,6 +127,7 @@ __all__ = [
     "accepting_comments",
     "comments_close_at",
     "current_rules",
+    "pending_on",
     "queue_tally",
     "effective_policy",
     "policy_notice",

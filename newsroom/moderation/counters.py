@@ -1,7 +1,13 @@
-"""The kept tallies: comments per status on each article, on each commenter and on the
-whole site (with the approved comments still unreviewed beside the four statuses), moved
-in the same transaction as each comment, so no page counts rows to show them; and
-recount, which rebuilds them from the comments table.
+"""The kept tallies: approved comments on each article, comments per status on each
+commenter and on the whole site (with the approved comments still unreviewed beside the
+four statuses), moved in the same transaction as each comment, so no page counts rows to
+show them; and recount, which rebuilds them from the comments table.
+
+A new comment waiting for a moderator moves no article row: every comment on a busy story
+updated that story's row, and on PostgreSQL each update left a dead row version in the
+chain every later read of the row walks (1.5 ms to find the article by its slug, and as
+much again for the foreign-key check of each insert, after a few thousand comments).
+The admin's article list counts its page's pending comments instead (pending_on).
 """
 
 from __future__ import annotations
@@ -42,7 +48,6 @@ _COUNT_ON_ARTICLE = (
     .where(_articles.c.id == sa.bindparam("article_id"))
     .values(
         approved_comment_count=_articles.c.approved_comment_count + sa.bindparam("approved"),
-        pending_comment_count=_articles.c.pending_comment_count + sa.bindparam("pending"),
         # The cached public comment list is keyed by this: bumped in the same transaction.
         comments_version=_articles.c.comments_version + sa.bindparam("list_changed"),
         # A comment's move is not an edit of the article: updated_at stays as it was.
@@ -108,14 +113,13 @@ def count_move(
     changes: dict[str, int] = {to_status: 1}
     if from_status is not None:
         changes[from_status] = changes.get(from_status, 0) - 1
-    approved, pending = changes.get(APPROVED, 0), changes.get(PENDING, 0)
+    approved = changes.get(APPROVED, 0)
     connection = db.session.connection()
     if commenter_id is not None:
         _count_on_commenter(connection, commenter_id, changes)
     on_article = {
         "article_id": article_id,
         "approved": approved,
-        "pending": pending,
         "list_changed": 1 if approved else 0,
     }
     moved = from_status != to_status
@@ -142,7 +146,7 @@ def count_move(
         )
     if approved:
         purge.later(f"article-{article_id}")
-    moves_article = bool(approved or pending)
+    moves_article = bool(approved)
     if moves_article and pairs and connection.dialect.name == "postgresql":
         connection.execute(_COUNT_ON_ARTICLE_AND_SITE, {**on_article, **pairs.pop(0)})
     elif moves_article:
@@ -179,19 +183,12 @@ def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
     for commenter_id, changes in per_commenter.items():
         _count_on_commenter(connection, commenter_id, changes)
     for article_id, statuses in per_article.items():
-        approved, pending = statuses[APPROVED], statuses[PENDING]
-        if approved or pending:
+        if approved := statuses[APPROVED]:
             connection.execute(
                 _COUNT_ON_ARTICLE,
-                {
-                    "article_id": article_id,
-                    "approved": -approved,
-                    "pending": -pending,
-                    "list_changed": 1 if approved else 0,
-                },
+                {"article_id": article_id, "approved": -approved, "list_changed": 1},
             )
-            if approved:
-                purge.later(f"article-{article_id}")
+            purge.later(f"article-{article_id}")
     # Any shard will do: only the sum of a status's rows is a count.
     for status, total in per_status.items():
         if total:
@@ -232,32 +229,21 @@ def recount() -> None:
     since comments changed behind the app's back may be on any of them.
     """
     link_unlinked_comments()
-    per_article = {
-        (article_id, status): total
-        for article_id, status, total in db.session.execute(
-            sa.select(Comment.article_id, Comment.status, sa.func.count())
-            .where(Comment.status.in_([APPROVED, PENDING]))
-            .group_by(Comment.article_id, Comment.status)
-        )
-    }
-    kept = db.session.execute(
-        sa.select(Article.id, Article.approved_comment_count, Article.pending_comment_count)
-    ).all()
-    for article_id, approved, pending in kept:
-        right = (
-            per_article.get((article_id, APPROVED), 0),
-            per_article.get((article_id, PENDING), 0),
-        )
-        if (approved, pending) != right:
+    per_article = dict(
+        db.session.execute(
+            sa.select(Comment.article_id, sa.func.count())
+            .where(Comment.status == APPROVED)
+            .group_by(Comment.article_id)
+        ).all()
+    )
+    kept = db.session.execute(sa.select(Article.id, Article.approved_comment_count)).all()
+    for article_id, approved in kept:
+        if approved != (right := per_article.get(article_id, 0)):
             db.session.execute(
                 sa.update(Article)
                 .where(Article.id == article_id)
                 # Counting is not editing: updated_at stays as it was.
-                .values(
-                    approved_comment_count=right[0],
-                    pending_comment_count=right[1],
-                    updated_at=Article.updated_at,
-                )
+                .values(approved_comment_count=right, updated_at=Article.updated_at)
             )
     db.session.execute(
         sa.update(Article).values(
@@ -322,4 +308,18 @@ def _recount_commenters() -> None:
         sa.update(Commenter)
         .where(sa.or_(*(getattr(Commenter, name) != 0 for name in names.values())), ~has_comments)
         .values(dict.fromkeys(names.values(), 0))
+    )
+
+
+def pending_on(article_ids: list[int]) -> dict[int, int]:
+    """Comments waiting for a moderator on each of these articles (a page of the admin's
+    list): one grouped count through ix_comments_article_status_created_at."""
+    if not article_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Comment.article_id, sa.func.count())
+            .where(Comment.article_id.in_(article_ids), Comment.status == PENDING)
+            .group_by(Comment.article_id)
+        ).all()
     )
