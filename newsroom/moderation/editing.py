@@ -76,6 +76,20 @@ def checked_text(text: str | None, empty_message: str) -> tuple[str, str | None]
     return text, None
 
 
+def _comment_and_text(
+    comment_id: int, body: str | None, empty_message: str
+) -> tuple[Comment, str, Written | None]:
+    """The comment a moderator writes about and their text, checked; or the refusal
+    (no such comment, or text refused) to answer with."""
+    text, problem = checked_text(body, empty_message)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return comment, text, Written(None, error="That comment no longer exists.")
+    if problem is not None:
+        return comment, text, Written(comment, error=problem, invalid=True)
+    return comment, text, None
+
+
 def edit_comment(
     comment_id: int,
     body: str,
@@ -86,12 +100,9 @@ def edit_comment(
     zone: str = "UTC",
 ) -> Written:
     """Replace the comment's text, if it still has the status and text the moderator saw."""
-    text, problem = checked_text(body, EMPTY_EDIT)
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        return Written(None, error="That comment no longer exists.")
-    if problem is not None:
-        return Written(comment, error=problem, invalid=True)
+    comment, text, refused = _comment_and_text(comment_id, body, EMPTY_EDIT)
+    if refused is not None:
+        return refused
     if comment.status != expected_status:
         return Written(comment, error=lost(comment, comment.status, expected_status, zone).error)
     if comment.text_version != expected_version:
@@ -215,12 +226,9 @@ def reply_as_organization(
     comment_id: int, body: str, actor: User, organization_name: str
 ) -> Written:
     """Publish `body` at once as the organization's answer to an approved comment."""
-    text, problem = checked_text(body, EMPTY_REPLY)
-    parent = db.session.get(Comment, comment_id)
-    if parent is None:
-        return Written(None, error="That comment no longer exists.")
-    if problem is not None:
-        return Written(parent, error=problem, invalid=True)
+    parent, text, refused = _comment_and_text(comment_id, body, EMPTY_REPLY)
+    if refused is not None:
+        return refused
     if parent.status != APPROVED:
         return Written(
             parent,

@@ -217,7 +217,7 @@ def _comment_terms(article: Article) -> dict:
     }
 
 
-def _shown(article_id: int) -> sa.ColumnElement[bool]:
+def _shown(article_id: int | sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """The comments readers see on an article: approved, and not hidden by reports."""
     return sa.and_(
         Comment.article_id == article_id,
@@ -412,17 +412,16 @@ def post_comment(slug: str) -> ResponseReturnValue:
 def _reportable(comment_id: int) -> tuple[Article, Comment]:
     """The comment `comment_id` as readers see it, and its public article; 404 for
     anything else (pending, decided, hidden, on an article readers can't see)."""
-    article_id = db.session.scalar(sa.select(Comment.article_id).where(Comment.id == comment_id))
-    slug = db.session.scalar(sa.select(Article.slug).where(Article.id == article_id))
-    if slug is None:
+    found = db.session.execute(
+        sa.select(Comment, Article.slug)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id == comment_id, _shown(Comment.article_id))
+    ).first()
+    if found is None:
         abort(404)
-    article = _public_article_or_404(slug)
-    comment = db.session.scalar(
-        sa.select(Comment).where(Comment.id == comment_id, _shown(article.id))
-    )
-    if comment is None:
-        abort(404)
-    return article, comment
+    comment, slug = found
+    # Whether readers can see the article (published, its time come), as its page decides.
+    return _public_article_or_404(slug), comment
 
 
 def _report_page(
