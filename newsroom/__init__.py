@@ -8,7 +8,7 @@ import os
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from newsroom import access, content, inputs, purge, requestlog, sqlite
+from newsroom import access, content, inputs, postgres, purge, requestlog, sqlite
 from newsroom.config import load_config
 from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
 
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         sqlite.configure(db.engine)
+        postgres.configure(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -13,7 +13,8 @@ from flask import Flask
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping at every checkout: newsroom/postgres.py checks a connection that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -88,11 +89,6 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("NEWSROOM")
     if test_config:
         app.config.update(test_config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A ping before each use finds a server connection that went away; a SQLite file
-        # doesn't go away, and the ping cost a query on every request.
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

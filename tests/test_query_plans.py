@@ -188,9 +188,16 @@ def test_posting_a_comment_reads_only_through_indexes(
     # update of a busy story's row lengthened the chain PostgreSQL walks at each read).
     assert "UPDATE comment_tallies" in touched and "UPDATE articles" not in touched
     # The submission id costs a new comment nothing but its value in the INSERT.
-    assert [s for s, _ in sent if "submission_id" in s] == [
-        s for s, _ in sent if s.startswith("INSERT INTO comments ")
-    ]
+    inserts = [s for s, _ in sent if "INSERT INTO comments " in s]
+    assert len(inserts) == 1
+    assert [s for s, _ in sent if "submission_id" in s] == inserts
+    # On PostgreSQL the comment and its count go as one statement: a round trip fewer.
+    counts = [s for s, _ in sent if s.startswith("UPDATE comment_tallies")]
+    if db.engine.dialect.name == "postgresql":
+        [insert] = inserts
+        assert not counts and "UPDATE comment_tallies" in insert, insert
+    else:
+        assert len(counts) == 1
 
 
 def _post_the_form(client, article, opened):

@@ -32,7 +32,7 @@ from newsroom.models import (
 )
 from newsroom.moderation import policy as terms
 from newsroom.moderation.commenters import arrive
-from newsroom.moderation.counters import count_move
+from newsroom.moderation.counters import insert_counted
 from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
 from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
 from newsroom.moderation.screening import screen
@@ -156,15 +156,16 @@ def submit_comment(
         "unreviewed": screening.unreviewed,
         "body_hash": digest,
     }
+    review = 1 if screening.unreviewed else 0
     try:
-        result = db.session.connection().execute(_INSERT_COMMENT, comment)
+        comment_id = insert_counted(comment, review=review)
     except sa.exc.IntegrityError:
         db.session.rollback()
         first = _submitted_before(submission_id) if submission_id is not None else None
         if first is None:
             raise  # not the submission id's refusal (the article was deleted meanwhile)
         return Submitted(first.id, first.status, repeated=True, unreviewed=first.unreviewed)
-    submitted = Submitted(result.inserted_primary_key[0], status, unreviewed=screening.unreviewed)
+    submitted = Submitted(comment_id, status, unreviewed=screening.unreviewed)
     if screening.rule is not None:
         # Decided by the rules, not held: the audit trail says which rule, and a moderator
         # can overturn it like any decision.
@@ -179,14 +180,6 @@ def submit_comment(
                 "rule": screening.rule,
             },
         )
-    count_move(
-        submitted.id,
-        article_id,
-        None,
-        status,
-        commenter.commenter_id,
-        review=1 if screening.unreviewed else 0,
-    )
     db.session.commit()
     return submitted
 
@@ -242,7 +235,6 @@ _COMMENTABLE = (
         Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
     )
 )
-_INSERT_COMMENT = sa.insert(_comments)
 _RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
 _BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status, _comments.c.unreviewed).where(

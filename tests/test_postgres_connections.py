@@ -1,0 +1,84 @@
+"""A PostgreSQL connection is checked before use only when it sat idle (newsroom/postgres.py):
+one the server dropped is replaced before a request gets it, and one back from a request a
+moment ago costs no round trip. Only for PostgreSQL: SQLite's connections don't go away."""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from newsroom import create_app, postgres
+from newsroom.extensions import db
+from tests.conftest import app_config
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="only a server's connections go away"
+)
+
+
+@pytest.fixture
+def own_app(database_url):
+    """An app with a pool of its own, so the test can drop its connections."""
+    app = create_app(app_config(database_url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _backend_pid(app) -> int:
+    """The server process behind the connection a request would get from the pool."""
+    with app.app_context():
+        pid = db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+        db.session.remove()  # back to the pool
+    return pid
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced(own_app, database_url, monkeypatch):
+    dropped = _backend_pid(own_app)
+    admin = sa.create_engine(database_url)
+    with admin.begin() as connection:
+        assert connection.scalar(sa.select(sa.func.pg_terminate_backend(dropped)))
+    admin.dispose()
+    # However short the idle time, the connection sat idle longer than the check allows.
+    monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
+
+    response = own_app.test_client().get("/healthz")
+
+    assert response.status_code == 200
+    assert _backend_pid(own_app) != dropped
+
+
+def test_a_dropped_connection_without_the_check_fails_the_request_that_gets_it(
+    own_app, database_url, monkeypatch
+):
+    # What the check is for: used a moment ago, the dropped connection isn't checked, and
+    # the statement fails (the pool then replaces it for the next request).
+    dropped = _backend_pid(own_app)
+    admin = sa.create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(sa.select(sa.func.pg_terminate_backend(dropped)))
+    admin.dispose()
+    monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 3600.0)
+
+    with own_app.app_context(), pytest.raises(sa.exc.OperationalError):
+        db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+
+    assert _backend_pid(own_app) != dropped
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(own_app, monkeypatch):
+    with own_app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(
+        dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection)
+    )
+
+    first = _backend_pid(own_app)  # new: checked by connecting
+    assert _backend_pid(own_app) == first
+    assert pings == []
+
+    monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
+    assert _backend_pid(own_app) == first
+    assert pings == [1]
