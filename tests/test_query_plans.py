@@ -290,6 +290,30 @@ def test_the_quiet_poll_reads_an_index_end_and_the_tallies(
         assert "pk_comments" in plan and "Seq Scan on comments" not in plan, plan
 
 
+def test_every_dashboard_answer_reads_the_queues_state_in_one_bounded_statement(
+    app, article, make_comment, planner_statistics
+):
+    """The queue page, each decision and the poll's changed answer read the newest id, the
+    tabs' counts, the reported count and the rules' version together: one round trip, and
+    nothing in it walks the comments table."""
+    make_comment(article)
+    reported = make_comment(article, "approved")
+    moderation.report_comment(reported.id, article.id, fingerprint="f1", reason="spam", threshold=3)
+    with statements_sent() as sent:
+        state = moderation.queue_state()
+    assert state.tallies["pending"] == 1 and state.tallies["approved"] == 1
+    assert state.tallies[moderation.REPORTED] == 1 and state.newest_id == reported.id
+    [(statement, parameters)] = sent
+    plan = plan_of(statement, parameters)
+    # The tallies are a fixed few rows (statuses times shards), read whole; of the comments,
+    # only the index ends and the partial index of reported ones.
+    on_comments = [step for step in plan.split(" | ") if "comments " in step + " "]
+    assert not full_scans(" | ".join(on_comments)), plan
+    assert "ix_comments_reported_created_at" in plan, plan
+    if db.engine.dialect.name == "postgresql":
+        assert "pk_comments" in plan, plan
+
+
 def test_a_narrowed_tab_is_counted_through_the_articles_index(
     app, article, make_comment, planner_statistics
 ):

@@ -76,12 +76,17 @@ def queue_rows(
     restored: bool = False,
     oob: bool = False,
     reports: dict[int, list[CommentReport]] | None = None,
+    rules_version: str | None = None,
 ) -> Markup:
     """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
     place of its strip (an undone batch); `reports`, on the Reported tab, holds each
-    comment's open reports."""
+    comment's open reports; `rules_version`: the rules' version, when the caller read it
+    with the queue's state (moderation.queue_state)."""
     cache = _cache()
-    rules = moderation.current_rules()
+    if rules_version is None:
+        rules = moderation.current_rules()
+    else:
+        rules = moderation.rules_at(rules_version)
     reasons = tuple(rejection_reasons()) if comments else ()
     timezone = g.site.timezone if "site" in g else "UTC"
     # The row's reply box names the organization; only admins get the Delete button.

@@ -55,7 +55,12 @@ def vary_on_htmx(response: Response) -> Response:
     return response
 
 
-def _template_context(queue: moderation.QueueFilter) -> dict:
+def _template_context(
+    queue: moderation.QueueFilter, state: moderation.QueueState | None = None
+) -> dict:
+    """What every dashboard answer with rows or counts draws with; `state`: the queue's
+    state, when the caller read it already (moderation.queue_state)."""
+    state = state or moderation.queue_state()
     return {
         "queue": queue,
         "tabs": TABS,
@@ -64,7 +69,8 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "labels": moderation.DECISION_LABELS,
         # The tabs' counts and the navigation's badge: the tallies as this request left them,
         # and the comments with open reports (a bounded count on a small partial index).
-        "tallies": _tab_counts(moderation.queue_tally()),
+        "tallies": state.tallies,
+        "rules_version": state.rules_version,
         # A narrowed queue's own counts ("12 of 67"); the whole queue needs none.
         "narrowed": moderation.narrowed_tally(queue) if queue.narrowed else None,
         "count_max": moderation.NARROWED_COUNT_MAX,
@@ -75,11 +81,6 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
 def _zone() -> str:
     """The site's clock, for the times a conflict message names."""
     return current_settings().timezone
-
-
-def _tab_counts(tallies: dict[str, int]) -> dict[str, int]:
-    """Every tab's count: the kept tallies, and the comments with open reports."""
-    return {**tallies, moderation.REPORTED: moderation.reported_total()}
 
 
 def _open_reports(queue: moderation.QueueFilter, comments: list[Comment]) -> dict | None:
@@ -95,12 +96,15 @@ def queue() -> ResponseReturnValue:
     after = request.args.get("after")
     if request.htmx and after is not None:
         return _more_rows(queue, after)
+    # Read before the rows: a comment arriving in between is then newer than where the
+    # poll starts, and announced.
+    state = moderation.queue_state()
     comments, next_cursor = moderation.queue_page(queue, after)
-    context = _template_context(queue)
+    context = _template_context(queue, state)
     reports = _open_reports(queue, comments)
     sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
-    newest_id = moderation.newest_comment_id()
+    newest_id = state.newest_id
     return render_template(
         "dashboard/queue.html",
         comments=comments,
@@ -120,9 +124,10 @@ def _more_rows(queue: moderation.QueueFilter, after: str) -> ResponseReturnValue
     """ "Load more", and "show" the new comments: the rows after the last one shown. Past
     the queue's end the poll starts again from the newest comment, read before the rows so
     none arriving in between is missed."""
-    newest_id = moderation.newest_comment_id() if queue.status == CommentStatus.PENDING else None
+    state = moderation.queue_state()
+    newest_id = state.newest_id if queue.status == CommentStatus.PENDING else None
     comments, next_cursor = moderation.queue_page(queue, after)
-    context = _template_context(queue)
+    context = _template_context(queue, state)
     last_cursor = moderation.encode_cursor(comments[-1]) if comments else after
     live = newest_id is not None and next_cursor is None
     return render_template(
@@ -164,7 +169,7 @@ def new_comments() -> ResponseReturnValue:
         new_count=new_count,
         queue=queue,
         tabs=TABS,
-        tallies=_tab_counts(tallies),
+        tallies=moderation.queue_state().tallies,
         # A narrowed queue's tabs are counted when it is drawn, not every few seconds.
         skip_tabs=queue.narrowed,
         announcement=announcement,

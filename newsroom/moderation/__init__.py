@@ -71,6 +71,7 @@ from newsroom.moderation.queue import (
     NARROWED_COUNT_MAX,
     QUEUE_PAGE_SIZE,
     QueueFilter,
+    QueueState,
     commenter_comments,
     decisions_on,
     decode_cursor,
@@ -83,6 +84,7 @@ from newsroom.moderation.queue import (
     pending_newer_than,
     queue_filter_from,
     queue_page,
+    queue_state,
 )
 from newsroom.moderation.reasons import (
     REJECTION_REASON_MAX,
@@ -154,6 +156,8 @@ __all__ = [
     "encode_cursor",
     "live_signature",
     "live_state",
+    "queue_state",
+    "QueueState",
     "narrowed_tally",
     "undo_many",
     "REASON_MAX",

@@ -185,7 +185,7 @@ def reasons_summary(reports: list[CommentReport]) -> list[tuple[str, int]]:
 def reported_total() -> int:
     """How many comments have open reports, counted on the Reported tab's partial index and
     bounded at REPORTED_COUNT_CAP."""
-    return db.session.scalar(_REPORTED_TOTAL, {"cap": REPORTED_COUNT_CAP})
+    return db.session.scalar(REPORTED_TOTAL, {"cap": REPORTED_COUNT_CAP})
 
 
 # Built once, like the lifecycle's statements.
@@ -235,7 +235,7 @@ _KEEP = (
 # to a million rows by 0016, and autovacuum analyzes only after a tenth of them change), it
 # guessed a third of all comments had reports and scanned the table for the LIMIT's rows:
 # 220 ms on every queue page and decision, at a million comments.
-_REPORTED_TOTAL = sa.select(sa.func.count()).select_from(
+REPORTED_TOTAL = sa.select(sa.func.count()).select_from(
     sa.select(_comments.c.id)
     .where(_HAS_OPEN_REPORTS)
     .order_by(_comments.c.created_at, _comments.c.id)

@@ -231,12 +231,12 @@ def compiled(version: str | None) -> CompiledRules:
     return rules
 
 
-_VERSION = sa.select(ModerationRules.version).where(ModerationRules.id == RULES_ID)
+VERSION = sa.select(ModerationRules.version).where(ModerationRules.id == RULES_ID)
 
 
 def current_version() -> str:
     """The version of the rules now: one lookup by primary key."""
-    return db.session.scalar(_VERSION) or ""
+    return db.session.scalar(VERSION) or ""
 
 
 def current() -> CompiledRules:
