@@ -83,9 +83,13 @@ def queue(
         "last_error": "",
     }
     insert = (
-        _insert_statement().values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        _insert_statement()
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
     )
-    return db.session.execute(insert).rowcount == 1
+    # The id when inserted, nothing when the same thing was queued before.
+    return db.session.execute(insert).first() is not None
 
 
 def _insert_statement():
