@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -417,8 +418,8 @@ class MailServer:
 
     host: str
     port: int
-    received: list[Received] = field(default_factory=list)
-    refuse: dict[str, str] = field(default_factory=dict)
+    received: list[Received] = dataclass_field(default_factory=list)
+    refuse: dict[str, str] = dataclass_field(default_factory=dict)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         refusal = self.refuse.get(address.lower())

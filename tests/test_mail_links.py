@@ -230,7 +230,9 @@ def decision_link(site, article, make_comment, moderator):
 
 def events_on(comment: Comment) -> list[ModerationEvent]:
     return list(
-        db.session.scalars(sa.select(ModerationEvent).where(ModerationEvent.comment_id == comment.id))
+        db.session.scalars(
+            sa.select(ModerationEvent).where(ModerationEvent.comment_id == comment.id)
+        )
     )
 
 

@@ -63,7 +63,11 @@ def test_a_reader_who_asked_is_told_their_comment_is_published(
     )
     assert decided.status_code == 303
     [queued] = outbox()
-    assert (queued.kind, queued.recipient, queued.status) == ("published", "lee@example.com", "queued")
+    assert (queued.kind, queued.recipient, queued.status) == (
+        "published",
+        "lee@example.com",
+        "queued",
+    )
 
     assert send(app) == {"sent": 1}
     [received] = smtp_server.received
@@ -73,7 +77,11 @@ def test_a_reader_who_asked_is_told_their_comment_is_published(
     assert message["From"] == "Riverside Tenants Union <news@riverside.example>"
     assert received.subject == f"Your comment on “{article.title}” is published"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert message["List-Unsubscribe"].strip().startswith("<http://news.riverside.example/mail/unsubscribe/")
+    assert (
+        message["List-Unsubscribe"]
+        .strip()
+        .startswith("<http://news.riverside.example/mail/unsubscribe/")
+    )
     text, html = received.part("plain"), received.part("html")
     link = f"http://news.riverside.example/articles/{article.slug}#comment-{comment.id}"
     assert link in text and "I was at the meeting too." in text
@@ -220,7 +228,9 @@ def test_names_and_titles_cannot_add_headers(
     assert subject.startswith("Union Bcc: victim@example.com X-Evil: yes replied")
 
 
-def test_the_daily_limit_caps_what_one_address_is_queued(app, site, article, make_comment, moderator):
+def test_the_daily_limit_caps_what_one_address_is_queued(
+    app, site, article, make_comment, moderator
+):
     app.config["MAIL_DAILY_LIMIT"] = 2
     comments = [make_comment(article, notify_author=True, body=f"Remark {n}") for n in range(3)]
     for comment in comments:
@@ -236,7 +246,9 @@ def test_the_readers_address_is_on_no_page_readers_see(client, site, article, mo
 
 
 @pytest.mark.parametrize("mode", ["remove", "anonymize"])
-def test_an_erasure_takes_the_addresss_mail_with_it(app, site, article, make_comment, moderator, mode):
+def test_an_erasure_takes_the_addresss_mail_with_it(
+    app, site, article, make_comment, moderator, mode
+):
     from newsroom import privacy
 
     comment = make_comment(article, notify_author=True)

@@ -25,6 +25,12 @@ DECISION_LIFETIME = timedelta(hours=24)
 LINK_DECISIONS = (CommentStatus.APPROVED, CommentStatus.REJECTED)
 # Longer is no link this site made: refused before it is looked at.
 TOKEN_MAX = 300
+# The largest id either database holds (a signed link never names more; checked anyway).
+ID_MAX = 2**31 - 1
+
+
+def _an_id(value: object) -> bool:
+    return type(value) is int and 0 < value <= ID_MAX
 
 
 def external_url(endpoint: str, anchor: str = "", **values) -> str:
@@ -58,7 +64,7 @@ def unsubscribe_comment_id(token: str) -> int | None:
     except BadSignature:
         return None
     comment_id = payload.get("c") if isinstance(payload, dict) else None
-    return comment_id if type(comment_id) is int else None
+    return comment_id if _an_id(comment_id) else None
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,8 @@ def read_decision_token(token: str) -> DecisionLink:
     user_id, comment_id = payload.get("u"), payload.get("c")
     to_status, nonce = payload.get("d"), payload.get("n")
     if (
-        type(user_id) is not int
-        or type(comment_id) is not int
+        not _an_id(user_id)
+        or not _an_id(comment_id)
         or to_status not in LINK_DECISIONS
         or not isinstance(nonce, str)
         or not 0 < len(nonce) <= 32
