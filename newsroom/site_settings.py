@@ -44,7 +44,9 @@ SETTINGS_FIELDS = (
     "digest_after_minutes",
     "digest_queue_size",
 )
-# The moderators' digest (mail/digest.py): after how long a wait, past how many comments.
+# When the moderators' digest goes out (mail/digest.py): after how long a wait, past how many
+# comments.
+DIGEST_FIELDS = frozenset({"digest_after_minutes", "digest_queue_size"})
 DIGEST_AFTER_MAX_MINUTES = 7 * 24 * 60
 DIGEST_QUEUE_SIZE_MAX = 100_000
 

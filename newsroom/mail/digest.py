@@ -69,8 +69,10 @@ def digest_terms(settings: SiteSettings) -> str:
 
 
 def waited(minutes: int) -> str:
-    """ "45 minutes", "2 hours", "1 day 3 hours"."""
+    """ "45 minutes", "2 hours", "1 day 3 hours", "12 days"."""
     days, rest = divmod(minutes, 24 * 60)
+    if days >= 2:
+        return f"{days:,} days"
     hours, minutes = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     said = [f"{count} {unit}{'' if count == 1 else 's'}" for count, unit in parts if count]
