@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from newsroom import access, content, inputs, postgres, purge, requestlog, sqlite
 from newsroom.config import load_config
-from newsroom.extensions import cache, csrf, db, htmx, limiter, migrate
+from newsroom.extensions import cache, csrf, db, htmx, limiter, mailer, migrate
 
 # The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
@@ -50,10 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    mailer.init_app(app)
     access.init_app(app)
     purge.init_app(app)
 
-    from newsroom import admin, auth, dashboard, errors, health, public, site
+    from newsroom import admin, auth, dashboard, errors, health, links, public, site
     from newsroom.cli import register_commands
 
     app.register_blueprint(public.bp)
@@ -61,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(links.bp)
     errors.register(app)
     site.register(app)
     register_commands(app)

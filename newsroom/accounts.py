@@ -141,6 +141,12 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def set_digest_opt_in(user: User, wanted: bool) -> None:
+    """Whether the account is e-mailed the moderators' digest (newsroom/mail/digest.py)."""
+    user.digest_opt_in = wanted
+    db.session.commit()
+
+
 # --- Logging in --------------------------------------------------------------------------
 
 

@@ -1,9 +1,12 @@
-"""Flask commands: demo content, staff accounts, planner statistics, backups."""
+"""Flask commands: demo content, staff accounts, planner statistics, backups, the mail
+worker."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +32,40 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(analyze)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(mail_worker)
+
+
+@click.command("mail-worker")
+@click.option("--once", is_flag=True, help="Send what is due, check the digest, and stop.")
+@click.option(
+    "--poll", type=click.FloatRange(0.1, 3600), default=2.0, help="Seconds between looks."
+)
+def mail_worker(once: bool, poll: float) -> None:
+    """Send the e-mail the outbox holds, until stopped (Ctrl+C or SIGTERM)."""
+    from newsroom.mail.worker import Worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("newsroom.mail").setLevel(logging.INFO)
+    worker = Worker(current_app._get_current_object(), poll_seconds=poll)
+    if once:
+        outcomes = worker.send_due()
+        worker.queue_digests()
+        outcomes += worker.send_due()
+        done = ", ".join(f"{count} {what}" for what, count in sorted(outcomes.items()))
+        click.echo(f"Mail: {done or 'nothing to send'}.")
+        return
+
+    def stop(signum, frame) -> None:
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    backend = current_app.config["MAIL_BACKEND"]
+    where = current_app.config["MAIL_FILE_PATH"] if backend == "folder" else backend
+    click.echo(f"Mail worker started: sending with {where} (Ctrl+C to stop).")
+    worker.run()
+    click.echo("Mail worker stopped.")
 
 
 @click.command("backup")

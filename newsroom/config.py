@@ -72,6 +72,32 @@ class Defaults:
     PURGE_TIMEOUT = 2.0
     # "json": one JSON line per request on the "newsroom.requests" logger (requestlog.py).
     REQUEST_LOG = ""
+    # E-mail (newsroom/mail/), sent by `flask --app newsroom mail-worker` through Flask-Mailman.
+    # "smtp" sends through MAIL_SERVER; "folder" writes each message to MAIL_FILE_PATH
+    # (instance/outbox/ unless set) as an .eml file and to the log, as `make run` does.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS on a plain connection (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""  # nosec B105 # empty: no login
+    MAIL_TIMEOUT = 30
+    # The From address; the site's name is shown with it.
+    MAIL_DEFAULT_SENDER = "newsroom@localhost"
+    # Links in messages start with this: the site's address as readers reach it.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # Messages one address may be sent in any 24 hours; more are not queued.
+    MAIL_DAILY_LIMIT = 20
+    # A failed send is tried again after this many seconds, doubling each time up to the
+    # most; it is never given up while the server answers "try later".
+    MAIL_RETRY_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 3600
+    # How long a worker holds the messages it claimed; one that died leaves them to the next
+    # worker after this.
+    MAIL_LEASE_SECONDS = 600
+    # Sent, dropped and refused messages are kept this long, then deleted.
+    MAIL_KEPT_DAYS = 30
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -89,6 +115,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("NEWSROOM")
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("MAIL_FILE_PATH"):
+        app.config["MAIL_FILE_PATH"] = os.path.join(app.instance_path, "outbox")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

@@ -1,5 +1,5 @@
 """The data: staff, sections, articles, comments, readers' reports, commenters, moderation
-events, rejection reasons and site settings."""
+events, rejection reasons, site settings and the mail outbox."""
 
 from __future__ import annotations
 
@@ -144,6 +144,10 @@ class User(UserMixin, db.Model):
     # Part of every session and remember cookie of this account (see get_id): a new key ends
     # them all at once, on every device and in every worker.
     session_key: Mapped[str] = mapped_column(sa.String(64), default=new_session_key)
+    # Asked on their account page for a digest when comments wait too long (mail/digest.py).
+    digest_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When their last digest was queued: at most one an hour.
+    digest_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember cookie."""
@@ -354,6 +358,9 @@ class Comment(db.Model):
     # Moves with each Keep and each decision: a report belongs to the round it came in, and
     # the open reports are those of the comment's current round.
     report_round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Its author ticked "e-mail me" under the form: told once it is published and when a
+    # reply to it is (mail/notices.py), until they unsubscribe.
+    notify_author: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     article: Mapped[Article] = relationship()
     commenter: Mapped[Commenter | None] = relationship()
@@ -651,4 +658,94 @@ class SiteSettings(db.Model):
     comments_close_after_days: Mapped[int | None] = mapped_column()
     # Open reports that hide a comment from readers until a moderator decides.
     report_threshold: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The moderators' digest goes out when the oldest pending comment has waited longer than
+    # this many minutes, or when more than this many comments wait; None: not for that.
+    digest_after_minutes: Mapped[int | None] = mapped_column(default=60, server_default="60")
+    digest_queue_size: Mapped[int | None] = mapped_column(default=20, server_default="20")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MailKind(StrEnum):
+    """What a message in the outbox says (newsroom/mail/)."""
+
+    # To a commenter who asked: their comment is published.
+    PUBLISHED = "published"
+    # To a commenter who asked: a reply to their comment is published.
+    REPLY = "reply"
+    # To a moderator who asked: comments are waiting.
+    DIGEST = "digest"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    # Claimed by a worker until lease_until; a worker that died leaves it to the next one.
+    SENDING = "sending"
+    SENT = "sent"
+    # Refused for good by the recipient's server (5xx): the address is suppressed.
+    BOUNCED = "bounced"
+    # Refused for good for another reason (the message itself); kept, never retried.
+    FAILED = "failed"
+    # No longer wanted when its turn came: the comment was withdrawn or deleted, its author
+    # unsubscribed, the address was suppressed since, or the backlog cleared.
+    DROPPED = "dropped"
+
+
+class OutboxMessage(db.Model):
+    """One e-mail to send, written in the same transaction as the event that causes it and
+    sent by the worker (`flask mail-worker`, newsroom/mail/worker.py). It holds what the
+    message is about, not its text: the text is drawn when it is sent, from the comment as
+    it stands then, so nothing goes out about a comment withdrawn in the meantime."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        _check_in("kind", MailKind),
+        _check_in("status", MailStatus),
+        # The worker's claim: queued messages whose time has come, and leases run out.
+        sa.Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # What one address received lately (the daily limit), and erasing an address.
+        sa.Index("ix_mail_outbox_recipient_created_at", "recipient", "created_at"),
+        # Deleting a comment deletes its messages (ON DELETE CASCADE).
+        sa.Index("ix_mail_outbox_comment_id", "comment_id"),
+        sa.Index("ix_mail_outbox_reply_id", "reply_id"),
+        sa.Index("ix_mail_outbox_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    # The commenter's comment (published, reply), the reply (reply), the moderator (digest).
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    reply_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # One message per thing said ("published:12"): said twice, it is queued once.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=MailStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The worker holding it, and until when; a worker only marks what it still holds.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.String(255), default="")
+
+
+class MailSuppression(db.Model):
+    """An address no message goes to any more: its server refused it for good (5xx)."""
+
+    __tablename__ = "mail_suppressions"
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsedMailLink(db.Model):
+    """A signed link from a digest (approve or reject) that was used: each works once."""
+
+    __tablename__ = "used_mail_links"
+    __table_args__ = (sa.Index("ix_used_mail_links_used_at", "used_at"),)
+
+    nonce: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,6 +25,7 @@ from flask import current_app
 
 from newsroom import moderation, pagecache
 from newsroom.extensions import db
+from newsroom.mail import outbox
 from newsroom.models import (
     Article,
     Comment,
@@ -282,7 +283,8 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
 
     "remove" deletes the comments with their moderation trail; "anonymize" keeps each
     comment's text and status but drops the author's name (ANONYMIZED_NAME stands in), the
-    e-mail address, the fingerprint and the link to the commenter. Either way the
+    e-mail address and the wish to be e-mailed, the fingerprint and the link to the
+    commenter. Mail queued or sent to the address is forgotten. Either way the
     commenter's record (address, fingerprints, standing and its history) is deleted: a ban
     ends with it. The kept tallies follow, and every affected
     article's cached page redraws, so no page shows the name again.
@@ -300,6 +302,8 @@ def erase(email: str, mode: str, actor: User) -> Erasure:
         .where(Commenter.email == normalized)
         .execution_options(synchronize_session=False)
     )
+    # Mail queued for the address, and its suppression, go too.
+    outbox.forget_address(normalized)
     count = sum(affected.values())
     if not count:
         db.session.rollback()
@@ -343,6 +347,7 @@ def _anonymize(ids: list[int]) -> Counter[int]:
                 author_email="",
                 client_fingerprint=None,
                 commenter_id=None,
+                notify_author=False,
             )
             .returning(Comment.article_id)
             .execution_options(synchronize_session=False)

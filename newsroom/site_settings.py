@@ -41,7 +41,14 @@ SETTINGS_FIELDS = (
     "moderation_policy",
     "trusted_after_approved",
     "comments_close_after_days",
+    "digest_after_minutes",
+    "digest_queue_size",
 )
+# When the moderators' digest goes out (mail/digest.py): after how long a wait, past how many
+# comments.
+DIGEST_FIELDS = frozenset({"digest_after_minutes", "digest_queue_size"})
+DIGEST_AFTER_MAX_MINUTES = 7 * 24 * 60
+DIGEST_QUEUE_SIZE_MAX = 100_000
 
 
 # Open reports that hide a comment until a moderator decides, unless an admin says otherwise.
@@ -63,6 +70,8 @@ def unsaved_settings() -> SiteSettings:
         moderation_policy=Policy.HOLD_ALL,
         trusted_after_approved=2,
         report_threshold=DEFAULT_REPORT_THRESHOLD,
+        digest_after_minutes=60,
+        digest_queue_size=20,
     )
 
 
@@ -103,6 +112,14 @@ def save_settings(values: dict) -> SiteSettings:
             "trusted_after_approved",
         )
     check_close_after_days(values.get("comments_close_after_days"))
+    for name, most in (
+        ("digest_after_minutes", DIGEST_AFTER_MAX_MINUTES),
+        ("digest_queue_size", DIGEST_QUEUE_SIZE_MAX),
+    ):
+        number = values.get(name)
+        if number is not None and not 0 <= number <= most:
+            raise FieldError(f"Type a whole number from 0 to {most:,}, or leave it empty.", name)
+        values[name] = number or None  # 0 and empty alike: not for that
     settings = stored_settings()
     if settings is None:  # the first save makes the row
         settings = unsaved_settings()

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from urllib.parse import urljoin
 
 import pytest
@@ -381,3 +387,79 @@ def admin_client(client, admin):
     """A client logged in as the `admin` fixture."""
     assert log_in(client, admin).status_code == 303
     return client
+
+
+# --- A real SMTP server (aiosmtpd), for the mail worker to send to ------------------------
+
+
+@dataclass
+class Received:
+    """One message the test server accepted: its envelope and the parsed message."""
+
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        """As a mail program shows it: Flask-Mailman folds an encoded subject onto the next
+        line, which leaves a space in front once unfolded."""
+        return str(self.message["Subject"]).strip()
+
+    def part(self, subtype: str) -> str:
+        found = self.message.get_body(preferencelist=(subtype,))
+        return found.get_content() if found is not None else ""
+
+
+@dataclass
+class MailServer:
+    """What the test server received, and how it answers: `refuse` maps an address to the
+    reply its RCPT gets ("450 ..." try later, "550 ..." for good)."""
+
+    host: str
+    port: int
+    received: list[Received] = dataclass_field(default_factory=list)
+    refuse: dict[str, str] = dataclass_field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refuse.get(address.lower())
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.recipients]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """An SMTP server on a free loopback port, and the app set to send to it."""
+    from aiosmtpd.controller import Controller
+
+    server = MailServer("127.0.0.1", _free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=server.host,
+        MAIL_PORT=server.port,
+        MAIL_TIMEOUT=10,
+        MAIL_DEFAULT_SENDER="news@riverside.example",
+        PUBLIC_URL="http://news.riverside.example",
+    )
+    try:
+        yield server
+    finally:
+        controller.stop()

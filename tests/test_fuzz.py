@@ -40,6 +40,7 @@ from werkzeug.utils import cached_property
 from newsroom import moderation
 from newsroom.extensions import cache, db, limiter
 from newsroom.inputs import IdConverter
+from newsroom.mail import links
 from newsroom.models import (
     Article,
     Comment,
@@ -98,13 +99,16 @@ ROUTES = {
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(),
     "public.post_comment": Fuzzed(
-        form=("author_name", "author_email", "body", "website", "form_token")
+        form=("author_name", "author_email", "body", "notify", "website", "form_token")
     ),
     "auth.login": Fuzzed(query=("next",), form=("email", "password", "remember", "next")),
     "auth.logout": Fuzzed(),
     "auth.logout_everywhere": Fuzzed(),
     "health.healthz": Fuzzed(),
     "auth.account": Fuzzed(form=("current_password", "new_password", "confirm_password")),
+    "auth.digest_preference": Fuzzed(form=("digest_opt_in",)),
+    "links.unsubscribe": Fuzzed(),
+    "links.decision": Fuzzed(),
     "dashboard.queue": Fuzzed(query=(*QUEUE_FILTER, "after")),
     "dashboard.new_comments": Fuzzed(query=(*QUEUE_FILTER, "since", "seen")),
     "dashboard.history": Fuzzed(query=("moderator", "decision", "comment", "before")),
@@ -185,6 +189,8 @@ SOMETIMES_SENT = {
     "comments_open",
     "confirm",
     "duplicates_are_spam",
+    "notify",
+    "digest_opt_in",
 }
 # After these the visitor may be logged out or someone else: they start again.
 SESSION_CHANGING = {
@@ -208,6 +214,7 @@ def owner(endpoint: str) -> str:
         return "admin"
     if endpoint.startswith("dashboard.") or endpoint in {
         "auth.account",
+        "auth.digest_preference",
         "auth.logout",
         "auth.logout_everywhere",
     }:
@@ -318,6 +325,8 @@ class World:
     reasons: list[int]
     slugs: list[str]
     cursors: list[str]
+    # Links from e-mail: unsubscribing, approving or rejecting from a digest.
+    tokens: list[str]
 
     @functools.cached_property
     def expected(self) -> dict[str, st.SearchStrategy]:
@@ -366,6 +375,8 @@ class World:
             "max_links": one_of(["", "0", "3", "1000"]),
             "min_length": one_of(["", "0", "20", "5000"]),
             "duplicates_are_spam": st.just("y"),
+            "notify": st.just("y"),
+            "digest_opt_in": st.just("y"),
             "comments_open": st.just("y"),
             "remember": st.just("y"),
             "save": st.just("Save"),
@@ -405,6 +416,8 @@ class World:
             return st.sampled_from([str(row) for row in rows]), odd_numbers
         if isinstance(converter, UnicodeConverter) and name == "slug":
             return st.sampled_from(self.slugs), odd_text
+        if isinstance(converter, UnicodeConverter) and name == "token":
+            return st.sampled_from(self.tokens), odd_text
         raise AssertionError(f"{rule.rule}: no values for <{name}>")
 
     def requests(self, rule: Rule) -> st.SearchStrategy:
@@ -556,6 +569,15 @@ def world(site, section, make_article, make_comment, moderator, admin) -> World:
         reasons=ids(RejectionReason),
         slugs=[*db.session.scalars(sa.select(Article.slug)), "in-the-news", "press-releases"],
         cursors=[encode_cursor(comment) for comment in db.session.scalars(sa.select(Comment))],
+        tokens=[
+            *(links.unsubscribe_token(comment_id) for comment_id in ids(Comment)[:2]),
+            *(
+                links.decision_token(moderator.id, comment_id, to_status)
+                for comment_id in ids(Comment)[:2]
+                for to_status in ("approved", "rejected")
+            ),
+            links.decision_token(2**40, 1, "approved"),  # no such moderator
+        ],
     )
 
 

@@ -43,10 +43,25 @@ def _assert_valid(response) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/sections/in-the-news/", "/articles/council-hears-tenants", "/nowhere", "/login"],
+    [
+        "/",
+        "/sections/in-the-news/",
+        "/articles/council-hears-tenants",
+        "/nowhere",
+        "/login",
+        "/mail/unsubscribe/{unsubscribe}",
+        "/mail/decide/{decide}",
+    ],
 )
-def test_public_pages_are_valid_html(client, site, article, make_comment, url):
-    make_comment(article, "approved", body="Line one\nline two\n\nhttps://link.example/")
+def test_public_pages_are_valid_html(client, site, article, make_comment, moderator, url):
+    from newsroom.mail import links
+
+    comment = make_comment(article, "approved", body="Line one\nline two\n\nhttps://link.example/")
+    waiting = make_comment(article)
+    url = url.format(
+        unsubscribe=links.unsubscribe_token(comment.id),
+        decide=links.decision_token(moderator.id, waiting.id, "approved"),
+    )
     _assert_valid(client.get(url))
 
 
@@ -338,6 +353,24 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["admin-privacy-erased-before"] = submit_form(
         chief, "/admin/privacy", {"email": "dana@example.com"}, "form.privacy-lookup"
     ).get_data(as_text=True)
+
+    # The pages links in e-mail lead to: unsubscribing, and deciding from the digest.
+    from newsroom.mail import links
+
+    mailed = app.test_client()
+    unsubscribe = f"/mail/unsubscribe/{links.unsubscribe_token(edited.id)}"
+    db.session.execute(sa.update(Comment).where(Comment.id == edited.id).values(notify_author=True))
+    db.session.commit()
+    pages["mail-unsubscribe"] = _get(mailed, unsubscribe)
+    stopped = mailed.post(unsubscribe)
+    assert stopped.status_code == 200
+    pages["mail-unsubscribed"] = stopped.get_data(as_text=True)
+    waiting_still = make_comment(article, body="Decided from the digest <b>?</b>")
+    decide = f"/mail/decide/{links.decision_token(moderator.id, waiting_still.id, 'rejected')}"
+    pages["mail-decision"] = _get(mailed, decide)
+    assert submit_form(mailed, decide, {}, "main form").status_code == 303
+    pages["mail-decision-used"] = _get(mailed, decide)
+    pages["mail-decision-refused"] = _get(mailed, "/mail/decide/not-a-link", 410)
 
     # A page known to be wrong proves the checker read the files, not that it read none.
     pages["known-bad"] = "<!doctype html><title>Known bad</title><p id=a><p id=a>"

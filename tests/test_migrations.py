@@ -462,3 +462,63 @@ def test_0018_drops_the_pending_count_and_going_back_recounts_it(tmp_path):
         assert _rows("SELECT count(*) FROM comments") == [(3,)]
         downgrade(revision="0017")
         assert _rows("SELECT pending_comment_count FROM articles") == [(2,)]
+
+
+def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0018")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary,"
+                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+                    " approved_comment_count, comments_version)"
+                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                    " status, created_at, held_reasons)"
+                    " VALUES (1, 1, 'N', 'n@example.com', 'B', 'approved', CURRENT_TIMESTAMP, '')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, display_name, password_hash, role, is_active,"
+                    " created_at, session_key)"
+                    " VALUES (1, 'a@example.com', 'A', 'x', 'moderator', true, CURRENT_TIMESTAMP,"
+                    " 'k')"
+                )
+            )
+
+        upgrade(revision="0020")
+
+        assert _rows("SELECT id, notify_author FROM comments") == [(1, False)]
+        assert _rows("SELECT id, digest_opt_in, digest_queued_at FROM users") == [(1, False, None)]
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"mail_outbox", "mail_suppressions", "used_mail_links"} <= tables
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO mail_outbox (kind, recipient, comment_id, dedupe_key, status,"
+                    " attempts, next_attempt_at, created_at, last_error)"
+                    " VALUES ('published', 'n@example.com', 1, 'published:1', 'queued', 0,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"
+                )
+            )
+        downgrade(revision="0018")
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert not {"mail_outbox", "mail_suppressions", "used_mail_links"} & tables
+        assert "notify_author" not in {
+            c["name"] for c in sa.inspect(db.engine).get_columns("comments")
+        }
+        assert _rows("SELECT id, author_email FROM comments") == [(1, "n@example.com")]
+        assert _rows("SELECT id, email FROM users") == [(1, "a@example.com")]

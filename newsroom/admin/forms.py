@@ -43,6 +43,7 @@ from newsroom.moderation import (
 )
 from newsroom.privacy import ANONYMIZED_NAME
 from newsroom.sections import SECTION_SLUG_MAX
+from newsroom.site_settings import DIGEST_AFTER_MAX_MINUTES, DIGEST_QUEUE_SIZE_MAX
 
 ROLE_CHOICES = [
     SelectChoice(Role.MODERATOR.value, "Moderator"),
@@ -288,6 +289,18 @@ class SettingsForm(FlaskForm):
         CLOSE_AFTER_MAX_DAYS,
         description="Counted from each article's publication. Empty: comments never close "
         "by themselves. An article can set its own.",
+        validators=[Optional()],
+    )
+    digest_after_minutes = WholeNumberField(
+        "When the oldest pending comment has waited longer than (minutes)",
+        DIGEST_AFTER_MAX_MINUTES,
+        description="Empty or 0: not for the wait.",
+        validators=[Optional()],
+    )
+    digest_queue_size = WholeNumberField(
+        "When more comments than this are waiting",
+        DIGEST_QUEUE_SIZE_MAX,
+        description="Empty or 0: not for the number.",
         validators=[Optional()],
     )
 

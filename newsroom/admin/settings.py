@@ -22,7 +22,12 @@ def settings() -> ResponseReturnValue:
     if form.validate_on_submit():
         values = {name: form[name].data or "" for name in site_settings.SETTINGS_FIELDS}
         values["comments_open_by_default"] = form.comments_open_by_default.data == "open"
-        for number in ("trusted_after_approved", "comments_close_after_days"):
+        for number in (
+            "trusted_after_approved",
+            "comments_close_after_days",
+            "digest_after_minutes",
+            "digest_queue_size",
+        ):
             values[number] = form[number].data
         try:
             site_settings.save_settings(values)

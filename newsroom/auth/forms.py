@@ -23,6 +23,10 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class DigestForm(FlaskForm):
+    digest_opt_in = BooleanField("E-mail me a digest when comments wait too long")
+
+
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Please enter your current password.")]

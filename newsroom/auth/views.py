@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 from newsroom import access, accounts
 from newsroom.access import safe_next
 from newsroom.auth import bp
-from newsroom.auth.forms import ChangePasswordForm, LoginForm
+from newsroom.auth.forms import ChangePasswordForm, DigestForm, LoginForm
 from newsroom.extensions import limiter
 from newsroom.forms import EmptyForm
+from newsroom.mail.digest import digest_terms
 from newsroom.models import Role, User
+from newsroom.site import current_settings
 
 LOGIN_FAILED = "That e-mail and password don't match an active staff account."
 
@@ -71,6 +73,22 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("auth.account"), 303)
 
 
+@bp.post("/account/digest")
+@login_required
+def digest_preference() -> ResponseReturnValue:
+    form = DigestForm()
+    if form.validate_on_submit():
+        accounts.set_digest_opt_in(current_user, form.digest_opt_in.data)
+        if form.digest_opt_in.data:
+            flash(
+                "You will be e-mailed a digest when comments wait too long, at most once an hour.",
+                "success",
+            )
+        else:
+            flash("You will get no more digests.", "success")
+    return redirect(url_for("auth.account", _anchor="digest-heading"), 303)
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account() -> ResponseReturnValue:
@@ -88,6 +106,13 @@ def account() -> ResponseReturnValue:
             )
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.errors else 200
+    digest_form = DigestForm(formdata=None, digest_opt_in=current_user.digest_opt_in)
+    settings = current_settings()
     return render_template(
-        "auth/account.html", form=form, sessions_form=EmptyForm(), roles=Role
+        "auth/account.html",
+        form=form,
+        sessions_form=EmptyForm(),
+        digest_form=digest_form,
+        digest_terms=digest_terms(settings),
+        roles=Role,
     ), status

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsroom.models import ArticleStatus, CommentStatus
-from newsroom.site_settings import COMMENT_TERMS_FIELDS, SETTINGS_FIELDS
+from newsroom.site_settings import COMMENT_TERMS_FIELDS, DIGEST_FIELDS, SETTINGS_FIELDS
 
 DATA_DIR = Path(__file__).parent
 FENCE = "+++"
@@ -73,9 +73,10 @@ class DemoContent:
 # Field name -> type. A field that is in neither list is refused, so a misspelt one is
 # reported instead of quietly ignored.
 # The settings an admin edits, all text but the comment terms (the comments' default, the
-# moderation policy, closing), which the demo leaves at the defaults.
+# moderation policy, closing) and when the moderators' digest goes out, which the demo
+# leaves at the defaults.
 IDENTITY_FIELDS = dict.fromkeys(
-    (name for name in SETTINGS_FIELDS if name not in COMMENT_TERMS_FIELDS), str
+    (name for name in SETTINGS_FIELDS if name not in COMMENT_TERMS_FIELDS | DIGEST_FIELDS), str
 )
 SECTION_FIELDS = {"name": str, "slug": str, "description": str}
 ARTICLE_FIELDS = {

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from newsroom import pagecache
 from newsroom.content import clock_time
 from newsroom.extensions import db
+from newsroom.mail import notices
 from newsroom.models import (
     Comment,
     CommentEdit,
@@ -260,5 +261,7 @@ def reply_as_organization(
     db.session.add(event)
     # A new approved comment: the counters move, and with them the article's cached page.
     count_move(reply.id, parent.article_id, None, APPROVED)
+    # The reader who asked hears of the answer, in the same transaction.
+    notices.comment_published(reply)
     db.session.commit()
     return Written(parent, event=event, reply=reply)

@@ -6,7 +6,8 @@ review" and still waiting for a moderator (the comments.unreviewed flag; Comment
 Reviewing it is a decision like any other: approve keeps it, reject or spam take it down.
 
 Every decision is one conditional UPDATE (`WHERE id = :id AND status = :expected`) plus one
-ModerationEvent and the counters, in one transaction. When a colleague decided first the
+ModerationEvent and the counters, in one transaction, with the e-mail a publication owes
+its commenters (mail/notices.py) queued in the same one. When a colleague decided first the
 update matches no row and the caller gets a conflict naming who won; nothing is
 overwritten. No Flask request in here: views pass in what they know.
 """
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from newsroom.content import clock_time
 from newsroom.extensions import db
+from newsroom.mail import notices
 from newsroom.models import (
     UNREVIEWED,
     Comment,
@@ -278,6 +280,9 @@ def _apply(
         comment.commenter_id,
         review=int(new_unreviewed) - int(seen_unreviewed),
     )
+    if new_status == APPROVED and seen_status != APPROVED:
+        # Readers see it from this commit on: its author hears of it in the same one.
+        notices.comment_published(comment)
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
@@ -321,6 +326,12 @@ def lost(comment: Comment, to_status: str, seen: str, zone: str) -> Decision:
         error = f"This comment was already {state} by {who} at {clock_time(winner.at, zone)}. "
         error += "Nothing was changed."
     return Decision(comment, to_status, from_status=seen, winner=winner, error=error)
+
+
+def already_decided(comment: Comment, zone: str = "UTC") -> str:
+    """What a moderator who saw the comment pending is told once it no longer is: who
+    decided, and when ("already approved by Ana at 10:42 UTC")."""
+    return lost(comment, comment.state, PENDING, zone).error or ""
 
 
 def latest_event(comment_id: int) -> ModerationEvent | None:

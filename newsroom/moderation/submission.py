@@ -110,6 +110,7 @@ def submit_comment(
     submission_id: str | None = None,
     policy: CommentPolicy = HOLD_EVERYTHING,
     rules: CompiledRules = NO_RULES,
+    notify_author: bool = False,
 ) -> Submitted:
     """Store a reader's comment as screening decides under the article's `policy` and the
     `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
@@ -122,6 +123,9 @@ def submit_comment(
     `repeated`, also when both arrive at once, as the unique index lets only one in. The
     insert comes first and the lookup only when it is refused: a new comment costs no
     query more than it did without the id.
+
+    `notify_author`: the reader asked to be e-mailed when a moderator publishes it and when
+    a reply to it is published (mail/notices.py).
     """
     now = utcnow()
     body = body.strip()
@@ -155,6 +159,7 @@ def submit_comment(
         "commenter_id": commenter.commenter_id,
         "unreviewed": screening.unreviewed,
         "body_hash": digest,
+        "notify_author": notify_author,
     }
     review = 1 if screening.unreviewed else 0
     try:

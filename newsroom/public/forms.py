@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -45,6 +52,11 @@ class CommentForm(FlaskForm):
             DataRequired("Please write your comment."),
             Length(max=BODY_MAX, message=f"Your comment can be at most {BODY_MAX:,} characters."),
         ],
+    )
+    # Off unless the reader ticks it (mail/notices.py); the address is used for nothing else.
+    notify = BooleanField(
+        "E-mail me when my comment is published and when someone replies to it",
+        description="Only about this comment. Each e-mail has a link to stop them.",
     )
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = StringField("Leave this field empty")

@@ -399,6 +399,7 @@ def post_comment(slug: str) -> ResponseReturnValue:
         ),
         policy=article.policy,
         rules=moderation.rules_at(article.rules_version),
+        notify_author=bool(form.notify.data),
     )
     # A submission sent again (its answer was lost) is answered like the first: the same
     # notice, the same redirect, and the comment remembered as the reader's.

@@ -49,7 +49,7 @@ def test_closed_and_refused_comment_pages(live_server, audited_page, site, make_
         closed.slug,
     )
     audited_page.get_by_label("Name").fill("Lee")
-    audited_page.get_by_label("E-mail").fill("lee@example.com")
+    audited_page.get_by_label("E-mail", exact=True).fill("lee@example.com")
     audited_page.get_by_role("textbox", name="Comment").fill("Too late to say this.")
     audited_page.get_by_role("button", name="Post comment").click()
     expect(audited_page.locator("#kept-text")).to_have_value("Too late to say this.")

@@ -21,9 +21,14 @@ def test_reader_posts_a_comment_and_sees_it_awaiting_approval(
     expect(page.get_by_role("textbox", name="Comment")).to_have_value("I was at the meeting too.")
 
     page.get_by_role("textbox", name="E-mail").fill("lee@example.com")
-    # From the comment box, one Tab reaches the button: the honeypot is skipped. (Tabbing
-    # on from the e-mail field sometimes lost a press to the browser's own suggestions.)
+    # From the comment box, Tab reaches the "e-mail me" box, then the button: the honeypot
+    # is skipped. (Tabbing on from the e-mail field sometimes lost a press to the browser's
+    # own suggestions.)
     page.get_by_role("textbox", name="Comment").focus()
+    page.keyboard.press("Tab")
+    expect(
+        page.get_by_role("checkbox", name="E-mail me when my comment is published")
+    ).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Post comment")).to_be_focused()
     page.keyboard.press("Enter")
