@@ -48,6 +48,8 @@ DROPPED_TAGS = {"script", "style", "noscript", "template", "svg", "math", "form"
 KEPT_AS_HTML = {"table", "dl"}
 # Inline elements the site allows that Markdown can't say: kept as HTML inside the text.
 INLINE_HTML = {"sup", "sub", "mark", "u", "small", "abbr", "ins", "kbd", "q", "cite"}
+# A figure with one of these is kept as HTML; without, its content is written as Markdown.
+CAPTIONED = {"figcaption", *KEPT_AS_HTML}
 MEDIA_TAGS = {"iframe", "video", "audio", "embed", "object"}
 
 
@@ -287,7 +289,7 @@ class _MarkdownWriter:
                 )
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
-        elif tag == "figure" and (_contains(node, {"figcaption"}) or _contains(node, KEPT_AS_HTML)) or tag in KEPT_AS_HTML:
+        elif tag in KEPT_AS_HTML or (tag == "figure" and _contains(node, CAPTIONED)):
             kept = _clean_html(_serialize(node))
             if kept:
                 out.append(kept)
