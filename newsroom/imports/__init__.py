@@ -31,6 +31,8 @@ class Summary:
     source: str
     imported: Counter[str] = field(default_factory=Counter)
     already: Counter[str] = field(default_factory=Counter)
+    # Things found on this site rather than imported (Disqus's threads, by article).
+    matched: Counter[str] = field(default_factory=Counter)
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
@@ -47,6 +49,8 @@ class Summary:
             )
 
         lines = [f"Imported from {self.source}: {counted(self.imported) or 'nothing new'}."]
+        if any(self.matched.values()):
+            lines.append(f"Matched to articles here: {counted(self.matched)}.")
         if any(self.already.values()):
             lines.append(f"Already here from an earlier import: {counted(self.already)}.")
         for (what, why), total in sorted(self.skipped.items()):

@@ -119,7 +119,7 @@ def _matched_article(thread: Element, summary: Summary) -> int | None:
             link[:200] or identifier[:200],
         )
         return None
-    summary.imported["threads matched"] += 1
+    summary.matched["threads"] += 1
     return found.id
 
 

@@ -217,7 +217,7 @@ class Store:
             ),
             rows,
         )
-        ids.update(made.tuples().all())
+        ids.update((key, article_id) for key, article_id in made)
         self.summary.imported["articles"] += len(new)
         self._add_old_paths(new, ids)
         return ids
