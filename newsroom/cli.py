@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from newsroom import backup, content, imports, moderation, planner
 from newsroom.accounts import create_staff
 from newsroom.extensions import db
+from newsroom.backup import portable
 from newsroom.imports import disqus, wordpress
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 
@@ -37,6 +38,43 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(import_wordpress)
     app.cli.add_command(import_disqus)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_json)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--with-secrets", is_flag=True, help="Include staff password hashes and session keys."
+)
+@click.option("--replace", is_flag=True, help="Replace FILE if it exists.")
+def export_command(file: Path, with_secrets: bool, replace: bool) -> None:
+    """Write every row of every table to FILE as JSON (see `import-json`)."""
+    try:
+        portable.write_export(file, with_secrets=with_secrets, replace=replace)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNo export was written.") from None
+    click.echo(f"Exported everything to {file}.")
+    if not with_secrets:
+        click.echo(
+            "Staff accounts are in it without their passwords: after loading it, give each "
+            "a new one (or export again with --with-secrets)."
+        )
+
+
+@click.command("import-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_json(file: Path) -> None:
+    """Load an export (FILE, from `flask export`) into this empty database."""
+    try:
+        loaded = portable.import_export(file)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNothing was loaded.") from None
+    total = sum(loaded.values())
+    click.echo(f"Loaded {total:,} rows from {file}:")
+    for name, count in loaded.items():
+        click.echo(f"  {name}: {count:,}")
+    planner.refresh_statistics()
 
 
 @contextlib.contextmanager

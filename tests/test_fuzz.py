@@ -94,7 +94,8 @@ ARTICLE_FORM = Fuzzed(
 )
 SECTION_FORM = Fuzzed(form=("name", "slug", "description", "moderation_policy"))
 ROUTES = {
-    "public.home": Fuzzed(query=("page",)),
+    "public.home": Fuzzed(query=("page", "p", "page_id")),
+    "public.old_dated_address": Fuzzed(),
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(),
     "public.post_comment": Fuzzed(
@@ -136,6 +137,8 @@ ROUTES = {
     "dashboard.empty_spam_page": Fuzzed(query=("days",)),
     "dashboard.empty_spam": Fuzzed(form=("days",)),
     "admin.index": Fuzzed(),
+    "admin.export_page": Fuzzed(),
+    "admin.export_download": Fuzzed(),
     "admin.articles": Fuzzed(
         query=("q", "status", "section", "page"),
         choices={"status": ("", "draft", "scheduled", "published")},
