@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from newsroom import backup, content, imports, moderation, planner
 from newsroom.accounts import create_staff
-from newsroom.extensions import db
 from newsroom.backup import portable
+from newsroom.extensions import db
 from newsroom.imports import disqus, wordpress
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 

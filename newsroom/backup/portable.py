@@ -43,7 +43,7 @@ VERSION = 1
 # Left out of an export unless asked for (--with-secrets): what lets a staff member in.
 SECRET_COLUMNS = {"users": ("password_hash", "session_key")}
 # A password hash no password matches: the account needs a new password.
-NO_PASSWORD = "!"
+NO_PASSWORD = "!"  # nosec B105 # not a password: a hash no password matches
 ROWS_PER_FETCH = 1000
 ROWS_PER_INSERT = 1000
 _TABLES_KEY = '"tables": {'
@@ -383,10 +383,8 @@ def _restart_sequences(connection: sa.Connection) -> None:
     for table in _tables():
         if "id" not in table.c or not isinstance(table.c.id.type, sa.Integer):
             continue
+        highest = sa.select(sa.func.max(table.c.id)).scalar_subquery()
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
         connection.execute(
-            sa.text(
-                "SELECT setval(pg_get_serial_sequence(:table, 'id'),"
-                f" coalesce((SELECT max(id) FROM {table.name}), 1),"  # nosec B608 # our own table names
-                f" (SELECT max(id) FROM {table.name}) IS NOT NULL)"  # nosec B608
-            ).bindparams(table=table.name)
+            sa.select(sa.func.setval(sequence, sa.func.coalesce(highest, 1), highest.is_not(None)))
         )

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from typing import TYPE_CHECKING, BinaryIO
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import ParseError, iterparse
 
 from newsroom.imports import ImportRefused
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element  # nosec B405 # a type name, nothing parsed
 
 READ_SIZE = 1 << 16
 
