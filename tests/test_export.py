@@ -262,10 +262,10 @@ def test_admins_download_the_export_from_the_admin_area(full_site, client, admin
     link = overview.find("a", string="Export")
     export_page = page(client.get(link["href"]))
     download = export_page.find("a", string="Download the export")
-    # Read whole inside the request's context (the test client's contexts are its own).
-    response = client.get(download["href"], buffered=True)
+    response = client.get(download["href"])
 
     assert response.status_code == 200
+    assert response.is_streamed
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     assert "no-store" in response.headers["Cache-Control"]
     exported = json.loads(response.get_data(as_text=True))

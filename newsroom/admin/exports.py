@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, stream_with_context
+from flask import Response, render_template
 
 from newsroom.admin import bp
 from newsroom.backup import portable
@@ -18,10 +18,7 @@ def export_page() -> str:
 @bp.get("/export/newsroom-export.json")
 def export_download() -> Response:
     # Streamed a row a line as it is read: a big site never sits in memory.
-    response = Response(
-        stream_with_context(portable.export_lines(with_secrets=False)),
-        mimetype="application/json",
-    )
+    response = Response(portable.export_lines(with_secrets=False), mimetype="application/json")
     filename = f"newsroom-export-{utcnow():%Y-%m-%d}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -69,8 +69,13 @@ def _encoded(value: Any) -> Any:
 
 def export_lines(*, with_secrets: bool = False) -> Iterator[str]:
     """The export, a line at a time, read on a connection of its own in one transaction:
-    a snapshot of one moment, taken while the site goes on writing."""
-    with db.engine.connect() as connection:
+    a snapshot of one moment, taken while the site goes on writing. The engine is found
+    now, so the lines may be read after the app's context has gone (a streamed download)."""
+    return _snapshot(db.engine, with_secrets)
+
+
+def _snapshot(engine: sa.Engine, with_secrets: bool) -> Iterator[str]:
+    with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         else:
