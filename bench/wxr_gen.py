@@ -17,14 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-WORDS = (
-    "lake shore council volunteers water quality sampling spring ice loons north bay "
-    "culvert creek trout redds algae bloom report members residents county funding runoff "
-    "monitoring clarity temperature season paddle count registration dock survey erosion"
-).split()
+# One string split at start-up (a list literal of 33 words would fill a page).
+_TEXT = "lake shore council volunteers water quality sampling spring ice loons north bay \
+culvert creek trout redds algae bloom report members residents county funding runoff \
+monitoring clarity temperature season paddle count registration dock survey erosion"
+WORDS = _TEXT.split(" ")
 CATEGORIES = ["lake-news", "press-releases", "events", "field-notes", "opinion", "reports"]
 STATUSES = ["1"] * 80 + ["0"] * 8 + ["spam"] * 7 + ["trash"] * 3 + ["pingback"] * 2
 START = datetime(2012, 1, 1, tzinfo=UTC)
+UPLOADS = "https://old.example.org/wp-content/uploads"
 
 
 def sentence(rng: random.Random, low: int = 8, high: int = 20) -> str:
@@ -41,9 +42,9 @@ def post_body(rng: random.Random, number: int) -> str:
         roll = rng.random()
         if index == 2 and roll < 0.5:
             blocks.append(
-                f'<!-- wp:image {{"id":{number}}} -->\n<figure class="wp-block-image size-large">'
-                f'<img src="https://old.example.org/wp-content/uploads/{number}.jpg" alt="Photo {number}"/>'
-                f'<figcaption class="wp-element-caption">{sentence(rng, 4, 8)}</figcaption></figure>\n'
+                f'<!-- wp:image {{"id":{number}}} -->\n<figure class="wp-block-image">'
+                f'<img src="{UPLOADS}/{number}.jpg" alt="Photo {number}"/>'
+                f"<figcaption>{sentence(rng, 4, 8)}</figcaption></figure>\n"
                 "<!-- /wp:image -->"
             )
         elif index == 4 and roll < 0.3:
@@ -83,16 +84,18 @@ def comment(rng: random.Random, comment_id: int, parent: int, when: datetime) ->
     approved = "1" if kind == "pingback" else approved
     reader = int(20000 * rng.random() ** 2)
     local = when - timedelta(hours=5)
+    address = f"10.{reader // 65536}.{reader // 256 % 256}.{reader % 256}"
+    text = "\n".join(paragraph(rng) for _ in range(rng.randint(1, 2)))
     return (
         "\t\t<wp:comment>\n"
         f"\t\t\t<wp:comment_id>{comment_id}</wp:comment_id>\n"
         f"\t\t\t<wp:comment_author>{cdata(f'Reader {reader}')}</wp:comment_author>\n"
         f"\t\t\t<wp:comment_author_email>{cdata(f'reader{reader}@example.com')}</wp:comment_author_email>\n"
         "\t\t\t<wp:comment_author_url></wp:comment_author_url>\n"
-        f"\t\t\t<wp:comment_author_IP>{cdata(f'10.{reader // 65536}.{reader // 256 % 256}.{reader % 256}')}</wp:comment_author_IP>\n"
+        f"\t\t\t<wp:comment_author_IP>{cdata(address)}</wp:comment_author_IP>\n"
         f"\t\t\t<wp:comment_date>{cdata(f'{local:%Y-%m-%d %H:%M:%S}')}</wp:comment_date>\n"
         f"\t\t\t<wp:comment_date_gmt>{cdata(f'{when:%Y-%m-%d %H:%M:%S}')}</wp:comment_date_gmt>\n"
-        f"\t\t\t<wp:comment_content>{cdata(chr(10).join(paragraph(rng) for _ in range(rng.randint(1, 2))))}</wp:comment_content>\n"
+        f"\t\t\t<wp:comment_content>{cdata(text)}</wp:comment_content>\n"
         f"\t\t\t<wp:comment_approved>{cdata(approved)}</wp:comment_approved>\n"
         f"\t\t\t<wp:comment_type>{cdata(kind)}</wp:comment_type>\n"
         f"\t\t\t<wp:comment_parent>{parent}</wp:comment_parent>\n"
@@ -155,7 +158,8 @@ def post(rng: random.Random, number: int, comments: int, first_comment: int) -> 
     ]
     for slug in categories:
         parts.append(
-            f'\t\t<category domain="category" nicename="{slug}">{cdata(escape(slug.title()))}</category>\n'
+            f'\t\t<category domain="category" nicename="{slug}">'
+            f"{cdata(escape(slug.title()))}</category>\n"
         )
     ids = []
     for offset in range(comments):
