@@ -357,9 +357,13 @@ def _moved_to(article: Article | None) -> Response:
 
 # The dated addresses of a site imported from WordPress (its permalinks by day or month).
 @bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<int(fixed_digits=2):day>/<slug>/")
-@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
-def old_dated_address(year: int, month: int, slug: str, day: int | None = None) -> Response:
+def old_daily_address(year: int, month: int, day: int, slug: str) -> Response:
     return _moved_to(articles.article_at_old_path(articles.old_dated_key(year, month, day, slug)))
+
+
+@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
+def old_monthly_address(year: int, month: int, slug: str) -> Response:
+    return _moved_to(articles.article_at_old_path(articles.old_dated_key(year, month, None, slug)))
 
 
 @functools.cache
