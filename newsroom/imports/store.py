@@ -20,7 +20,7 @@ from flask import current_app
 
 from newsroom import articles, content, moderation, pagecache, planner
 from newsroom.extensions import db
-from newsroom.imports import Summary
+from newsroom.imports import Summary, wphtml
 from newsroom.models import (
     Article,
     ArticleRedirect,
@@ -55,7 +55,9 @@ class ArticleRecord:
     section_slug: str
     section_name: str
     summary: str
-    body_markdown: str
+    # WordPress's HTML, turned into Markdown only when the article is new (wphtml.py): a
+    # second run of a big file converts nothing.
+    body_wordpress: str
     status: str
     published_at: datetime | None
     created_at: datetime
@@ -193,24 +195,26 @@ class Store:
         new = [r for r in records if r.source_key not in ids]
         if not new:
             return ids
-        rows = [
-            {
-                "source_key": record.source_key,
-                "section_id": self._section_id(record.section_slug, record.section_name),
-                "title": record.title,
-                "slug": slug,
-                "summary": record.summary,
-                "body_markdown": record.body_markdown,
-                "body_html": content.render_markdown(record.body_markdown),
-                "status": record.status,
-                "published_at": record.published_at,
-                "created_at": record.created_at,
-                "updated_at": record.updated_at,
-                "comments_open": record.comments_open,
-                "byline": record.byline,
-            }
-            for record, slug in zip(new, self._free_slugs(new), strict=True)
-        ]
+        rows = []
+        for record, slug in zip(new, self._free_slugs(new), strict=True):
+            markdown = wphtml.body_markdown(record.body_wordpress)
+            rows.append(
+                {
+                    "source_key": record.source_key,
+                    "section_id": self._section_id(record.section_slug, record.section_name),
+                    "title": record.title,
+                    "slug": slug,
+                    "summary": record.summary,
+                    "body_markdown": markdown,
+                    "body_html": content.render_markdown(markdown),
+                    "status": record.status,
+                    "published_at": record.published_at,
+                    "created_at": record.created_at,
+                    "updated_at": record.updated_at,
+                    "comments_open": record.comments_open,
+                    "byline": record.byline,
+                }
+            )
         made = self.connection.execute(
             sa.insert(_articles).returning(
                 _articles.c.source_key, _articles.c.id, sort_by_parameter_order=True

@@ -240,7 +240,7 @@ def _post(
         section_slug=section_slug,
         section_name=section_name,
         summary=wphtml.plain_text(field("excerpt:encoded")),
-        body_markdown=wphtml.body_markdown(field("content:encoded")),
+        body_wordpress=field("content:encoded"),
         status=status,
         published_at=published if status == ArticleStatus.PUBLISHED else None,
         created_at=created,
