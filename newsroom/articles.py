@@ -8,9 +8,10 @@ refused. Nothing here reads the Flask request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
 
@@ -270,3 +271,77 @@ def delete_article(article_id: int) -> int:
     )
     db.session.commit()
     return sum(removed.values())
+
+
+# --- Addresses of the site an article was imported from --------------------------------
+#
+# An import keeps the paths its articles answered at on the old site (ArticleRedirect's
+# old_path) in one spelling, made here; the public pages and the Disqus import find an
+# article by an old address through the same functions.
+
+OLD_PATH_MAX = 300
+# The query arguments WordPress finds a post or a page by: /?p=12, /?page_id=7.
+OLD_QUERY_ARGUMENTS = ("p", "page_id")
+_DATED_PATH = re.compile(r"^/(\d{4})/(\d{2})/(?:(\d{2})/)?([^/]+)/?$")
+_ARTICLE_PATH = re.compile(r"^/articles/([^/]+)/?$")
+_SINGLE_SEGMENT = re.compile(r"^/([^/]+)/?$")
+
+
+def old_query_key(argument: str, number: int) -> str:
+    """ "?p=12": the key of an old address found by a query argument."""
+    return f"?{argument}={number}"
+
+
+def old_dated_key(year: int, month: int, day: int | None, slug: str) -> str:
+    """ "2013/03/02/hello" or "2013/03/hello": the key of a dated old path, its slug
+    decoded as a browser's request arrives (WordPress keeps non-ASCII slugs
+    percent-encoded)."""
+    if day is None:
+        return f"{year:04d}/{month:02d}/{slug}"
+    return f"{year:04d}/{month:02d}/{day:02d}/{slug}"
+
+
+def article_at_old_path(key: str) -> Article | None:
+    """The article an old path of the site it came from leads to (public or not)."""
+    if len(key) > OLD_PATH_MAX or "\x00" in key:
+        return None
+    return db.session.scalar(
+        sa.select(Article).join(ArticleRedirect).where(ArticleRedirect.old_path == key)
+    )
+
+
+def article_at_slug(slug: str) -> Article | None:
+    """The article at /articles/<slug>, or the one that answered there before."""
+    if len(slug) > ARTICLE_SLUG_MAX or "\x00" in slug:
+        return None
+    found = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if found is not None:
+        return found
+    return db.session.scalar(
+        sa.select(Article).join(ArticleRedirect).where(ArticleRedirect.old_slug == slug)
+    )
+
+
+def article_at_address(address: str) -> Article | None:
+    """The article a link leads to, on this site or on the one it was imported from:
+    /articles/<slug>, /?p=12, /2013/03/02/hello/, /2013/03/hello/ or /hello/. The host is
+    not compared: a site moving here usually keeps its name."""
+    try:
+        parts = urlsplit(address.strip())
+    except ValueError:
+        return None
+    query = parse_qs(parts.query)
+    for argument in OLD_QUERY_ARGUMENTS:
+        for value in query.get(argument, []):
+            if value.isascii() and value.isdecimal() and len(value) <= 10:
+                found = article_at_old_path(old_query_key(argument, int(value)))
+                if found is not None:
+                    return found
+    path = unquote(parts.path)
+    if dated := _DATED_PATH.match(path):
+        year, month, day, slug = dated.groups()
+        key = old_dated_key(int(year), int(month), int(day) if day else None, slug)
+        return article_at_old_path(key)
+    if at := _ARTICLE_PATH.match(path) or _SINGLE_SEGMENT.match(path):
+        return article_at_slug(at.group(1))
+    return None

@@ -1,23 +1,29 @@
 """Flask commands: demo content, staff accounts, planner statistics, backups, the mail
-worker."""
+worker, imports and exports."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 import signal
 import sys
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
-from newsroom import backup, content, moderation, planner
+from newsroom import backup, content, imports, moderation, planner
 from newsroom.accounts import create_staff
+from newsroom.backup import portable
 from newsroom.extensions import db
+from newsroom.imports import disqus, wordpress
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
@@ -33,6 +39,108 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_worker)
+    app.cli.add_command(import_wordpress)
+    app.cli.add_command(import_disqus)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_json)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--with-secrets", is_flag=True, help="Include staff password hashes and session keys."
+)
+@click.option("--replace", is_flag=True, help="Replace FILE if it exists.")
+def export_command(file: Path, with_secrets: bool, replace: bool) -> None:
+    """Write every row of every table to FILE as JSON (see `import-json`)."""
+    try:
+        portable.write_export(file, with_secrets=with_secrets, replace=replace)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNo export was written.") from None
+    click.echo(f"Exported everything to {file}.")
+    if not with_secrets:
+        click.echo(
+            "Staff accounts are in it without their passwords: after loading it, give each "
+            "a new one (or export again with --with-secrets)."
+        )
+
+
+@click.command("import-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_json(file: Path) -> None:
+    """Load an export (FILE, from `flask export`) into this empty database."""
+    try:
+        loaded = portable.import_export(file)
+    except backup.BackupError as error:
+        raise click.ClickException(f"{error}\nNothing was loaded.") from None
+    total = sum(loaded.values())
+    click.echo(f"Loaded {total:,} rows from {file}:")
+    for name, count in loaded.items():
+        click.echo(f"  {name}: {count:,}")
+    planner.refresh_statistics()
+
+
+@contextlib.contextmanager
+def _import_progress(file: Path) -> Iterator[imports.Progress]:
+    """A progress bar on standard error: the share of the file read, what was imported so
+    far and how fast."""
+    started = time.monotonic()
+    shown = {"text": ""}
+
+    def describe(_item: object) -> str:
+        return shown["text"]
+
+    with click.progressbar(
+        length=max(file.stat().st_size, 1),
+        label=f"Reading {file.name}",
+        file=sys.stderr,
+        item_show_func=describe,
+    ) as bar:
+
+        def progress(position: int, summary: imports.Summary) -> None:
+            done = summary.imported + summary.already
+            rate = done["comments"] / max(time.monotonic() - started, 1e-3)
+            shown["text"] = (
+                f"{done['articles']:,} articles, {done['comments']:,} comments, "
+                f"{rate:,.0f} comments/s"
+            )
+            bar.update(position - bar.pos, shown["text"])
+
+        yield progress
+
+
+def _run_import(file: Path, run) -> None:
+    try:
+        with _import_progress(file) as progress:
+            summary = run(progress)
+    except imports.ImportRefused as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"{file} could not be read: {error.strerror}.") from None
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise click.ClickException(
+            f"The database refused the import ({reason}). Nothing was imported."
+        ) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command("import-wordpress")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pages", is_flag=True, help="Import pages too (as articles in a Pages section).")
+def import_wordpress(file: Path, pages: bool) -> None:
+    """Import posts, categories and comments from a WordPress export (WXR) FILE."""
+    _run_import(
+        file, lambda progress: wordpress.import_wordpress(file, pages=pages, progress=progress)
+    )
+
+
+@click.command("import-disqus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_disqus(file: Path) -> None:
+    """Import the comments of a Disqus export FILE onto the articles they were made on."""
+    _run_import(file, lambda progress: disqus.import_disqus(file, progress=progress))
 
 
 @click.command("mail-worker")

@@ -216,6 +216,15 @@ class Article(db.Model):
         sa.Index("ix_articles_section_status_published_at", "section_id", "status", "published_at"),
         # Cached article lists are keyed by the latest edit: max(updated_at) must be cheap.
         sa.Index("ix_articles_updated_at", "updated_at"),
+        # An import finds what it brought before (newsroom/imports): partial, so articles
+        # written here keep no entry in it.
+        sa.Index(
+            "ix_articles_source_key",
+            "source_key",
+            unique=True,
+            sqlite_where=sa.text("source_key IS NOT NULL"),
+            postgresql_where=sa.text("source_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,6 +247,12 @@ class Article(db.Model):
     comments_close_after_days: Mapped[int | None] = mapped_column()
     source_name: Mapped[str | None] = mapped_column(sa.String(200))
     source_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The writer's name as the article shows it ("By ..."), when it came from elsewhere
+    # (an import); None: no byline.
+    byline: Mapped[str | None] = mapped_column(sa.String(120))
+    # Where an imported article came from ("wordpress:example.org:12"); None when written
+    # here. Running an import again finds its articles by it and adds nothing.
+    source_key: Mapped[str | None] = mapped_column(sa.String(300))
     # Maintained by moderation/counters.py in the same transaction as each change, so pages never
     # count comments; comments_version keys cached comment lists across workers.
     approved_comment_count: Mapped[int] = mapped_column(default=0)
@@ -271,12 +286,18 @@ class Article(db.Model):
 
 
 class ArticleRedirect(db.Model):
-    """An address an article used to answer at, kept so old links get a 301."""
+    """An address an article used to answer at, kept so old links get a 301: an old slug
+    of /articles/<slug>, or a path of the site it was imported from (`old_path`, as
+    articles.old_path_key spells it: "?p=12", "2013/03/02/hello")."""
 
     __tablename__ = "article_redirects"
+    __table_args__ = (
+        sa.CheckConstraint("old_slug IS NOT NULL OR old_path IS NOT NULL", name="an_address"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    old_slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    old_slug: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    old_path: Mapped[str | None] = mapped_column(sa.String(300), unique=True)
     article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
 
     article: Mapped[Article] = relationship()
@@ -314,6 +335,15 @@ class Comment(db.Model):
             "id",
             sqlite_where=sa.text("open_reports > 0"),
             postgresql_where=sa.text("open_reports > 0"),
+        ),
+        # An import finds the comments it brought before: partial, so a reader's new
+        # comment adds no entry to it.
+        sa.Index(
+            "ix_comments_source_key",
+            "source_key",
+            unique=True,
+            sqlite_where=sa.text("source_key IS NOT NULL"),
+            postgresql_where=sa.text("source_key IS NOT NULL"),
         ),
     )
 
@@ -361,6 +391,9 @@ class Comment(db.Model):
     # Its author ticked "e-mail me" under the form: told once it is published and when a
     # reply to it is (mail/notices.py), until they unsubscribe.
     notify_author: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Where an imported comment came from ("wordpress:example.org:c5", "disqus:789");
+    # None for comments written here.
+    source_key: Mapped[str | None] = mapped_column(sa.String(300))
 
     article: Mapped[Article] = relationship()
     commenter: Mapped[Commenter | None] = relationship()

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -170,6 +171,39 @@ def _empty_tables() -> None:
         else:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+@pytest.fixture
+def other_url(database_url, tmp_path):
+    """A new, empty database beside the suite's (to restore or load into), dropped
+    afterwards."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
+        return
+    name = f"{url.database}_restored"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+@pytest.fixture
+def other_site(other_url, tmp_path) -> Flask:
+    """A second site on that database, as another deployment (or the same after a disaster)."""
+    site = create_app(app_config(other_url))
+    site.instance_path = str(tmp_path)
+    site.test_client_class = Client
+    yield site
+    with site.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -23,48 +23,16 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from psycopg.conninfo import conninfo_to_dict
 
-from newsroom import create_app, moderation
+from newsroom import moderation
 from newsroom.backup import libpq_conninfo
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, CommentStatus, User
-from tests.conftest import STAFF_PASSWORD, Client, app_config, form_fields, page, text_of
+from tests.conftest import STAFF_PASSWORD, form_fields, page, text_of
 
 # Backups and restores read and write through connections of their own.
 pytestmark = pytest.mark.commits
 
 POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
-
-
-@pytest.fixture
-def other_url(database_url, tmp_path):
-    """A new, empty database to restore into, dropped afterwards."""
-    url = sa.make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"{url.database}_restored"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
-
-
-@pytest.fixture
-def other_site(other_url, tmp_path) -> Flask:
-    """A second site on that database, as another deployment (or the same after a disaster)."""
-    site = create_app(app_config(other_url))
-    site.instance_path = str(tmp_path)
-    site.test_client_class = Client
-    yield site
-    with site.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _invoke(site: Flask, *args: str, **kwargs):

@@ -95,7 +95,9 @@ ARTICLE_FORM = Fuzzed(
 )
 SECTION_FORM = Fuzzed(form=("name", "slug", "description", "moderation_policy"))
 ROUTES = {
-    "public.home": Fuzzed(query=("page",)),
+    "public.home": Fuzzed(query=("page", "p", "page_id")),
+    "public.old_daily_address": Fuzzed(),
+    "public.old_monthly_address": Fuzzed(),
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(),
     "public.post_comment": Fuzzed(
@@ -140,6 +142,8 @@ ROUTES = {
     "dashboard.empty_spam_page": Fuzzed(query=("days",)),
     "dashboard.empty_spam": Fuzzed(form=("days",)),
     "admin.index": Fuzzed(),
+    "admin.export_page": Fuzzed(),
+    "admin.export_download": Fuzzed(),
     "admin.articles": Fuzzed(
         query=("q", "status", "section", "page"),
         choices={"status": ("", "draft", "scheduled", "published")},
@@ -402,6 +406,10 @@ class World:
     def path_values(self, rule: Rule, name: str) -> tuple[st.SearchStrategy, st.SearchStrategy]:
         """What a path variable holds in the site's links, and what it may hold instead."""
         converter = rule._converters[name]
+        # An imported site's dated addresses (/2013/03/02/slug/).
+        dates = {"year": ["2013", "2026"], "month": ["03", "12"], "day": ["02", "31"]}
+        if isinstance(converter, IdConverter) and name in dates:
+            return st.sampled_from(dates[name]), odd_numbers
         if isinstance(converter, IdConverter):
             rows = {
                 "article_id": self.articles,

@@ -464,25 +464,73 @@ def test_0018_drops_the_pending_count_and_going_back_recounts_it(tmp_path):
         assert _rows("SELECT pending_comment_count FROM articles") == [(2,)]
 
 
-def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path):
+def _seed_article_after_0018(connection: sa.Connection) -> None:
+    """Section 1 and its draft article 1, as the schema stands from 0018."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO sections (id, name, slug, description, position)"
+            " VALUES (1, 'News', 'news', '', 0)"
+        )
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO articles (id, section_id, title, slug, summary,"
+            " body_markdown, body_html, status, created_at, updated_at, comments_open,"
+            " approved_comment_count, comments_version)"
+            " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
+            " CURRENT_TIMESTAMP, true, 0, 0)"
+        )
+    )
+
+
+def test_0019_adds_source_keys_and_old_paths_and_going_back_keeps_the_old_slugs(tmp_path):
     with _scratch_database(tmp_path):
         upgrade(revision="0018")
         with db.engine.begin() as connection:
+            _seed_article_after_0018(connection)
             connection.execute(
                 sa.text(
-                    "INSERT INTO sections (id, name, slug, description, position)"
-                    " VALUES (1, 'News', 'news', '', 0)"
+                    "INSERT INTO article_redirects (id, old_slug, article_id) VALUES (1, 'old', 1)"
                 )
             )
+
+        upgrade(revision="0019")
+
+        assert _rows("SELECT old_slug, old_path, article_id FROM article_redirects") == [
+            ("old", None, 1)
+        ]
+        assert _rows("SELECT byline, source_key FROM articles") == [(None, None)]
+        with db.engine.begin() as connection:
             connection.execute(
                 sa.text(
-                    "INSERT INTO articles (id, section_id, title, slug, summary,"
-                    " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-                    " approved_comment_count, comments_version)"
-                    " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-                    " CURRENT_TIMESTAMP, true, 0, 0)"
+                    "INSERT INTO article_redirects (id, old_path, article_id) VALUES (2, '?p=1', 1)"
                 )
             )
+        # A redirect names an address; and an old path leads to one article only.
+        for values in ("(3, NULL, NULL, 1)", "(4, NULL, '?p=1', 1)"):
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO article_redirects (id, old_slug, old_path, article_id)"
+                        f" VALUES {values}"
+                    )
+                )
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("comments")}
+        assert "ix_comments_source_key" in indexes
+
+        downgrade(revision="0018")
+
+        assert _rows("SELECT id, old_slug, article_id FROM article_redirects") == [(1, "old", 1)]
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("articles")}
+        assert "source_key" not in columns and "byline" not in columns
+        assert _rows("SELECT count(*) FROM articles") == [(1,)]
+
+
+def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path):
+    with _scratch_database(tmp_path):
+        upgrade(revision="0019")
+        with db.engine.begin() as connection:
+            _seed_article_after_0018(connection)
             connection.execute(
                 sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
@@ -514,7 +562,7 @@ def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path)
                     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '')"
                 )
             )
-        downgrade(revision="0018")
+        downgrade(revision="0019")
         tables = set(sa.inspect(db.engine).get_table_names())
         assert not {"mail_outbox", "mail_suppressions", "used_mail_links"} & tables
         assert "notify_author" not in {

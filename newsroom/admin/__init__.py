@@ -16,6 +16,7 @@ def require_admin() -> None:
 # Each area's views register their routes on bp as they are imported.
 from newsroom.admin import (  # noqa: E402, F401
     articles,
+    exports,
     overview,
     privacy,
     reasons,

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy.pagination import Pagination
 
-from newsroom import inputs, models, moderation, pagecache
+from newsroom import articles, inputs, models, moderation, pagecache
 from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
@@ -139,6 +139,13 @@ def _paginated(query: sa.Select, number: int) -> Pagination:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    for argument in articles.OLD_QUERY_ARGUMENTS:
+        if argument in request.args:
+            # An imported site's address of a post (/?p=12) or a page (/?page_id=7).
+            number = inputs.whole_number(request.args[argument])
+            if number is None:
+                abort(404)
+            return _moved_to(articles.article_at_old_path(articles.old_query_key(argument, number)))
     number = inputs.page_number()
     return _shared_listing(
         f"home:{number}",
@@ -338,9 +345,25 @@ def article(slug: str) -> ResponseReturnValue:
     if found is not None:
         return _shared_article_page(found, slug)
     moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
-    if moved is None or not moved.article.is_public():
+    return _moved_to(moved.article if moved is not None else None)
+
+
+def _moved_to(article: Article | None) -> Response:
+    """301 to where an article answers now; 404 when there is none, or it isn't public."""
+    if article is None or not article.is_public():
         abort(404)
-    return redirect(url_for("public.article", slug=moved.article.slug), 301)
+    return redirect(url_for("public.article", slug=article.slug), 301)
+
+
+# The dated addresses of a site imported from WordPress (its permalinks by day or month).
+@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<int(fixed_digits=2):day>/<slug>/")
+def old_daily_address(year: int, month: int, day: int, slug: str) -> Response:
+    return _moved_to(articles.article_at_old_path(articles.old_dated_key(year, month, day, slug)))
+
+
+@bp.get("/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/<slug>/")
+def old_monthly_address(year: int, month: int, slug: str) -> Response:
+    return _moved_to(articles.article_at_old_path(articles.old_dated_key(year, month, None, slug)))
 
 
 @functools.cache

@@ -11,14 +11,14 @@ old one, and with foreign keys on that drop deletes every moderation event (ON D
 CASCADE). Each keeps its server default, so rows written without it get the model's value.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
