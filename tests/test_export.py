@@ -19,7 +19,17 @@ from flask import Flask
 from newsroom import moderation, privacy
 from newsroom.backup import portable
 from newsroom.extensions import db
-from newsroom.models import Comment, CommentStatus, ErasureMode, Standing, User, utcnow
+from newsroom.mail import outbox
+from newsroom.models import (
+    Comment,
+    CommentStatus,
+    ErasureMode,
+    MailKind,
+    Standing,
+    UsedMailLink,
+    User,
+    utcnow,
+)
 from tests.conftest import STAFF_PASSWORD, log_in, page
 
 pytestmark = pytest.mark.commits
@@ -94,6 +104,12 @@ def full_site(app, runner, admin, moderator):
     moderation.save_rules({"blocked_spam": "casino", "min_length": 3}, admin)
     privacy.erase("rude@example.com", ErasureMode.ANONYMIZE, admin)
     log_in(app.test_client(), admin, password="not the password")
+    # The mail: a notice waiting in the outbox, an address that bounced, a used digest link.
+    assert outbox.queue(
+        MailKind.PUBLISHED, "reader@example.com", dedupe_key="published:1", comment_id=approved.id
+    )
+    outbox.suppress("bounced@example.com", "550 no such mailbox")
+    db.session.add(UsedMailLink(nonce="n" * 32, user_id=moderator.id))
     db.session.commit()
     empty = [name for name, rows in _every_row().items() if not rows]
     assert not empty, empty
