@@ -110,6 +110,7 @@ def submit_comment(
     submission_id: str | None = None,
     policy: CommentPolicy = HOLD_EVERYTHING,
     rules: CompiledRules = NO_RULES,
+    parent_id: int | None = None,
 ) -> Submitted:
     """Store a reader's comment as screening decides under the article's `policy` and the
     `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
@@ -122,6 +123,10 @@ def submit_comment(
     `repeated`, also when both arrive at once, as the unique index lets only one in. The
     insert comes first and the lookup only when it is refused: a new comment costs no
     query more than it did without the id.
+
+    `parent_id`: the comment this one replies to, which the caller has checked readers see
+    on the same article (threads.reply_target). A reply goes through the same screening
+    and waits for the same decision as any comment.
     """
     now = utcnow()
     body = body.strip()
@@ -144,6 +149,7 @@ def submit_comment(
     status = screening.status
     comment = {
         "article_id": article_id,
+        "parent_id": parent_id,
         "author_name": author_name.strip(),
         "author_email": author_email.strip(),
         "body": body,
