@@ -188,3 +188,49 @@ def test_comment_name_and_body_cannot_inject_markup(app, client, site, article, 
     assert link["href"] == "https://ok.example/x"
     assert "nofollow" in link["rel"] and "ugc" in link["rel"]
     assert "<script>alert(1)" not in response.get_data(as_text=True)
+
+
+def test_a_refused_comment_comes_back_at_the_article_with_a_summary_to_land_on(
+    client, site, article
+):
+    opened = page(client.get(f"/articles/{article.slug}"))
+    form = opened.select_one("form.comment-form")
+    # The form posts to the article's own address, and lands on the summary if refused.
+    assert form["action"] == f"/articles/{article.slug}#comment-errors"
+    assert form["id"] == "comment-form"
+
+    response = _post(client, article, author_name="", author_email="nope", body="Kept text.")
+
+    assert response.status_code == 422
+    assert response.request.path == f"/articles/{article.slug}"
+    html = page(response)
+    summary = html.select_one("#comment-errors")
+    assert summary["tabindex"] == "-1"
+    assert text_of(summary.select_one("h3")) == "Your comment was not sent"
+    entries = [(a["href"], text_of(a)) for a in summary.select("li a")]
+    assert entries == [
+        ("#author_name", "Please enter your name."),
+        ("#author_email", "Please enter a valid e-mail address, like name@example.com."),
+    ]
+    for target, _ in entries:
+        assert html.select_one(target).name == "input"  # each entry leads to its field
+    assert html.select_one("#body").get_text().strip() == "Kept text."
+    # The whole article is there: the reader is still on its page.
+    assert text_of(html.select_one("h1")) == article.title
+
+
+def test_the_thank_you_notice_stands_with_the_comments(client, site, article):
+    response = _post(client, article)
+    assert response.headers["Location"].endswith("#comments")
+    html = page(client.get(response.headers["Location"]))
+    notice = html.select_one(".flashes")
+    assert notice.find_parent(id="comments") is not None
+    assert len(html.select(".flashes")) == 1
+
+
+def test_a_closed_article_says_so_without_offering_to_add_a_comment(client, site, make_article):
+    closed = make_article("Closed", comments_open=False)
+    html = page(client.get(f"/articles/{closed.slug}"))
+    assert html.select_one("#add-comment") is None
+    assert html.select_one("form.comment-form") is None
+    assert text_of(html.select_one("#comments .closed")) == "Comments are closed."
