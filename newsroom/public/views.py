@@ -359,7 +359,7 @@ def _shared_article_page(
         )
 
     variant = None
-    if reply_to is not None:
+    if reply_to:
         reply, problem = _reply_choice(article_id, reply_to)
         fragment = render_template(
             "public/_replying.html", reply=reply, reply_notice=problem, article_slug=slug
