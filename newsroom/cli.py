@@ -297,9 +297,10 @@ def seed_demo() -> None:
     db.session.add_all(articles.values())
     db.session.flush()
 
+    comments = []
     for number, spec in enumerate(demo_content.comments):
         article = articles[spec.article]
-        db.session.add(
+        comments.append(
             Comment(
                 article_id=article.id,
                 author_name=spec.author_name,
@@ -311,6 +312,11 @@ def seed_demo() -> None:
                 client_fingerprint=f"demo{number % 7:028d}",
             )
         )
+    db.session.add_all(comments)
+    db.session.flush()
+    for comment, spec in zip(comments, demo_content.comments, strict=True):
+        if spec.reply_to is not None:
+            comment.parent_id = comments[spec.reply_to - 1].id
     db.session.commit()
     moderation.recount()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import htmx_flask
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from newsroom import discovery
 from newsroom.extensions import db
 
 MESSAGES = {
@@ -27,11 +29,24 @@ def render_error(code: int, message: str | None = None, *, refresh: bool = False
     """The error page, or its fragment for htmx; `refresh` asks htmx to reload the whole page."""
     title, default = MESSAGES.get(code, ("Error", "Something went wrong."))
     template = "errors/_error.html" if request.htmx else "errors/error.html"
-    page = render_template(template, code=code, title=title, message=message or default)
+    latest = _latest_articles() if code == 404 and not request.htmx else []
+    page = render_template(
+        template, code=code, title=title, message=message or default, latest=latest
+    )
     response = htmx_flask.make_response(page, code, refresh=refresh)
     # The same URL answers htmx with a fragment: caches must keep the two apart.
     response.vary.add("HX-Request")
     return response
+
+
+def _latest_articles() -> list[discovery.Pointer]:
+    """Where a reader who followed a dead link might go instead; nothing when the database
+    is what failed (the page must still render)."""
+    try:
+        return discovery.latest()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
 
 
 def register(app: Flask) -> None:

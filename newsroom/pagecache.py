@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from newsroom import models, purge
+from newsroom.discovery import discussed_period
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, SiteSettings, UTCDateTime, utcnow
 from newsroom.moderation.policy import comments_close_at
@@ -70,12 +71,26 @@ def _site_value(column: sa.Column) -> sa.ScalarSelect:
     return sa.select(column).order_by(SiteSettings.id).limit(1).scalar_subquery()
 
 
+# The latest edit of any article, and the latest public publication: index lookups, as
+# listing_version() reads them. Pages that list other articles carry them in their version.
+_LATEST_EDIT = sa.select(sa.func.max(Article.updated_at)).scalar_subquery()
+_LATEST_PUBLIC = (
+    sa.select(sa.func.max(Article.published_at))
+    .where(
+        Article.status == ArticleStatus.PUBLISHED,
+        Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
+    )
+    .scalar_subquery()
+)
+
 _VERSION_QUERY = sa.select(
     Article.id,
     Article.comments_version,
     Article.updated_at,
     Article.section_id,
     _site_value(SiteSettings.updated_at),
+    _LATEST_EDIT,
+    _LATEST_PUBLIC,
     Article.published_at,
     Article.comments_close_after_days,
     _site_value(SiteSettings.comments_close_after_days),
@@ -92,6 +107,11 @@ class ArticlePageVersion(NamedTuple):
     section_id: int
     # Seconds until the article's comments close by time (the page then changes), or None.
     closes_in: float | None
+    # The version of the other articles the page lists (more in the section, most
+    # discussed): moves with any article's edit, publication or deletion.
+    articles_version: str = ""
+    # The period of "most discussed" the page shows (discovery.discussed_period).
+    discussed_period: int = 0
 
 
 def article_page_version(slug: str) -> ArticlePageVersion | None:
@@ -99,34 +119,33 @@ def article_page_version(slug: str) -> ArticlePageVersion | None:
 
     The version moves with each approved or withdrawn comment (comments_version), each edit
     of the article (its policy and closing among them), each change to the site's identity,
-    navigation, sections' or site's policy, and when its comments close by time.
+    navigation, sections' or site's policy, and when its comments close by time; and with
+    what it lists of other articles: any article's edit, publication or deletion (more in
+    the section), and each period of "most discussed" (discovery.py), whose counts may be
+    that much behind.
     """
     now = models.utcnow()
     row = db.session.connection().execute(_VERSION_QUERY, {"slug": slug, "now": now}).first()
     if row is None:
         return None
     article_id, comments_version, updated_at, section_id, site_changed_at = row[:5]
-    close_at = comments_close_at(*row[5:])
+    articles_version = _stamps(row[5], row[6], site_changed_at)
+    close_at = comments_close_at(*row[7:])
     closes_in = (close_at - now).total_seconds() if close_at is not None else None
-    site_stamp = site_changed_at.timestamp() if site_changed_at else 0
     closed = "closed" if closes_in is not None and closes_in <= 0 else "open"
+    period = discussed_period()
     version = (
         f"{TEMPLATE_GENERATION}.{datetime.now().year}.{comments_version}."
-        f"{updated_at.timestamp()}.{section_id}.{site_stamp}.{closed}"
+        f"{updated_at.timestamp()}.{section_id}.{articles_version}.{closed}.{period}"
     )
-    return ArticlePageVersion(article_id, version, section_id, closes_in)
+    return ArticlePageVersion(article_id, version, section_id, closes_in, articles_version, period)
 
 
-_LISTING_QUERY = sa.select(
-    sa.select(sa.func.max(Article.updated_at)).scalar_subquery(),
-    sa.select(sa.func.max(Article.published_at))
-    .where(
-        Article.status == ArticleStatus.PUBLISHED,
-        Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
-    )
-    .scalar_subquery(),
-    sa.select(SiteSettings.updated_at).order_by(SiteSettings.id).limit(1).scalar_subquery(),
-)
+def _stamps(*moments: datetime | None) -> str:
+    return ".".join(str(m.timestamp() if m else 0) for m in moments)
+
+
+_LISTING_QUERY = sa.select(_LATEST_EDIT, _LATEST_PUBLIC, _site_value(SiteSettings.updated_at))
 
 
 def listing_version() -> str:
@@ -136,11 +155,30 @@ def listing_version() -> str:
     time moves the latest public published_at (it is later than every article that was
     public before it); a deletion or a change of sections or settings moves the site's.
     """
-    latest_edit, latest_public, site_changed_at = (
-        db.session.connection().execute(_LISTING_QUERY, {"now": models.utcnow()}).one()
+    stamps = _stamps(
+        *db.session.connection().execute(_LISTING_QUERY, {"now": models.utcnow()}).one()
     )
-    stamps = [m.timestamp() if m else 0 for m in (latest_edit, latest_public, site_changed_at)]
-    return f"{TEMPLATE_GENERATION}.{datetime.now().year}." + ".".join(map(str, stamps))
+    return f"{TEMPLATE_GENERATION}.{datetime.now().year}.{stamps}"
+
+
+_COMMENTS_STAMP = sa.select(
+    sa.func.coalesce(sa.func.sum(Article.comments_version), 0),
+    sa.func.coalesce(sa.func.sum(Article.approved_comment_count), 0),
+).where(Article.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def comments_stamp(article_ids: Collection[int]) -> str:
+    """The version of the comment counts a list of articles shows, by primary key.
+
+    Each article's comments_version only grows, with every change to its shown comments,
+    so their sum moves with any of them; the counts' sum covers a recount, which moves no
+    version."""
+    if not article_ids:
+        return "0.0"
+    moved, counted = (
+        db.session.connection().execute(_COMMENTS_STAMP, {"ids": sorted(article_ids)}).one()
+    )
+    return f"{moved}.{counted}"
 
 
 def touch_site() -> None:

@@ -60,8 +60,11 @@ def test_settings_are_saved_and_shown_on_every_public_page(admin_client, site, a
             "F +1 555.0198",
         ):
             assert part in header, (url, part)
-        assert text_of(html.select_one("footer")) == (
+        assert text_of(html.select_one("footer p")) == (
             f"© {datetime.now().year} Harbor Street Tenants Association"
+        )
+        assert text_of(html.select_one("footer .footer-contact")) == (
+            "7 Quay Lane, Harbor City T +1 555.0199 F +1 555.0198"
         )
         assert "Riverside" not in html.get_text()
 
@@ -154,7 +157,10 @@ def test_optional_fields_can_be_emptied(admin_client, site):
     html = page(admin_client.get("/"))
     assert html.select_one(".site-tagline") is None
     assert "F " not in text_of(html.select_one(".site-contact"))
-    assert text_of(html.select_one("footer")) == f"© {datetime.now().year} Riverside Tenants Union"
+    assert (
+        text_of(html.select_one("footer p")) == f"© {datetime.now().year} Riverside Tenants Union"
+    )
+    assert "F " not in text_of(html.select_one("footer .footer-contact"))
 
 
 def test_opening_the_settings_page_writes_nothing(admin_client):

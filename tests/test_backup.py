@@ -77,7 +77,7 @@ def _assert_counters_match_the_comments() -> None:
 
 def _public_bodies(site: Flask, slug: str) -> list[str]:
     html = page(site.test_client().get(f"/articles/{slug}"))
-    return [text_of(c.select_one(".comment-body")) for c in html.select(".comment")]
+    return [text_of(c.select_one(":scope > div")) for c in html.select(".comment")]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ def test_seed_demo_fills_an_empty_database_once(app, runner, client):
     )
     settings = db.session.scalar(sa.select(SiteSettings))
     assert settings.fax and settings.telephone and settings.contact_email
+    # Replies answer comments on their own article.
+    replies = db.session.scalars(sa.select(Comment).where(Comment.parent_id.is_not(None))).all()
+    assert replies
+    assert all(db.session.get(Comment, r.parent_id).article_id == r.article_id for r in replies)
 
     # The printed logins work.
     line = next(x for x in result.output.splitlines() if "moderator@" in x)

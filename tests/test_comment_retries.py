@@ -60,7 +60,7 @@ def test_a_retried_submission_is_stored_once_and_answered_like_the_first(client,
     assert "Your comment will show once it has been approved." in text_of(
         html.select_one(".flashes")
     )
-    assert text_of(html.select_one(".comment-awaiting .comment-body")) == "Well reported."
+    assert text_of(html.select_one(".comment-awaiting > div")) == "Well reported."
 
 
 def test_a_retry_after_the_answer_arrived_changes_nothing_either(client, site, article):

@@ -38,11 +38,11 @@ def test_success_stores_pending_and_redirects_with_the_notice(client, site, arti
     )
     mine = html.select_one(".comment-awaiting")
     assert text_of(mine.select_one(".badge")) == "Awaiting approval"
-    assert [text_of(p) for p in mine.select(".comment-body p")] == [
+    assert [text_of(p) for p in mine.select(":scope > div p")] == [
         "First line.",
         "Second <b>paragraph</b>.",
     ]
-    assert mine.select_one(".comment-body b") is None
+    assert mine.select_one(":scope > div b") is None
     # The count is of approved comments only.
     assert text_of(html.select_one("#comments-heading")) == "0 Comments"
 
@@ -68,7 +68,8 @@ def test_each_error_is_shown_by_its_field_and_everything_typed_is_kept(client, s
 
     assert response.status_code == 422
     html = page(response)
-    assert text_of(html.select_one(".form-error")).startswith("Your comment was not sent.")
+    summary = html.select_one(".error-summary")
+    assert text_of(summary).startswith("Your comment was not sent")
     assert text_of(html.select_one("#author_name-error")) == "Please enter your name."
     assert text_of(html.select_one("#author_email-error")) == (
         "Please enter a valid e-mail address, like name@example.com."
@@ -182,8 +183,54 @@ def test_comment_name_and_body_cannot_inject_markup(app, client, site, article, 
     comment = html.select_one(".comment")
 
     assert comment.find(["script", "img", "svg"]) is None
-    assert text_of(comment.select_one(".comment-author")) == payload
-    link = comment.select_one(".comment-body a")
+    assert text_of(comment.select_one(".comment-meta b")) == payload
+    link = comment.select_one(":scope > div a")
     assert link["href"] == "https://ok.example/x"
     assert "nofollow" in link["rel"] and "ugc" in link["rel"]
     assert "<script>alert(1)" not in response.get_data(as_text=True)
+
+
+def test_a_refused_comment_comes_back_at_the_article_with_a_summary_to_land_on(
+    client, site, article
+):
+    opened = page(client.get(f"/articles/{article.slug}"))
+    form = opened.select_one("form.comment-form")
+    # The form posts to the article's own address, and lands on the summary if refused.
+    assert form["action"] == f"/articles/{article.slug}#comment-errors"
+    assert form["id"] == "comment-form"
+
+    response = _post(client, article, author_name="", author_email="nope", body="Kept text.")
+
+    assert response.status_code == 422
+    assert response.request.path == f"/articles/{article.slug}"
+    html = page(response)
+    summary = html.select_one("#comment-errors")
+    assert summary["tabindex"] == "-1"
+    assert text_of(summary.select_one("h3")) == "Your comment was not sent"
+    entries = [(a["href"], text_of(a)) for a in summary.select("li a")]
+    assert entries == [
+        ("#author_name", "Please enter your name."),
+        ("#author_email", "Please enter a valid e-mail address, like name@example.com."),
+    ]
+    for target, _ in entries:
+        assert html.select_one(target).name == "input"  # each entry leads to its field
+    assert html.select_one("#body").get_text().strip() == "Kept text."
+    # The whole article is there: the reader is still on its page.
+    assert text_of(html.select_one("h1")) == article.title
+
+
+def test_the_thank_you_notice_stands_with_the_comments(client, site, article):
+    response = _post(client, article)
+    assert response.headers["Location"].endswith("#comments")
+    html = page(client.get(response.headers["Location"]))
+    notice = html.select_one(".flashes")
+    assert notice.find_parent(id="comments") is not None
+    assert len(html.select(".flashes")) == 1
+
+
+def test_a_closed_article_says_so_without_offering_to_add_a_comment(client, site, make_article):
+    closed = make_article("Closed", comments_open=False)
+    html = page(client.get(f"/articles/{closed.slug}"))
+    assert html.select_one("#add-comment") is None
+    assert html.select_one("form.comment-form") is None
+    assert text_of(html.select_one("#comments .closed")) == "Comments are closed."

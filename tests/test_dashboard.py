@@ -494,7 +494,7 @@ def test_public_page_follows_approval_and_rejection(app, staff, site, article, m
 
     def public_bodies() -> list[str]:
         html = page(reader.get(f"/articles/{article.slug}"))
-        return [text_of(c.select_one(".comment-body")) for c in html.select(".comment")]
+        return [text_of(c.select_one(":scope > div")) for c in html.select(".comment")]
 
     assert public_bodies() == []
     _decide(staff, comment, "approved")

@@ -30,6 +30,9 @@ def test_every_demo_file_is_read():
     # Paragraph breaks survive, TOML's line continuations don't show.
     assert any("\n\n" in c.body for c in content.comments)
     assert not any("\\" in c.body or "\n " in c.body for c in content.comments)
+    # Some readers answer one another: the demo shows threads.
+    replies = [c for c in content.comments if c.reply_to is not None]
+    assert replies and all(content.comments[c.reply_to - 1].article == c.article for c in replies)
 
 
 @pytest.fixture
@@ -97,6 +100,8 @@ def test_a_comment_without_a_required_field_names_the_file_and_the_comment(demo_
         ("comments.toml", 'status = "approved"', 'status = "approve"', "comment 1: status is"),
         ("comments.toml", "minutes_after = 48", "minutes_afer = 48", "unknown field minutes_afer"),
         ("comments.toml", "[[comments]]", "[[comment]]", "unknown field comment"),
+        ("comments.toml", "reply_to = 2", "reply_to = 3", "comment 3: reply_to must be"),
+        ("comments.toml", "reply_to = 15", "reply_to = 2", "comment 16: reply_to must be"),
     ],
 )
 def test_a_wrong_value_names_the_file_and_what_is_wrong(demo_copy, file, old, new, message):

@@ -313,6 +313,39 @@ def test_every_page_passes_the_w3c_html_checker(
     moderation.reply_as_organization(edited.id, "We will call you.", admin, site.organization_name)
     moderation.delete_comment(waiting[2].id, admin, expected_status="pending")
     pages["article-edited-with-reply"] = _get(app.test_client(), f"/articles/{article.slug}")
+    # Threads: a reply three levels down, one below that (flat), one under a removed
+    # comment; the form answering a comment, or refusing to; a reply refused when sent.
+    thread = [edited]
+    for depth in range(4):
+        sent = moderation.submit_comment(
+            article.id,
+            author_name=f"Replier {depth}",
+            author_email="replier@example.com",
+            body="In the thread.",
+            fingerprint=None,
+            parent_id=thread[-1].id,
+        )
+        moderation.decide(sent.id, "approved", admin)
+        thread.append(db.session.get(Comment, sent.id))
+    moderation.decide(thread[2].id, "rejected", admin)
+    threaded = app.test_client()
+    pages["article-threads"] = _get(threaded, f"/articles/{article.slug}")
+    pages["article-replying"] = _get(threaded, f"/articles/{article.slug}?reply_to={edited.id}")
+    pages["article-reply-unknown"] = _get(threaded, f"/articles/{article.slug}?reply_to=x")
+    refused_reply = threaded.post(
+        f"/articles/{article.slug}",
+        data={
+            **form_fields(
+                page(threaded.get(f"/articles/{article.slug}")).select_one("form.comment-form")
+            ),
+            "author_name": "Lee",
+            "author_email": "lee@example.com",
+            "body": "A reply to nothing.",
+            "parent_id": str(thread[2].id),
+        },
+    )
+    assert refused_reply.status_code == 422
+    pages["article-reply-refused"] = refused_reply.get_data(as_text=True)
     pages["admin-dashboard-approved"] = _get(chief, "/dashboard/?status=approved")
     pages["admin-dashboard-spam"] = _get(chief, "/dashboard/?status=spam")
     pages["dashboard-history-of-an-edit"] = _get(chief, f"/dashboard/history?comment={edited.id}")

@@ -47,12 +47,12 @@ def _download(client, email: str):
 def _public_names(client, article: Article) -> list[str]:
     response = client.get(f"/articles/{article.slug}")
     assert response.status_code == 200
-    return [text_of(n) for n in page(response).select("#comments .comment-author")]
+    return [text_of(n) for n in page(response).select("#comments .comment-meta b")]
 
 
 def _public_bodies(client, article: Article) -> list[str]:
     html = page(client.get(f"/articles/{article.slug}"))
-    return [text_of(n) for n in html.select("#comments .comment-body")]
+    return [text_of(n) for n in html.select("#comments .comment > div")]
 
 
 def _snapshot() -> dict[str, list]:

@@ -18,7 +18,7 @@ SHARED = "public, max-age=0, s-maxage=1, stale-while-revalidate=30"
 
 def _public_bodies(client, article) -> list[str]:
     html = page(client.get(f"/articles/{article.slug}"))
-    return [text_of(c.select_one(".comment-body")) for c in html.select(".comment")]
+    return [text_of(c.select_one(":scope > div")) for c in html.select(".comment")]
 
 
 def test_cached_article_page_follows_every_decision(client, site, article, make_comment, moderator):

@@ -53,7 +53,12 @@ def test_identity_block_and_footer_on_every_public_page(client, site, article):
         ):
             assert part in header, (url, part)
         assert (
-            text_of(html.select_one("footer")) == f"© {datetime.now().year} Riverside Tenants Union"
+            text_of(html.select_one("footer p"))
+            == f"© {datetime.now().year} Riverside Tenants Union"
+        )
+        # The whole address stands in the footer too: a phone's header folds it away.
+        assert text_of(html.select_one("footer .footer-contact")) == (
+            "12 Mill Road, Suite 4, Riverside T +1 555.0100 F +1 555.0101"
         )
 
 
@@ -156,8 +161,8 @@ def test_article_shows_approved_comments_with_count_and_never_emails(
 
     assert text_of(html.select_one("#comments-heading")) == "2 Comments"
     comments = html.select(".comment")
-    assert [text_of(c.select_one(".comment-author")) for c in comments] == ["Sam", "Kim"]
-    assert [text_of(p) for p in comments[0].select(".comment-body p")] == [
+    assert [text_of(c.select_one(".comment-meta b")) for c in comments] == ["Sam", "Kim"]
+    assert [text_of(p) for p in comments[0].select(":scope > div p")] == [
         "First paragraph.",
         "Second paragraph.",
     ]

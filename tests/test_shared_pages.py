@@ -75,8 +75,11 @@ def test_pages_name_what_they_show_for_a_cache_to_purge(client, site, section, a
     assert shown.headers["Surrogate-Key"] == keys
     assert shown.headers["Cache-Tag"] == keys.replace(" ", ",")
     listing = client.get(f"/sections/{section.slug}/")
-    assert listing.headers["Surrogate-Key"] == f"site listings section-{section.id}"
-    assert client.get("/").headers["Surrogate-Key"] == "site listings"
+    # The list names the articles it counts the comments of, too.
+    assert listing.headers["Surrogate-Key"] == (
+        f"site listings section-{section.id} article-{article.id}"
+    )
+    assert client.get("/").headers["Surrogate-Key"] == f"site listings article-{article.id}"
 
 
 def test_a_reader_who_posted_gets_a_personal_page_until_a_moderator_decides(
@@ -92,7 +95,7 @@ def test_a_reader_who_posted_gets_a_personal_page_until_a_moderator_decides(
     for _ in range(2):
         mine = client.get(f"/articles/{article.slug}")
         assert mine.headers["Cache-Control"] == PERSONAL
-        assert text_of(page(mine).select_one(".comment-awaiting .comment-body")) == "Well reported."
+        assert text_of(page(mine).select_one(".comment-awaiting > div")) == "Well reported."
     # Anyone else gets the shared page, without it.
     theirs = app.test_client().get(f"/articles/{article.slug}")
     assert theirs.headers["Cache-Control"] == SHARED
@@ -105,7 +108,7 @@ def test_a_reader_who_posted_gets_a_personal_page_until_a_moderator_decides(
     # answer that deletes it is still kept by no shared cache.
     assert after.headers["Cache-Control"] == PERSONAL
     assert client.get_cookie("session") is None
-    assert text_of(page(after).select_one(".comment .comment-body")) == "Well reported."
+    assert text_of(page(after).select_one(".comment > div")) == "Well reported."
     again = client.get(f"/articles/{article.slug}")
     assert again.headers["Cache-Control"] == SHARED and "Set-Cookie" not in again.headers
 
@@ -211,9 +214,10 @@ def test_a_form_without_a_good_token_keeps_the_text_and_asks_again(client, site,
     assert refused.status_code == 422
     assert refused.headers["Cache-Control"] == PERSONAL
     html = page(refused)
-    error = text_of(html.select_one(".form-error"))
-    assert error.startswith("Your comment was not sent.") and "send it again" in error
-    assert "marked below" not in error  # nothing the reader typed is wrong
+    error = text_of(html.select_one(".error-summary"))
+    assert error.startswith("Your comment was not sent") and "send it again" in error
+    # Nothing the reader typed is wrong: the one entry leads to their text.
+    assert [a["href"] for a in html.select(".error-summary a")] == ["#body"]
     assert html.select_one("#body").get_text().strip() == "Typed with care."
     assert _comments() == []
     again = client.post(action, data=form_fields(html.select_one("form.comment-form")))

@@ -4,7 +4,8 @@
   lists them;
 - `articles/*.md`: one article each, TOML front matter between two `+++` lines, then the
   body in Markdown; articles are loaded oldest first;
-- `comments.toml`: `[[comments]]`, each naming its article by slug, loaded in file order.
+- `comments.toml`: `[[comments]]`, each naming its article by slug, loaded in file order;
+  a reply names the comment it answers by its number in the file (`reply_to`).
 
 `load()` checks every field before anything reaches the database, so a mistake in a file
 stops `seed-demo` with the file's name and what is wrong, not with a half-loaded site.
@@ -60,6 +61,9 @@ class DemoComment:
     minutes_after: int
     body: str
     held_reasons: str = ""
+    # The number of the comment this one answers: an earlier one on the same article,
+    # counted from 1 in the file.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ COMMENT_FIELDS = {
     "minutes_after": int,
     "body": str,
 }
-COMMENT_OPTIONAL_FIELDS = {"held_reasons": str}
+COMMENT_OPTIONAL_FIELDS = {"held_reasons": str, "reply_to": int}
 
 TYPE_WORDS = {
     str: 'text in quotes ("...")',
@@ -142,6 +146,13 @@ def load(directory: Path = DATA_DIR) -> DemoContent:
             )
         if fields["minutes_after"] < 0:
             raise DemoContentError(f"{where}: minutes_after can't be negative")
+        answered = fields.get("reply_to")
+        if answered is not None and not (
+            0 < answered < number and comments[answered - 1].article == fields["article"]
+        ):
+            raise DemoContentError(
+                f"{where}: reply_to must be the number of an earlier comment on the same article"
+            )
         comments.append(DemoComment(**fields))
 
     return DemoContent(identity=identity, sections=sections, articles=articles, comments=comments)

@@ -111,6 +111,7 @@ def submit_comment(
     policy: CommentPolicy = HOLD_EVERYTHING,
     rules: CompiledRules = NO_RULES,
     notify_author: bool = False,
+    parent_id: int | None = None,
 ) -> Submitted:
     """Store a reader's comment as screening decides under the article's `policy` and the
     `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
@@ -126,6 +127,10 @@ def submit_comment(
 
     `notify_author`: the reader asked to be e-mailed when a moderator publishes it and when
     a reply to it is published (mail/notices.py).
+
+    `parent_id`: the comment this one replies to, which the caller has checked readers see
+    on the same article (threads.reply_target). A reply goes through the same screening
+    and waits for the same decision as any comment.
     """
     now = utcnow()
     body = body.strip()
@@ -148,6 +153,7 @@ def submit_comment(
     status = screening.status
     comment = {
         "article_id": article_id,
+        "parent_id": parent_id,
         "author_name": author_name.strip(),
         "author_email": author_email.strip(),
         "body": body,

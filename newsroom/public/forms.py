@@ -62,6 +62,9 @@ class CommentForm(FlaskForm):
     website = StringField("Leave this field empty")
     # Proves the form came from this site recently; the same for every reader.
     form_token = HiddenField(validators=[_fresh_form_token])
+    # The comment this one answers (a Reply link chose it), checked by the view: it must be
+    # one readers see on the same article.
+    parent_id = HiddenField()
 
 
 def _detail_for_other(form: FlaskForm, field: TextAreaField) -> None:

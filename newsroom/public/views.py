@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import limits
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy.pagination import Pagination
 
-from newsroom import articles, inputs, models, moderation, pagecache
+from newsroom import articles, discovery, inputs, models, moderation, pagecache, threads
 from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
@@ -66,13 +66,21 @@ REPORT_OUTCOMES = {
 NO_ADDRESS = "This report could not be tied to a reader, so it was not stored."
 
 
-def _public_articles() -> sa.Select:
-    return (
-        sa.select(Article)
-        .where(Article.public_filter())
-        .options(sa.orm.joinedload(Article.section))
-        .order_by(Article.published_at.desc(), Article.id.desc())
+def _public(query: sa.Select) -> sa.Select:
+    """`query` narrowed to what readers see, newest first, as every list of articles is."""
+    return query.where(Article.public_filter()).order_by(
+        Article.published_at.desc(), Article.id.desc()
     )
+
+
+def _public_articles() -> sa.Select:
+    return _public(sa.select(Article)).options(sa.orm.joinedload(Article.section))
+
+
+def _listed_ids(query: sa.Select, number: int) -> list[int]:
+    """The ids of the articles on page `number` of `query` (a select of Article.id)."""
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    return list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
 
 
 def _shared_cache_control(changes_in: float | None = None) -> str:
@@ -92,12 +100,15 @@ def _versioned_page(
     draw: Callable[[], str],
     surrogate_keys: list[str],
     changes_in: float | None = None,
+    variant: tuple[str, tuple[bytes, bytes]] | None = None,
 ) -> Response:
     """A page the same for every reader at one version: 304 when the reader has that version,
     else the bytes drawn once per version and kept in the cache. The key holds the version,
     so a worker never serves a page another worker has seen change. `surrogate_keys` name
-    what the page shows, for a CDN that purges by them."""
-    if request.if_none_match.contains_weak(key):
+    what the page shows, for a CDN that purges by them. `variant`: the same page with one
+    slot filled in, (what its ETag adds to the key, (slot, filling))."""
+    etag = key + (variant[0] if variant else "")
+    if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
         body = cache.get(key)
@@ -105,8 +116,10 @@ def _versioned_page(
             # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
             body = draw().encode()
             cache.set(key, body)
+        if variant:
+            body = body.replace(*variant[1], 1)
         response = Response(body)
-    response.set_etag(key)
+    response.set_etag(etag)
     response.headers["Cache-Control"] = _shared_cache_control(changes_in)
     response.headers["Surrogate-Key"] = " ".join(surrogate_keys)
     response.headers["Cache-Tag"] = ",".join(surrogate_keys)
@@ -119,12 +132,30 @@ def _personal(page: ResponseReturnValue) -> Response:
     return response
 
 
-def _shared_listing(name: str, draw: Callable[[], str], surrogate_keys: list[str]) -> Response:
-    """A list of articles: cached, and marked so that a CDN may hold it briefly."""
+def _shared_listing(
+    name: str,
+    draw: Callable[[], str],
+    surrogate_keys: list[str],
+    listed: Callable[[], list[int]],
+) -> Response:
+    """A list of articles: cached, and marked so that a CDN may hold it briefly.
+
+    Its version is the listings' (which articles, in what order) and the comment counts of
+    the articles it lists (`listed`: their ids, worked out once per listings' version), so
+    an approved comment redraws the lists that count it, and only those."""
     if session.get("_flashes"):
         return _personal(draw())  # a notice for this reader alone (after logging out, say)
+    version = pagecache.listing_version()
+    listed_key = f"listed:{name}:{version}"
+    ids = cache.get(listed_key)
+    if ids is None:
+        ids = listed()
+        cache.set(listed_key, ids)
+    counts = pagecache.comments_stamp(ids)
     return _versioned_page(
-        f"listing:{name}:{pagecache.listing_version()}", draw, ["site", *surrogate_keys]
+        f"listing:{name}:{version}:{counts}",
+        draw,
+        ["site", *surrogate_keys, *(f"article-{article_id}" for article_id in ids)],
     )
 
 
@@ -151,6 +182,7 @@ def home() -> ResponseReturnValue:
         f"home:{number}",
         lambda: render_template("public/home.html", page=_paginated(_public_articles(), number)),
         ["listings"],
+        lambda: _listed_ids(_public(sa.select(Article.id)), number),
     )
 
 
@@ -165,7 +197,12 @@ def section(slug: str) -> ResponseReturnValue:
 
     # The section's id, for the key a CDN purges by, from the navigation (one small query).
     ids = [f"section-{s.id}" for s in navigation_sections() if s.slug == slug]
-    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", *ids])
+
+    def listed() -> list[int]:
+        in_section = sa.select(Article.id).join(Section).where(Section.slug == slug)
+        return _listed_ids(_public(in_section), number)
+
+    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", *ids], listed)
 
 
 def _find_public_article(slug: str) -> Article | None:
@@ -224,45 +261,29 @@ def _comment_terms(article: Article) -> dict:
     }
 
 
-def _shown(article_id: int | sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
-    """The comments readers see on an article: approved, and not hidden by reports."""
-    return sa.and_(
-        Comment.article_id == article_id,
-        Comment.status == CommentStatus.APPROVED,
-        Comment.hidden_by_reports == sa.false(),
-    )
+def _reply_choice(article_id: int, asked: str | None) -> tuple[threads.ReplyTarget | None, str]:
+    """The comment a reader chose to answer (`asked`: its id as sent), and why it can't be
+    answered ("" when it can, or when none was chosen)."""
+    if not asked:
+        return None, ""
+    target = threads.reply_target(article_id, inputs.whole_number(asked) or None)
+    return target, "" if target is not None else threads.REPLY_TO_UNKNOWN
 
 
-def _approved_comments(article: Article) -> list[Comment]:
-    return _replies_under_their_comments(
-        db.session.scalars(
-            sa.select(Comment).where(_shown(article.id)).order_by(Comment.created_at, Comment.id)
-        ).all()
-    )
-
-
-def _replies_under_their_comments(comments: Sequence[Comment]) -> list[Comment]:
-    """The comments oldest first, each reply moved to just under the comment it answers
-    (after that comment's earlier replies); a reply to a comment not shown keeps its
-    place. Threads come later; this is their order without the nesting."""
-    shown = {comment.id for comment in comments}
-    replies: dict[int, list[Comment]] = {}
-    for comment in comments:
-        if comment.parent_id in shown:
-            replies.setdefault(comment.parent_id, []).append(comment)
-    ordered: list[Comment] = []
-    stack = [c for c in reversed(comments) if c.parent_id not in shown]
-    while stack:
-        comment = stack.pop()
-        ordered.append(comment)
-        stack.extend(reversed(replies.get(comment.id, [])))
-    return ordered
-
-
-def _replying_to(comments: list[Comment]) -> dict[int, str]:
-    """Who each shown reply answers: reply id -> the answered comment's author."""
-    names = {comment.id: comment.author_name for comment in comments}
-    return {c.id: names[c.parent_id] for c in comments if c.parent_id in names}
+def _article_context(article: Article, found: pagecache.ArticlePageVersion | None) -> dict:
+    """What every drawing of the article page shows: the conversation, the lists of other
+    articles (at the versions `found` names), the terms of commenting."""
+    if found is None:
+        found = pagecache.article_page_version(article.slug) or pagecache.ArticlePageVersion(
+            article.id, "", article.section_id, None
+        )
+    return {
+        "article": article,
+        "conversation": threads.conversation(article.id),
+        "more_in_section": discovery.more_in_section(article),
+        "most_discussed": discovery.most_discussed(found.discussed_period, found.articles_version),
+        **_comment_terms(article),
+    }
 
 
 def _render_article(
@@ -272,38 +293,57 @@ def _render_article(
     notice: str = "",
     awaiting: list[Comment] | None = None,
     kept_text: str = "",
+    reply: threads.ReplyTarget | None = None,
+    reply_problem: str = "",
+    reply_notice: str = "",
 ) -> Response:
     """The article page drawn for this reader alone: errors, notices, their own comment
     and how long such a comment usually waits; `kept_text`, what they wrote when no form
-    can take it back (comments closed)."""
+    can take it back (comments closed); `reply`, the comment they are answering, or why
+    the one they chose can't be: `reply_problem` when they sent a reply, `reply_notice`
+    when they only chose it."""
     form.form_token.data = protection.form_token()
-    comments = _approved_comments(article)
     awaiting = _own_awaiting(article) if awaiting is None else awaiting
     page = render_template(
         "public/article.html",
-        article=article,
-        comments=comments,
-        replying_to=_replying_to(comments),
         awaiting=awaiting,
         expected_wait=moderation.expected_wait() if awaiting else "",
         form=form,
         notice=notice,
         kept_text=kept_text,
-        **_comment_terms(article),
+        reply=reply,
+        reply_problem=reply_problem,
+        reply_notice=reply_notice,
+        reply_slot=None,
+        # Its address in full: the page may stand at the address the form posted to.
+        reply_base=url_for("public.article", slug=article.slug),
+        **_article_context(article, None),
     )
     return _personal((page, status))
 
 
-def _shared_article_page(found: pagecache.ArticlePageVersion, slug: str) -> Response:
+def _reply_slot() -> str:
+    """Where the comment form says whom the reader answers, in the page kept for everyone:
+    an HTML comment, filled in when the page is served for `?reply_to=`."""
+    return f"<!--{pagecache.slot('reply')}-->"
+
+
+def _shared_article_page(
+    found: pagecache.ArticlePageVersion, slug: str, reply_to: str | None
+) -> Response:
     """The article page every reader without a notice of their own sees, the same bytes for
     all of them (the form's token too: protection.py).
 
     The version holds everything the page shows (comments_version moves in the same
     transaction as each moderation decision; the policy's notice moves with the article,
-    its section or the site; the comments closing by time are in it too), so a cached page
-    never shows a withdrawn comment nor hides an approved one, nor offers a closed form;
-    the key holds the form token's period, so the page is drawn again when the token
-    changes.
+    its section or the site; the comments closing by time are in it too; the other
+    articles it lists, pagecache.article_page_version), so a cached page never shows a
+    withdrawn comment nor hides an approved one, nor offers a closed form; the key holds
+    the form token's period, so the page is drawn again when the token changes.
+
+    `?reply_to=` (a Reply link) is the same page with the comment it answers named in the
+    form: the one kept page, its slot filled in as it is served, so a reply costs the cache
+    no page of its own; its ETag names the comment.
     """
     article_id, version, section_id = found.article_id, found.version, found.section_id
     period = protection.form_period()
@@ -312,38 +352,54 @@ def _shared_article_page(found: pagecache.ArticlePageVersion, slug: str) -> Resp
         article = _public_article_or_404(slug)
         form = CommentForm(formdata=None)
         form.form_token.data = protection.form_token(period)
-        comments = _approved_comments(article)
         return render_template(
             "public/article.html",
-            article=article,
-            comments=comments,
-            replying_to=_replying_to(comments),
             awaiting=[],
             form=form,
             notice="",
             kept_text="",
-            **_comment_terms(article),
+            reply=None,
+            reply_problem="",
+            reply_slot=_reply_slot(),
+            reply_base="",
+            **_article_context(article, found),
         )
 
+    variant = None
+    if reply_to:
+        reply, problem = _reply_choice(article_id, reply_to)
+        fragment = render_template(
+            "public/_replying.html", reply=reply, reply_notice=problem, article_slug=slug
+        )
+        variant = (
+            f":reply:{reply.id if reply else 'none'}",
+            (_reply_slot().encode(), fragment.encode()),
+        )
     return _versioned_page(
         f"article:{article_id}:{version}:{period}",
         draw,
         ["site", f"section-{section_id}", f"article-{article_id}"],
         changes_in=found.closes_in,
+        variant=variant,
     )
 
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> ResponseReturnValue:
+    reply_to = request.args.get("reply_to")
     if session.get("_flashes") or session.get("own_comments"):
         # Something on this page is for this reader alone: draw it for them.
         article = _find_public_article(slug)
         awaiting = _own_awaiting(article) if article is not None else []
         if awaiting or (article is not None and session.get("_flashes")):
-            return _render_article(article, CommentForm(formdata=None), awaiting=awaiting)
+            reply, problem = _reply_choice(article.id, reply_to)
+            form = CommentForm(formdata=None)
+            return _render_article(
+                article, form, awaiting=awaiting, reply=reply, reply_notice=problem
+            )
     found = pagecache.article_page_version(slug)
     if found is not None:
-        return _shared_article_page(found, slug)
+        return _shared_article_page(found, slug, reply_to)
     moved = db.session.scalar(sa.select(ArticleRedirect).where(ArticleRedirect.old_slug == slug))
     return _moved_to(moved.article if moved is not None else None)
 
@@ -385,7 +441,11 @@ def _comment_limit_reached() -> bool:
     return _limit_reached("COMMENT_RATE_LIMIT", "comment")
 
 
+# The form posts to the article's own address: a comment refused comes back as the article
+# page at the address it was sent from. The older address answers the same, for pages
+# drawn before.
 @bp.post("/articles/<slug>/comments")
+@bp.post("/articles/<slug>")
 @limiter.exempt
 @csrf.exempt  # protected without a session (protection.py), so every reader gets one page
 def post_comment(slug: str) -> ResponseReturnValue:
@@ -404,8 +464,14 @@ def post_comment(slug: str) -> ResponseReturnValue:
         notice = CLOSED_WITH_TEXT if kept else COMMENTS_CLOSED
         page = _public_article_or_404(slug)
         return _render_article(page, form, 403, notice=notice, kept_text=kept)
-    if not form.validate_on_submit():
-        return _render_article(_public_article_or_404(slug), form, 422)
+    # A reply answers a comment readers see on this article; anything else is refused with
+    # the reader's text kept, as for any other mistake in the form.
+    reply, reply_problem = _reply_choice(article.id, form.parent_id.data)
+    if reply_problem:
+        reply_problem = threads.REPLY_REFUSED
+    if not form.validate_on_submit() or reply_problem:
+        page = _public_article_or_404(slug)
+        return _render_article(page, form, 422, reply=reply, reply_problem=reply_problem)
 
     secret_key = current_app.config["SECRET_KEY"]
     fingerprint = moderation.client_fingerprint(request.remote_addr, secret_key)
@@ -418,11 +484,19 @@ def post_comment(slug: str) -> ResponseReturnValue:
         fingerprint=fingerprint,
         is_spam=bool(form.website.data),
         submission_id=moderation.submission_id(
-            secret_key, form.form_token.data, fingerprint, article.id, name, email, body
+            secret_key,
+            form.form_token.data,
+            fingerprint,
+            article.id,
+            name,
+            email,
+            body,
+            *([reply.id] if reply is not None else []),
         ),
         policy=article.policy,
         rules=moderation.rules_at(article.rules_version),
         notify_author=bool(form.notify.data),
+        parent_id=reply.id if reply is not None else None,
     )
     # A submission sent again (its answer was lost) is answered like the first: the same
     # notice, the same redirect, and the comment remembered as the reader's.
@@ -439,7 +513,7 @@ def _reportable(comment_id: int) -> tuple[Article, Comment]:
     found = db.session.execute(
         sa.select(Comment, Article.slug)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.id == comment_id, _shown(Comment.article_id))
+        .where(Comment.id == comment_id, threads.shown(Comment.article_id))
     ).first()
     if found is None:
         abort(404)
@@ -522,4 +596,5 @@ def too_many_comments(error) -> ResponseReturnValue:
         return render_error(429)
     article = _public_article_or_404(request.view_args["slug"])
     form = CommentForm()
-    return _render_article(article, form, 429, notice=RATE_LIMITED)
+    reply, _ = _reply_choice(article.id, form.parent_id.data)
+    return _render_article(article, form, 429, notice=RATE_LIMITED, reply=reply)

@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from newsroom.models import Policy
+from newsroom.moderation.policy import CommentPolicy
 from tests.browser.conftest import AXE
 from tests.conftest import STAFF_PASSWORD
 
@@ -23,9 +25,36 @@ def _violations(page) -> list[str]:
     ]
 
 
-def test_public_pages(live_server, audited_page, site, article, make_comment):
-    make_comment(article, "approved", body="A fine piece.\n\nhttps://example.com/more")
-    for path in ("/", "/sections/in-the-news/", f"/articles/{article.slug}", "/nowhere", "/login"):
+def test_public_pages(live_server, audited_page, site, article, make_article, make_comment):
+    from newsroom import moderation
+
+    asked = make_comment(article, "approved", body="A fine piece.\n\nhttps://example.com/more")
+    parent_id = asked.id
+    for depth in range(4):  # three levels, then one listed flat "in reply to"
+        parent_id = moderation.submit_comment(
+            article.id,
+            author_name=f"Replier {depth}",
+            author_email="replier@example.com",
+            body="In the thread.",
+            fingerprint=None,
+            parent_id=parent_id,
+            policy=CommentPolicy(Policy.PUBLISH_FIRST),
+        ).id
+    make_article("Another story")
+    for path in (
+        "/",
+        "/sections/in-the-news/",
+        f"/articles/{article.slug}",
+        f"/articles/{article.slug}?reply_to={asked.id}",
+        f"/articles/{article.slug}?reply_to=nothing",
+        "/nowhere",
+        "/login",
+    ):
+        audited_page.goto(live_server + path)
+        assert _violations(audited_page) == [], path
+    # A phone's width: the header folded, the navigation on one scrolling line.
+    audited_page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/", f"/articles/{article.slug}"):
         audited_page.goto(live_server + path)
         assert _violations(audited_page) == [], path
 

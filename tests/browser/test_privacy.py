@@ -58,7 +58,7 @@ def test_admin_downloads_and_erases_a_commenters_data(
         assert _violations(page) == []
 
         page.goto(f"{live_server}/articles/{article.slug}")
-        expect(page.locator("#comments .comment-author")).to_have_text(
+        expect(page.locator("#comments .comment-meta b")).to_have_text(
             ["Removed at the reader's request"]
         )
     finally:
