@@ -98,9 +98,21 @@ def test_counters_and_pages_follow(app, runner, client, imported):
     wren = db.session.scalar(sa.select(Commenter).where(Commenter.email == "wren@example.com"))
     assert wren.approved_count == 1
     html = page(client.get("/articles/hello-lake"))
-    authors = [a.get_text(strip=True) for a in html.select(".comment-author")]
+    authors = [a.get_text(strip=True) for a in html.select("#comments .comment-meta b")]
     assert authors == ["Ines Harper", "Otto Reyes", "Wren Alder", "Sam", "Guest Reader"]
-    assert "In reply to Wren Alder" in html.get_text()
+    # The thread as it was: Sam answered Wren, and the guest answered Sam.
+
+    def answered(name: str) -> str | None:
+        item = next(
+            li
+            for li in html.select("li.comment")
+            if li.select_one(".comment-meta b").get_text(strip=True) == name
+        )
+        parent = item.find_parent("li", class_="comment")
+        return parent.select_one(".comment-meta b").get_text(strip=True) if parent else None
+
+    assert answered("Sam") == "Wren Alder" and answered("Guest Reader") == "Sam"
+    assert answered("Wren Alder") is None
 
 
 def test_running_it_again_adds_nothing(app, runner, imported):
