@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from newsroom import backup, content, moderation, planner
+from newsroom import backup, content, moderation, planner, search
 from newsroom.accounts import create_staff
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
@@ -27,6 +27,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(bench_data)
     app.cli.add_command(analyze)
+    app.cli.add_command(search_reindex)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -75,6 +76,14 @@ def analyze() -> None:
     """Refresh the query planner's statistics (after a bulk load; see newsroom/planner.py)."""
     planner.refresh_statistics()
     click.echo("Planner statistics refreshed.")
+
+
+@click.command("search-reindex")
+def search_reindex() -> None:
+    """Index every article for readers' search afresh (after articles were written to the
+    database by anything but the admin's editor, such as an import)."""
+    count = search.reindex_articles()
+    click.echo(f"Indexed {count:,} articles.")
 
 
 @click.command("create-user")
@@ -151,6 +160,8 @@ def seed_demo() -> None:
         articles[spec.slug] = article
     db.session.add_all(articles.values())
     db.session.flush()
+    for article in articles.values():
+        search.index_article(article)
 
     for number, spec in enumerate(demo_content.comments):
         article = articles[spec.article]

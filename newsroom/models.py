@@ -234,6 +234,12 @@ class Article(db.Model):
     comments_close_after_days: Mapped[int | None] = mapped_column()
     source_name: Mapped[str | None] = mapped_column(sa.String(200))
     source_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The lead image (newsroom/images.py): the name its stored sizes share, what it shows,
+    # and the large size's proportions, so the page keeps its place before it loads.
+    image_name: Mapped[str | None] = mapped_column(sa.String(64))
+    image_alt: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    image_width: Mapped[int | None] = mapped_column()
+    image_height: Mapped[int | None] = mapped_column()
     # Maintained by moderation/counters.py in the same transaction as each change, so pages never
     # count comments; comments_version keys cached comment lists across workers.
     approved_comment_count: Mapped[int] = mapped_column(default=0)

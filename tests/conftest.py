@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
-from newsroom import create_app, moderation
+from newsroom import create_app, moderation, search
 from newsroom.content import render_markdown
 from newsroom.extensions import cache, db, limiter
 from newsroom.models import (
@@ -158,6 +158,8 @@ def undone():
 
 
 def _empty_tables() -> None:
+    # The article index is no table of the models (an FTS5 table on SQLite).
+    db.session.execute(sa.text("DELETE FROM article_search"))
     for table in reversed(db.metadata.sorted_tables):
         if table.name == "comment_tallies":
             db.session.execute(sa.update(CommentTally).values(total=0))
@@ -305,6 +307,7 @@ def make_article(app, section):
             **fields,
         )
         db.session.add(article)
+        search.index_article(article)  # as articles.save_article does
         db.session.commit()
         return article
 

@@ -180,7 +180,9 @@ def test_filter_by_section_article_and_search(staff, site, make_article, make_co
     assert authors(f"/dashboard/?section={other.id}") == ["Bob"]
     assert authors(f"/dashboard/?article={one.id}") == ["Alice"]
     assert authors("/dashboard/?q=river") == ["Alice"]
-    assert authors("/dashboard/?q=marsh.example") == ["Bob"]
+    # An address finds its commenter's comments (whole, in any case); words, the text and names.
+    assert authors("/dashboard/?q=Bob@Marsh.example") == ["Bob"]
+    assert authors("/dashboard/?q=marsh.example") == []
     assert authors("/dashboard/?q=ALICE") == ["Alice"]
 
 
