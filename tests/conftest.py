@@ -41,6 +41,10 @@ def database_url(tmp_path_factory) -> str:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
     app = create_app(app_config(url))
     with app.app_context():
+        # The search indexes are no tables of the models (migration 0022).
+        for index in ("article_search", "comment_search"):
+            db.session.execute(sa.text(f"DROP TABLE IF EXISTS {index}"))
+        db.session.commit()
         db.drop_all()
         db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
