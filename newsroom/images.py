@@ -16,8 +16,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from newsroom.refused import FieldError
 
 # The widths stored: a phone's column (and a card's) and a desktop lead.
@@ -63,6 +61,8 @@ def store_upload(data: bytes, folder: Path, max_bytes: int) -> StoredImage:
             "upload it again.",
             FIELD,
         )
+    from PIL import Image, ImageOps, UnidentifiedImageError  # only where pictures are handled
+
     refused = FieldError(
         "That file is not a picture this site accepts. Upload a JPEG, PNG, WebP or GIF image.",
         FIELD,
@@ -106,6 +106,8 @@ def stored(name: str, instance_path: str) -> StoredImage | None:
     """An image stored earlier, by its name (from a form: anything else is None)."""
     if not NAME.match(name):
         return None
+    from PIL import Image, UnidentifiedImageError
+
     path = upload_folder(instance_path) / file_name(name, WIDTHS[-1])
     try:
         with Image.open(path) as picture:
@@ -114,7 +116,7 @@ def stored(name: str, instance_path: str) -> StoredImage | None:
         return None
 
 
-def _has_alpha(picture: Image.Image) -> bool:
+def _has_alpha(picture) -> bool:
     return picture.mode in ("RGBA", "LA", "PA") or (
         picture.mode == "P" and "transparency" in picture.info
     )

@@ -87,7 +87,9 @@ def test_hx_request_false_is_a_plain_request_sent_to_login(client, site):
 def test_inactive_accounts_cannot_log_in(client, site, inactive_moderator):
     response = log_in(client, inactive_moderator)
     assert response.status_code == 422
-    assert "don't match an active staff account" in text_of(page(response).select_one("form.login-form"))
+    assert "don't match an active staff account" in text_of(
+        page(response).select_one("form.login-form")
+    )
     assert client.get("/dashboard/").status_code == 302
 
 

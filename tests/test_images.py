@@ -41,12 +41,12 @@ def _form(admin_client, section, **extra) -> dict:
 
 
 def _post(admin_client, data):
-    return admin_client.post(
-        "/admin/articles/new", data=data, content_type="multipart/form-data"
-    )
+    return admin_client.post("/admin/articles/new", data=data, content_type="multipart/form-data")
 
 
-def test_an_uploaded_picture_is_stored_at_two_widths_and_shown(admin_client, client, site, section, app):
+def test_an_uploaded_picture_is_stored_at_two_widths_and_shown(
+    admin_client, client, site, section, app
+):
     data = _form(
         admin_client,
         section,
@@ -64,9 +64,8 @@ def test_an_uploaded_picture_is_stored_at_two_widths_and_shown(admin_client, cli
     html = page(client.get(f"/articles/{article.slug}"))
     img = html.select_one(".lead-image img")
     assert img["alt"] == "The bridge at dusk, open to cars"
-    assert img["srcset"] == (
-        f"/uploads/{article.image_name}-640.webp 640w, /uploads/{article.image_name}-1280.webp 1280w"
-    )
+    name = article.image_name
+    assert img["srcset"] == f"/uploads/{name}-640.webp 640w, /uploads/{name}-1280.webp 1280w"
     assert (img["width"], img["height"]) == ("1280", "720")
     assert html.select_one("meta[name='twitter:card']")["content"] == "summary_large_image"
     home = page(client.get("/"))
@@ -83,7 +82,9 @@ def test_an_uploaded_picture_is_stored_at_two_widths_and_shown(admin_client, cli
 def test_a_picture_needs_its_description_and_is_kept_while_it_is_asked_for(
     admin_client, site, section
 ):
-    response = _post(admin_client, _form(admin_client, section, image=(io.BytesIO(_png()), "a.png")))
+    response = _post(
+        admin_client, _form(admin_client, section, image=(io.BytesIO(_png()), "a.png"))
+    )
     assert response.status_code == 422
     html = page(response)
     assert "Describe the picture" in text_of(html.select_one("#image_alt-error"))
@@ -96,7 +97,9 @@ def test_a_picture_needs_its_description_and_is_kept_while_it_is_asked_for(
     assert db.session.query(Article).one().image_name == kept
 
 
-def test_a_file_that_is_no_picture_is_refused_and_nothing_typed_is_lost(admin_client, site, section):
+def test_a_file_that_is_no_picture_is_refused_and_nothing_typed_is_lost(
+    admin_client, site, section
+):
     data = _form(
         admin_client,
         section,
@@ -115,10 +118,15 @@ def test_a_file_that_is_no_picture_is_refused_and_nothing_typed_is_lost(admin_cl
     assert db.session.query(Article).count() == 0
 
 
-def test_a_huge_file_is_refused_with_its_size_and_nothing_typed_is_lost(admin_client, site, section, app):
+def test_a_huge_file_is_refused_with_its_size_and_nothing_typed_is_lost(
+    admin_client, site, section, app
+):
     app.config["IMAGE_MAX_BYTES"] = 100_000
     data = _form(
-        admin_client, section, image=(io.BytesIO(b"\x89PNG" + b"0" * 150_000), "big.png"), image_alt="x"
+        admin_client,
+        section,
+        image=(io.BytesIO(b"\x89PNG" + b"0" * 150_000), "big.png"),
+        image_alt="x",
     )
     response = _post(admin_client, data)
 
@@ -129,7 +137,9 @@ def test_a_huge_file_is_refused_with_its_size_and_nothing_typed_is_lost(admin_cl
     assert db.session.query(Article).count() == 0
 
 
-def test_a_request_beyond_even_the_upload_allowance_is_refused_whole(admin_client, site, section, app):
+def test_a_request_beyond_even_the_upload_allowance_is_refused_whole(
+    admin_client, site, section, app
+):
     app.config["IMAGE_MAX_BYTES"] = 1_000
     app.config["MAX_CONTENT_LENGTH"] = 10_000
     data = _form(admin_client, section, image=(io.BytesIO(b"0" * 50_000), "big.png"))
@@ -137,7 +147,9 @@ def test_a_request_beyond_even_the_upload_allowance_is_refused_whole(admin_clien
 
 
 def test_a_picture_can_be_removed(admin_client, client, site, section):
-    data = _form(admin_client, section, image=(io.BytesIO(_png(300, 200)), "s.png"), image_alt="Small")
+    data = _form(
+        admin_client, section, image=(io.BytesIO(_png(300, 200)), "s.png"), image_alt="Small"
+    )
     assert _post(admin_client, data).status_code == 303
     article = db.session.query(Article).one()
     assert (article.image_width, article.image_height) == (300, 200)

@@ -508,7 +508,9 @@ def test_0022_indexes_what_is_there_and_0023_adds_pictures_and_both_go_back(tmp_
 
         tables = sa.inspect(db.engine).get_table_names()
         assert "article_search" not in tables and "comment_search" not in tables
-        assert "image_name" not in {c["name"] for c in sa.inspect(db.engine).get_columns("articles")}
+        assert "image_name" not in {
+            c["name"] for c in sa.inspect(db.engine).get_columns("articles")
+        }
         assert _rows("SELECT count(*) FROM comments") == [(1,)]
         with db.engine.begin() as connection:  # comments are written as before: no trigger left
             connection.execute(sa.text("UPDATE comments SET body = 'Changed' WHERE id = 1"))

@@ -131,7 +131,9 @@ def test_article_page_mirrors_the_seed_structure(client, site, make_article):
     assert text_of(read_more) == "« Read More In The News"
     assert read_more["href"] == "/sections/in-the-news/"
     assert text_of(html.select_one("#add-comment")) == "Add a Comment"
-    assert "Your comment will show once it has been approved." in text_of(html.select_one("form.comment-form"))
+    assert "Your comment will show once it has been approved." in text_of(
+        html.select_one("form.comment-form")
+    )
     assert "Be kind. Stay on topic." in text_of(html.select_one(".policy"))
     assert html.title.get_text() == "Tenants Win Repair Fund · Riverside Tenants Union"
 

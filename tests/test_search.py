@@ -144,7 +144,9 @@ def test_a_nul_is_refused_and_an_empty_search_asks_for_words(client, site):
     assert text_of(html.select_one(".empty")).startswith("Type a few words")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=60).filter(lambda text: "\x00" not in text))
 def test_any_text_is_a_search(app, site, make_article, text):
     results = search.search_articles(text)
@@ -156,7 +158,12 @@ def test_search_pages_are_shared_and_revalidated(client, site, make_article):
     make_article("Library hours", body="Open late.")
     first = client.get("/search?q=library")
     assert first.headers["Cache-Control"].startswith("public")
-    assert client.get("/search?q=library", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert (
+        client.get(
+            "/search?q=library", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
     assert "Set-Cookie" not in first.headers
     assert page(first).select_one("meta[name=robots]")["content"] == "noindex"
 
@@ -204,5 +211,5 @@ def test_dashboard_search_of_a_common_word_checks_rows_as_it_walks(
     assert queue.search_mode == "words"
     rows, _ = moderation.queue_page(queue, size=3)
     assert [c.author_name for c in rows] == ["Reader 0", "Reader 1", "Reader 2"]
-    assert moderation.narrowed_tally(queue)["pending"] == 5
-    assert queue.count_max == moderation.queue.SEARCH_COUNT_MAX
+    # Counted, each would be checked against the index: the tabs show their whole counts.
+    assert moderation.narrowed_tally(queue) is None

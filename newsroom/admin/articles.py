@@ -155,9 +155,7 @@ def _editor(article: Article | None) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             image = _chosen_image(form, article)
-            article = article_service.save_article(
-                article, _fields_from(form, image), current_user
-            )
+            article = article_service.save_article(article, _fields_from(form, image), current_user)
         except ValueError as error:
             show_error(form, error)
         else:

@@ -67,7 +67,7 @@ def _template_context(queue: moderation.QueueFilter) -> dict:
         "tallies": _tab_counts(moderation.queue_tally()),
         # A narrowed queue's own counts ("12 of 67"); the whole queue needs none.
         "narrowed": moderation.narrowed_tally(queue) if queue.narrowed else None,
-        "count_max": queue.count_max,
+        "count_max": moderation.NARROWED_COUNT_MAX,
         "queue_rows": queue_rows,
     }
 

@@ -79,12 +79,6 @@ class QueueFilter:
         return self.resolved_search[0]
 
     @property
-    def count_max(self) -> int:
-        """Where the narrowed counts stop ("1000+"): sooner for words found in many
-        comments, each checked as it is counted."""
-        return SEARCH_COUNT_MAX if self.search_mode == "words" else NARROWED_COUNT_MAX
-
-    @property
     def narrowed(self) -> bool:
         """Showing part of its tab: by section, article or search."""
         return bool(self.section_id or self.article_id or self.search)
@@ -272,16 +266,19 @@ def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: s
 # A narrowed tab counts its comments up to this many, then says "1000+": the count stops
 # where the moderator stops needing it.
 NARROWED_COUNT_MAX = 1000
-# ... and a search for words found in many comments, where each counted row is checked
-# against the full-text index, up to this many.
-SEARCH_COUNT_MAX = 100
 
 
-def narrowed_tally(queue: QueueFilter) -> dict[str, int]:
+def narrowed_tally(queue: QueueFilter) -> dict[str, int] | None:
     """How many comments of each status the queue's filter matches, up to
-    queue.count_max + 1 (more than the cap: "1000+"), in one statement. An article or a
-    section is counted through ix_comments_article_status_created_at; a search goes through
-    the full-text index (or the commenter's address), as the search's own page does. The unfiltered queue reads the kept tallies."""
+    NARROWED_COUNT_MAX + 1 (more than the cap: "1000+"), in one statement. None for words
+    found in too many comments to list (QueueFilter.resolved_search): counting them would
+    check each comment of every tab against the index, a hundred milliseconds and more;
+    the tabs then show their whole counts. An article or a section is counted through
+    ix_comments_article_status_created_at; a search goes through the full-text index (or
+    the commenter's address), as the queue's page does. The unfiltered queue reads the kept
+    tallies."""
+    if queue.search_mode == "words":
+        return None
     parameters = {
         "article_id": queue.article_id,
         "section_id": queue.section_id,
@@ -313,8 +310,9 @@ def _narrowed_count(by_article: bool, by_section: bool, by_search: str) -> sa.Se
                 chosen = sa.select(Comment.id).where(Comment.unreviewed == sa.true())
             else:
                 chosen = sa.select(Comment.id).where(_status_is(status, by_search))
-        cap = SEARCH_COUNT_MAX if by_search == "words" else NARROWED_COUNT_MAX
-        matching = _narrowed(chosen, by_article, by_section, by_search).limit(cap + 1)
+        matching = _narrowed(chosen, by_article, by_section, by_search).limit(
+            NARROWED_COUNT_MAX + 1
+        )
         counted = sa.select(sa.func.count()).select_from(matching.subquery())
         counts.append(counted.scalar_subquery().label(state))
     return sa.select(*counts)

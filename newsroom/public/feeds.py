@@ -4,12 +4,10 @@ bytes for everyone, kept per version, revalidated by ETag."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 import sqlalchemy as sa
-from feedgen.feed import FeedGenerator
 from flask import abort, current_app, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 
 from newsroom import pagecache
 from newsroom.content import excerpt
@@ -25,7 +23,11 @@ FEED_ENTRIES = 20
 COMMENT_FEED_ENTRIES = 50
 
 
-def _feed(title: str, page_url: str, feed_url: str, subtitle: str = "") -> FeedGenerator:
+def _feed(title: str, page_url: str, feed_url: str, subtitle: str = ""):
+    # Imported on the first feed: feedgen brings lxml, 7 MB in each worker that never
+    # serves a feed.
+    from feedgen.feed import FeedGenerator
+
     site = current_settings()
     feed = FeedGenerator()
     feed.id(feed_url)

@@ -42,10 +42,7 @@ def news_article_data(article: Article, site: SiteSettings) -> dict:
         "articleSection": article.section.name,
         "mainEntityOfPage": absolute_url("public.article", slug=article.slug),
         "publisher": publisher,
-        "author": publisher,
     }
-    if article.summary:
-        data["description"] = article.summary
     if article.image_name:
         data["image"] = [image_url(article.image_name, 1280), image_url(article.image_name, 640)]
     return data
