@@ -87,6 +87,10 @@ ARTICLE_FORM = Fuzzed(
         "comments_close_after_days",
         "source_name",
         "source_url",
+        "image",
+        "image_alt",
+        "remove_image",
+        "kept_image",
         "save",
         "preview",
     ),
@@ -97,6 +101,14 @@ ROUTES = {
     "public.home": Fuzzed(query=("page",)),
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(),
+    "public.search_page": Fuzzed(query=("q", "page")),
+    "public.site_feed": Fuzzed(),
+    "public.section_feed": Fuzzed(),
+    "public.comments_feed": Fuzzed(),
+    "public.sitemap": Fuzzed(),
+    "public.sitemap_part": Fuzzed(),
+    "public.robots": Fuzzed(),
+    "public.upload": Fuzzed(),
     "public.post_comment": Fuzzed(
         form=("author_name", "author_email", "body", "website", "form_token")
     ),
@@ -391,6 +403,8 @@ class World:
     def path_values(self, rule: Rule, name: str) -> tuple[st.SearchStrategy, st.SearchStrategy]:
         """What a path variable holds in the site's links, and what it may hold instead."""
         converter = rule._converters[name]
+        if isinstance(converter, IdConverter) and name == "number":
+            return st.sampled_from(["1", "2"]), odd_numbers
         if isinstance(converter, IdConverter):
             rows = {
                 "article_id": self.articles,
@@ -405,6 +419,8 @@ class World:
             return st.sampled_from([str(row) for row in rows]), odd_numbers
         if isinstance(converter, UnicodeConverter) and name == "slug":
             return st.sampled_from(self.slugs), odd_text
+        if isinstance(converter, UnicodeConverter) and name == "filename":
+            return st.sampled_from(["0" * 24 + "-640.webp", "x.webp"]), odd_text
         raise AssertionError(f"{rule.rule}: no values for <{name}>")
 
     def requests(self, rule: Rule) -> st.SearchStrategy:
