@@ -105,6 +105,35 @@ POST_TEXTS = (
 # The budget of the issue "Performance at newsroom scale".
 ARTICLE_MIN_SHARE_OF_NGINX = 0.05
 STAFF_P99_MS = 25.0
+# ... and of "Readers: conversations, discovery ...": a search of 10,000 articles, and the
+# dashboard's search of a million comments.
+SEARCH_P99_MS = 50.0
+# What the searches ask, in turn: words in every bench article or comment (the whole table
+# matches), pairs and phrases, a reader's name (a hundred comments), and words in none.
+ARTICLE_QUERIES = (
+    "river",
+    "water quality",
+    "algae blooms",
+    '"annual report"',
+    "council funding",
+    "runoff farms roads",
+    "volunteers saturday",
+    "shore",
+    "nothing-like-this",
+    "lake north bay",
+)
+COMMENT_QUERIES = (
+    "river",
+    "Ana 512",
+    "algae",
+    "water quality",
+    "Gus 77",
+    "clean shore",
+    "zebra",
+    "report",
+    "Hana 3",
+    "funding continue",
+)
 # ... and of "Posting a comment takes ten seconds on a site with a million comments".
 POST_MIN_SHARE_OF_NGINX = 0.02
 POST_LARGE_MIN_SHARE_OF_SMALL = 0.80
@@ -132,6 +161,9 @@ RULES_POST_ACTION = "post a comment, every rule on (reader)"
 NGINX_POST_PAGE = "nginx: the article's bytes, beside the POST"
 QUEUE_PAGE = "pending queue (moderator)"
 APPROVE_ACTION = "approve a comment (moderator)"
+# Searches, a handful at a time (the staff load), each request another query in turn.
+ARTICLE_SEARCH = "search the articles (reader)"
+COMMENT_SEARCH = "search the comments (moderator)"
 # The table's order within a data set.
 PAGES = (
     ARTICLE_PAGE,
@@ -144,6 +176,8 @@ PAGES = (
     NGINX_POST_PAGE,
     QUEUE_PAGE,
     APPROVE_ACTION,
+    ARTICLE_SEARCH,
+    COMMENT_SEARCH,
 )
 # Each row with a ratio to nginx, and the nginx row it is taken against.
 CEILINGS = {
@@ -801,6 +835,26 @@ end
 )
 
 
+# A different query each request, in turn: the paths come as arguments.
+PATHS_LUA = (
+    OK_LUA
+    + """
+local paths, position = {}, 0
+
+local base_init = init
+function init(args)
+  base_init(args)
+  for i = 1, #args do table.insert(paths, args[i]) end
+end
+
+function request()
+  position = position + 1
+  return wrk.format(nil, paths[(position + thread_number) % #paths + 1])
+end
+"""
+)
+
+
 def write_script(name: str, text: str) -> Path:
     path = TMP / name
     path.write_text(text)
@@ -1373,6 +1427,35 @@ def staff_phase(
                 )
 
 
+def search_phase(report: Report, servers: list[Server], load: Load, warmup: int) -> None:
+    """Readers' search of the articles and the moderators' of the comments, one run each per
+    data set: every request another query of ARTICLE_QUERIES / COMMENT_QUERIES (pages 1 to 3
+    of the readers' results). Search pages are never kept by the app, so each is searched."""
+    script = write_script("paths.lua", PATHS_LUA)
+    articles = [
+        f"/search?q={urllib.parse.quote_plus(query)}&page={page}"
+        for query in ARTICLE_QUERIES
+        # Later pages of the one-word searches (in every article); the first of the others.
+        for page in ((1, 2, 3) if " " not in query and query.isalpha() else (1,))
+    ]
+    comments = [
+        f"/dashboard/?{urllib.parse.urlencode({'status': status, 'q': query})}"
+        for query in COMMENT_QUERIES
+        for status in ("pending", "approved")
+    ]
+    for server in servers:
+        name = server.dataset.name
+        measure(
+            report, ARTICLE_SEARCH, name, server.base + "/search", load, warmup, None, script,
+            articles, what=f"{len(articles)} searches in turn",
+        )  # fmt: skip
+        measure(
+            report, COMMENT_SEARCH, name, server.base + "/dashboard/", load, warmup,
+            {"Cookie": f"session={server.cookie}"}, script, comments,
+            what=f"{len(comments)} searches in turn",
+        )  # fmt: skip
+
+
 def memory_check(report: Report, server: Server, workers: int) -> None:
     name = server.dataset.name
     rss = {pid: rss_mb(pid) for pid in worker_pids(server.master.pid)}
@@ -1567,6 +1650,14 @@ def budget(report: Report) -> None:
                 f"{below(large.p99_ms, allowed, 'ms', label=f'{large_name} ', bound='≤')}; "
                 f"{small_name} {small.p99_ms:.2f} ms, {large.p99_ms / small.p99_ms:.2f}×",
             )
+    for page in (ARTICLE_SEARCH, COMMENT_SEARCH):
+        for name in DATASETS:
+            if row := report.row(page, name):
+                report.check(
+                    f"{name}: {page} p99 < {SEARCH_P99_MS:.0f} ms",
+                    row.p99_ms < SEARCH_P99_MS,
+                    below(row.p99_ms, SEARCH_P99_MS, "ms", label="p99 "),
+                )
     if report.posts:
         lost = [
             f"{name} round {n}: {stored:,} stored of {acked:,} acknowledged"
@@ -1825,6 +1916,7 @@ def main() -> int:
                     public_phase(report, server, public, options.warmup, options.rounds)
             post_phase(report, servers, public, options.warmup, options.rounds)
             staff_phase(report, servers, staff, options.warmup, options.rounds)
+            search_phase(report, servers, staff, options.warmup)
             for server in servers:
                 memory_check(report, server, options.workers)
         share = others.share()

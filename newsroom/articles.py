@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
 
-from newsroom import content, moderation, pagecache, purge
+from newsroom import content, moderation, pagecache, purge, search
 from newsroom.content import check_slug
 from newsroom.extensions import db
+from newsroom.images import StoredImage
 from newsroom.models import (
     Article,
     ArticleRedirect,
@@ -34,6 +35,7 @@ ARTICLE_SLUG_MAX = 200
 # Characters of Markdown in one article's body: three times the longest article the demo
 # or any newsroom we know of has; MAX_CONTENT_LENGTH (config.py) leaves room for it.
 ARTICLE_BODY_MAX = 100_000
+IMAGE_ALT_MAX = 300
 
 # The years a publication date may be typed in: any archive, any schedule, and far enough
 # inside Python's years 1 to 9999 that every timezone can show them.
@@ -134,6 +136,9 @@ class ArticleFields:
     moderation_policy: str | None = None
     # None: as the site says; 0: never close by time.
     comments_close_after_days: int | None = None
+    # The lead image the article shows (already stored: images.store_upload), or None.
+    image: StoredImage | None = None
+    image_alt: str = ""
 
 
 def _article_slug_taken(slug: str, article: Article | None) -> Article | None:
@@ -171,6 +176,14 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
             "empty.",
             "comments_close_after_days",
         )
+    image_alt = " ".join(fields.image_alt.split())
+    if fields.image is not None and not image_alt:
+        raise FieldError(
+            "Describe the picture for readers who can't see it (what it shows, in a sentence).",
+            "image_alt",
+        )
+    if len(image_alt) > IMAGE_ALT_MAX:
+        raise FieldError(f"Keep the description under {IMAGE_ALT_MAX} characters.", "image_alt")
     taken_by = _article_slug_taken(slug, article)
     if taken_by is not None:
         raise FieldError(
@@ -202,6 +215,11 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     article.comments_close_after_days = close_after
     article.source_name = fields.source_name.strip() or None
     article.source_url = source_url or None
+    image = fields.image
+    article.image_name = image.name if image else None
+    article.image_width = image.width if image else None
+    article.image_height = image.height if image else None
+    article.image_alt = image_alt if image else ""
 
     # The new address is live now, so a redirect of the same name is stale; so is one named
     # after the old address, which was live until this moment.
@@ -213,6 +231,8 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     )
     if old_slug is not None and old_slug != slug:
         db.session.add(ArticleRedirect(old_slug=old_slug, article=article))
+    # Readers' search finds what is saved now, in the same transaction.
+    search.index_article(article)
     # Every list of articles, and the article's page (at its old address too: same key); a
     # new article has no page anywhere yet.
     purge.later("listings", *([] if is_new else [f"article-{article.id}"]))
@@ -262,6 +282,7 @@ def delete_article(article_id: int) -> int:
         .where(ArticleRedirect.article_id == article_id)
         .execution_options(synchronize_session=False)
     )
+    search.forget_article(article_id)
     # Every list it was in must redraw.
     pagecache.touch_site()
     db.session.execute(

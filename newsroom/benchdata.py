@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from newsroom import content, moderation, planner
+from newsroom import content, moderation, planner, search
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Role, Section, SiteSettings, User
 
@@ -103,6 +103,7 @@ def generate(
         )
     db.session.execute(sa.insert(Article), article_rows)
     db.session.commit()
+    search.reindex_articles()
     ids = db.session.execute(sa.select(Article.id, Article.slug, Article.published_at)).all()
     bench = next(row for row in ids if row.slug == BENCH_ARTICLE)
     others = [row for row in ids if row.slug != BENCH_ARTICLE]

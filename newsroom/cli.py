@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from newsroom import backup, content, imports, moderation, planner
+from newsroom import backup, content, imports, moderation, planner, search
 from newsroom.accounts import create_staff
 from newsroom.backup import portable
 from newsroom.extensions import db
@@ -36,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(bench_data)
     app.cli.add_command(analyze)
+    app.cli.add_command(search_reindex)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_worker)
@@ -222,6 +223,14 @@ def analyze() -> None:
     click.echo("Planner statistics refreshed.")
 
 
+@click.command("search-reindex")
+def search_reindex() -> None:
+    """Index every article for readers' search afresh (after articles were written to the
+    database by anything but the admin's editor, such as an import)."""
+    count = search.reindex_articles()
+    click.echo(f"Indexed {count:,} articles.")
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The name colleagues see.")
@@ -296,6 +305,8 @@ def seed_demo() -> None:
         articles[spec.slug] = article
     db.session.add_all(articles.values())
     db.session.flush()
+    for article in articles.values():
+        search.index_article(article)
 
     comments = []
     for number, spec in enumerate(demo_content.comments):

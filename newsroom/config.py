@@ -26,6 +26,15 @@ class Defaults:
     # (articles.ARTICLE_BODY_MAX) are at most 1.2 MB once a browser has encoded them, even
     # all in four-byte characters.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The largest lead image an admin may upload (newsroom/images.py); the editor's form
+    # may be larger than MAX_CONTENT_LENGTH by twice this, so a larger picture is refused
+    # with a message beside the field and nothing else typed is lost.
+    IMAGE_MAX_BYTES = 8_000_000
+    # The site's address for absolute links (canonical links, feeds, the sitemap, OpenGraph),
+    # e.g. "https://news.example.org"; empty: the address each request came to.
+    SITE_URL = ""
+    # Addresses in one sitemap file; past this many, /sitemap.xml is an index of files.
+    SITEMAP_URLS_MAX = 50_000
     # Counts kept per process (newsroom/ratelimits.py); REDIS_URL shares them.
     RATELIMIT_STORAGE_URI = "newsroom-memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -253,6 +253,12 @@ class Article(db.Model):
     # Where an imported article came from ("wordpress:example.org:12"); None when written
     # here. Running an import again finds its articles by it and adds nothing.
     source_key: Mapped[str | None] = mapped_column(sa.String(300))
+    # The lead image (newsroom/images.py): the name its stored sizes share, what it shows,
+    # and the large size's proportions, so the page keeps its place before it loads.
+    image_name: Mapped[str | None] = mapped_column(sa.String(64))
+    image_alt: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    image_width: Mapped[int | None] = mapped_column()
+    image_height: Mapped[int | None] = mapped_column()
     # Maintained by moderation/counters.py in the same transaction as each change, so pages never
     # count comments; comments_version keys cached comment lists across workers.
     approved_comment_count: Mapped[int] = mapped_column(default=0)

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
-from newsroom import create_app, moderation
+from newsroom import create_app, moderation, search
 from newsroom.content import render_markdown
 from newsroom.extensions import cache, db, limiter
 from newsroom.models import (
@@ -48,6 +48,10 @@ def database_url(tmp_path_factory) -> str:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
     app = create_app(app_config(url))
     with app.app_context():
+        # The search indexes are no tables of the models (migration 0022).
+        for index in ("article_search", "comment_search"):
+            db.session.execute(sa.text(f"DROP TABLE IF EXISTS {index}"))
+        db.session.commit()
         db.drop_all()
         db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
@@ -165,6 +169,8 @@ def undone():
 
 
 def _empty_tables() -> None:
+    # The article index is no table of the models (an FTS5 table on SQLite).
+    db.session.execute(sa.text("DELETE FROM article_search"))
     for table in reversed(db.metadata.sorted_tables):
         if table.name == "comment_tallies":
             db.session.execute(sa.update(CommentTally).values(total=0))
@@ -345,6 +351,7 @@ def make_article(app, section):
             **fields,
         )
         db.session.add(article)
+        search.index_article(article)  # as articles.save_article does
         db.session.commit()
         return article
 

@@ -88,6 +88,10 @@ ARTICLE_FORM = Fuzzed(
         "comments_close_after_days",
         "source_name",
         "source_url",
+        "image",
+        "image_alt",
+        "remove_image",
+        "kept_image",
         "save",
         "preview",
     ),
@@ -100,6 +104,14 @@ ROUTES = {
     "public.old_monthly_address": Fuzzed(),
     "public.section": Fuzzed(query=("page",)),
     "public.article": Fuzzed(query=("reply_to",)),
+    "public.search_page": Fuzzed(query=("q", "page")),
+    "public.site_feed": Fuzzed(),
+    "public.section_feed": Fuzzed(),
+    "public.comments_feed": Fuzzed(),
+    "public.sitemap": Fuzzed(),
+    "public.sitemap_part": Fuzzed(),
+    "public.robots": Fuzzed(),
+    "public.upload": Fuzzed(),
     "public.post_comment": Fuzzed(
         form=(
             "author_name",
@@ -420,6 +432,8 @@ class World:
         dates = {"year": ["2013", "2026"], "month": ["03", "12"], "day": ["02", "31"]}
         if isinstance(converter, IdConverter) and name in dates:
             return st.sampled_from(dates[name]), odd_numbers
+        if isinstance(converter, IdConverter) and name == "number":
+            return st.sampled_from(["1", "2"]), odd_numbers
         if isinstance(converter, IdConverter):
             rows = {
                 "article_id": self.articles,
@@ -436,6 +450,8 @@ class World:
             return st.sampled_from(self.slugs), odd_text
         if isinstance(converter, UnicodeConverter) and name == "token":
             return st.sampled_from(self.tokens), odd_text
+        if isinstance(converter, UnicodeConverter) and name == "filename":
+            return st.sampled_from(["0" * 24 + "-640.webp", "x.webp"]), odd_text
         raise AssertionError(f"{rule.rule}: no values for <{name}>")
 
     def requests(self, rule: Rule) -> st.SearchStrategy:

@@ -9,6 +9,7 @@ NEWSROOM_REQUIRE_BROWSER=1 (CI sets it), when it fails instead.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -21,8 +22,9 @@ from urllib.parse import urlsplit
 import html5lib
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
-from newsroom import moderation
+from newsroom import images, moderation
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, Comment, Policy, Section, utcnow
 from newsroom.moderation.policy import CommentPolicy
@@ -152,6 +154,12 @@ def _refused(client, url: str, data: dict, selector: str) -> str:
     return response.get_data(as_text=True)
 
 
+def _picture_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def test_every_page_passes_the_w3c_html_checker(
     app, client, tmp_path, site, section, article, make_article, make_comment, moderator, admin
 ):
@@ -184,7 +192,24 @@ def test_every_page_passes_the_w3c_html_checker(
     pages: dict[str, str] = {}
 
     reader = client
+    pictured = make_article("Lanterns on the River", summary="A parade at dusk.")
+    stored = images.store_upload(
+        _picture_bytes(), images.upload_folder(app.instance_path), 1_000_000
+    )
+    pictured.image_name, pictured.image_width, pictured.image_height = (
+        stored.name,
+        stored.width,
+        stored.height,
+    )
+    pictured.image_alt = "Paper lanterns floating on dark water"
+    for n in range(7):
+        make_article(f"Tenants news {n}", section=releases if n % 2 else section)
+    db.session.commit()
     pages["home"] = _get(reader, "/")
+    pages["search"] = _get(reader, "/search?q=tenants")
+    pages["search-empty"] = _get(reader, "/search")
+    pages["search-nothing"] = _get(reader, "/search?q=zebra")
+    pages["article-with-picture"] = _get(reader, f"/articles/{pictured.slug}")
     pages["section"] = _get(reader, f"/sections/{section.slug}/")
     pages["article"] = _get(reader, f"/articles/{article.slug}")
     pages["article-clipping"] = _get(reader, f"/articles/{clipping.slug}")
@@ -273,6 +298,7 @@ def test_every_page_passes_the_w3c_html_checker(
     pages["admin-articles"] = _get(chief, "/admin/articles/")
     pages["admin-article-new"] = _get(chief, "/admin/articles/new")
     pages["admin-article-edit"] = _get(chief, f"/admin/articles/{clipping.id}/edit")
+    pages["admin-article-with-picture"] = _get(chief, f"/admin/articles/{pictured.id}/edit")
     pages["admin-article-errors"] = _refused(
         chief, "/admin/articles/new", {"title": "", "save": "y"}, "form.article-editor"
     )

@@ -570,3 +570,59 @@ def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path)
         }
         assert _rows("SELECT id, author_email FROM comments") == [(1, "n@example.com")]
         assert _rows("SELECT id, email FROM users") == [(1, "a@example.com")]
+
+
+def test_0022_indexes_what_is_there_and_0023_adds_pictures_and_both_go_back(tmp_path):
+    from newsroom import moderation, search
+
+    with _scratch_database(tmp_path):
+        upgrade(revision="0020")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sections (id, name, slug, description, position)"
+                    " VALUES (1, 'News', 'news', '', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary, body_markdown,"
+                    " body_html, status, published_at, created_at, updated_at, comments_open,"
+                    " approved_comment_count, comments_version) VALUES (1, 1, 'Flood warning',"
+                    " 'flood', 'Rain', '', '<p>The <em>river</em> &amp; lake</p>', 'published',"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, true, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO comments (id, article_id, author_name, author_email, body,"
+                    " status, created_at, held_reasons) VALUES (1, 1, 'Noor', 'n@example.com',"
+                    " 'Sandbags are ready', 'pending', CURRENT_TIMESTAMP, '')"
+                )
+            )
+
+        upgrade(revision="0023")
+
+        found = search.search_articles("rivers lake")
+        assert [hit.article.slug for hit in found.hits] == ["flood"]
+        assert "<em>" not in found.hits[0].snippet
+        rows, _ = moderation.queue_page(moderation.QueueFilter(search="sandbag"))
+        assert [c.id for c in rows] == [1]
+        db.session.rollback()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("articles")}
+        assert {"image_name", "image_alt", "image_width", "image_height"} <= columns
+
+        downgrade(revision="0020")
+
+        tables = sa.inspect(db.engine).get_table_names()
+        assert "article_search" not in tables and "comment_search" not in tables
+        assert "image_name" not in {
+            c["name"] for c in sa.inspect(db.engine).get_columns("articles")
+        }
+        assert _rows("SELECT count(*) FROM comments") == [(1,)]
+        with db.engine.begin() as connection:  # comments are written as before: no trigger left
+            connection.execute(sa.text("UPDATE comments SET body = 'Changed' WHERE id = 1"))
+        upgrade()
+        rows, _ = moderation.queue_page(moderation.QueueFilter(search="changed"))
+        assert [c.id for c in rows] == [1]
+        db.session.rollback()

@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from newsroom import articles as article_service
-from newsroom import content, inputs, moderation
+from newsroom import content, images, inputs, moderation
 from newsroom.admin import bp
 from newsroom.admin.form_errors import form_status, show_error
 from newsroom.admin.forms import ArticleFilterForm, ArticleForm, PreviewForm
@@ -81,7 +81,32 @@ def _editor_form(article: Article | None, sections: list[Section]) -> ArticleFor
     return form
 
 
-def _fields_from(form: ArticleForm) -> article_service.ArticleFields:
+def _chosen_image(form: ArticleForm, article: Article | None) -> images.StoredImage | None:
+    """The picture the article is to show: a new upload (checked and stored here: a
+    FieldError when refused), one uploaded with an earlier try of this form, the one it
+    has, or none."""
+    if form.remove_image.data:
+        return None
+    upload = form.image.data
+    if upload is not None and getattr(upload, "filename", ""):
+        stored = images.store_upload(
+            upload.read(current_app.config["IMAGE_MAX_BYTES"] + 1),
+            images.upload_folder(current_app.instance_path),
+            current_app.config["IMAGE_MAX_BYTES"],
+        )
+        form.kept_image.data = stored.name
+        return stored
+    kept = images.stored(form.kept_image.data or "", current_app.instance_path)
+    if kept is not None:
+        return kept
+    if article is not None and article.image_name:
+        return images.StoredImage(article.image_name, article.image_width, article.image_height)
+    return None
+
+
+def _fields_from(
+    form: ArticleForm, image: images.StoredImage | None
+) -> article_service.ArticleFields:
     wall_time: datetime | None = form.published_at.data
     published_at = (
         article_service.local_to_utc(wall_time, current_settings().timezone)
@@ -101,6 +126,8 @@ def _fields_from(form: ArticleForm) -> article_service.ArticleFields:
         source_url=form.source_url.data or "",
         moderation_policy=form.moderation_policy.data or None,
         comments_close_after_days=form.comments_close_after_days.data,
+        image=image,
+        image_alt=form.image_alt.data or "",
     )
 
 
@@ -127,7 +154,8 @@ def _editor(article: Article | None) -> ResponseReturnValue:
         return _editor_page(form, article, preview_html)
     if form.validate_on_submit():
         try:
-            article = article_service.save_article(article, _fields_from(form), current_user)
+            image = _chosen_image(form, article)
+            article = article_service.save_article(article, _fields_from(form, image), current_user)
         except ValueError as error:
             show_error(form, error)
         else:
@@ -139,21 +167,25 @@ def _editor(article: Article | None) -> ResponseReturnValue:
 
 
 def _editor_page(form: ArticleForm, article: Article | None, preview_html: str | None) -> str:
+    kept = images.stored(form.kept_image.data or "", current_app.instance_path)
     return render_template(
         "admin/article_form.html",
         form=form,
         article=article,
+        kept_image=kept,
         preview_html=preview_html,
         listed_status=article_service.listed_status,
     )
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
+@inputs.accepts_uploads
 def new_article() -> ResponseReturnValue:
     return _editor(None)
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@inputs.accepts_uploads
 def edit_article(article_id: int) -> ResponseReturnValue:
     return _editor(db.get_or_404(Article, article_id))
 

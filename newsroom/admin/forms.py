@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -27,6 +28,7 @@ from newsroom.articles import (
     ARTICLE_BODY_MAX,
     ARTICLE_SLUG_MAX,
     FIRST_YEAR,
+    IMAGE_ALT_MAX,
     LAST_YEAR,
     ListedStatus,
 )
@@ -166,6 +168,22 @@ class ArticleForm(FlaskForm):
         "Source web address",
         validators=[Length(max=500, message="The web address can be at most 500 characters.")],
     )
+    image = FileField(
+        "Lead image",
+        description="A JPEG, PNG, WebP or GIF picture; it is shown above the article and "
+        "on the lists of articles.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"},
+    )
+    image_alt = StringField(
+        "Description of the picture",
+        description="What the picture shows, for readers who can't see it. Required with "
+        "a picture.",
+        validators=[Length(max=IMAGE_ALT_MAX, message="Keep it under 300 characters.")],
+    )
+    remove_image = BooleanField("Remove the picture")
+    # A picture uploaded with a form that was refused for something else: stored already,
+    # kept for the next save so the editor need not upload it again.
+    kept_image = HiddenField()
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 

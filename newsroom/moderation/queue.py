@@ -12,18 +12,21 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from newsroom import search
 from newsroom.extensions import db
 from newsroom.inputs import MAX_ID, whole_number
 from newsroom.models import (
     UNREVIEWED,
     Article,
     Comment,
+    Commenter,
     CommentStatus,
     CommentTally,
     ModerationEvent,
     UTCDateTime,
 )
 from newsroom.moderation import reports, rules
+from newsroom.moderation.commenters import normalize_email
 from newsroom.moderation.counters import queue_tally
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, APPROVED, PENDING, stored_as
 from newsroom.moderation.reports import REPORTED
@@ -51,6 +54,32 @@ class QueueFilter:
         # Pending, unreviewed and reported are queues: the oldest waits longest. The other
         # tabs are archives.
         return self.status in (PENDING, UNREVIEWED, REPORTED)
+
+    @functools.cached_property
+    def resolved_search(self) -> tuple[str, dict]:
+        """How the search narrows the queue, looked up once per filter: the mode ("" for no
+        search; "email": an address, its commenter's comments; "ids": words found in few
+        comments, listed; "words": words found in many, checked row by row; "nothing") and
+        the bound parameters it needs."""
+        if not self.search:
+            return "", {}
+        if "@" in self.search and len(self.search.split()) == 1:
+            commenter_id = db.session.scalar(
+                sa.select(Commenter.id).where(Commenter.email == normalize_email(self.search))
+            )
+            if commenter_id is None:
+                return "nothing", {}
+            return "email", {"commenter_id": commenter_id}
+        found = search.comment_search(self.search)
+        if found is None:
+            return "nothing", {}
+        if found.ids is not None:
+            return ("ids", {"match_ids": found.ids}) if found.ids else ("nothing", {})
+        return "words", {"match": found.match}
+
+    @property
+    def search_mode(self) -> str:
+        return self.resolved_search[0]
 
     @property
     def narrowed(self) -> bool:
@@ -134,14 +163,14 @@ def queue_page(
         queue.oldest_first,
         bool(queue.article_id),
         bool(queue.section_id),
-        bool(queue.search),
+        queue.search_mode,
         position is not None,
     )
     parameters = {
         "status": queue.status,
         "article_id": queue.article_id,
         "section_id": queue.section_id,
-        "pattern": f"%{_escape_like(queue.search)}%",
+        **_search_parameters(queue),
         "after_at": position[0] if position else None,
         "after_id": position[1] if position else None,
         "size": size + 1,
@@ -163,7 +192,7 @@ def _queue_query(
     oldest_first: bool,
     by_article: bool,
     by_section: bool,
-    by_search: bool,
+    by_search: str,
     after: bool,
 ) -> sa.Select:
     """The queue's statement for one combination of filters, built once: building it took
@@ -178,7 +207,7 @@ def _queue_query(
         # The literal 0 matches the partial index's WHERE, so SQLite uses it.
         which = Comment.open_reports > sa.literal_column("0")
     else:
-        which = Comment.status == sa.bindparam("status")
+        which = _status_is(sa.bindparam("status"), by_search)
     query = (
         sa.select(Comment)
         .where(which)
@@ -198,9 +227,26 @@ def _queue_query(
     return query.order_by(Comment.created_at.desc(), Comment.id.desc())
 
 
-def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
-    """`query` narrowed as a filter asks: bound parameters article_id, section_id and
-    pattern."""
+def _status_is(status: str | sa.BindParameter, by_search: str) -> sa.ColumnElement[bool]:
+    """The status condition; for a search narrowed to a few listed ids, one no index can
+    answer (`status || ''`), so the ids are read by primary key: SQLite, whose sampled
+    statistics say a status holds a thousand comments, walked the status's index instead
+    and tested each comment against the list."""
+    if by_search == "ids":
+        return Comment.status.concat(sa.literal_column("''")) == status
+    return Comment.status == status
+
+
+def _search_parameters(queue: QueueFilter) -> dict:
+    # Every parameter any mode's statement names (SQLAlchemy wants each bound).
+    return {"match": "", "match_ids": [], "commenter_id": None, **queue.resolved_search[1]}
+
+
+def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: str) -> sa.Select:
+    """`query` narrowed as a filter asks: bound parameters article_id, section_id, and
+    match_ids, match or commenter_id (`by_search`: QueueFilter.search_mode). Words are
+    looked up in the full-text index (newsroom/search.py); an address is its commenter's
+    comments (ix_comments_commenter_created_at)."""
     if by_article:
         query = query.where(Comment.article_id == sa.bindparam("article_id"))
     if by_section:
@@ -209,15 +255,14 @@ def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: b
                 sa.select(Article.id).where(Article.section_id == sa.bindparam("section_id"))
             )
         )
-    if by_search:
-        pattern = sa.bindparam("pattern")
-        query = query.where(
-            sa.or_(
-                Comment.body.ilike(pattern, escape="\\"),
-                Comment.author_name.ilike(pattern, escape="\\"),
-                Comment.author_email.ilike(pattern, escape="\\"),
-            )
-        )
+    if by_search == "ids":
+        query = query.where(search.comments_among())
+    elif by_search == "words":
+        query = query.where(search.comments_matching())
+    elif by_search == "email":
+        query = query.where(Comment.commenter_id == sa.bindparam("commenter_id"))
+    elif by_search:
+        query = query.where(sa.false())
     return query
 
 
@@ -226,18 +271,24 @@ def _narrowed(query: sa.Select, by_article: bool, by_section: bool, by_search: b
 NARROWED_COUNT_MAX = 1000
 
 
-def narrowed_tally(queue: QueueFilter) -> dict[str, int]:
+def narrowed_tally(queue: QueueFilter) -> dict[str, int] | None:
     """How many comments of each status the queue's filter matches, up to
-    NARROWED_COUNT_MAX + 1 (more than the cap: "1000+"), in one statement. An article or a
-    section is counted through ix_comments_article_status_created_at; a search reads what
-    it must, as the search's own page does. The unfiltered queue reads the kept tallies."""
+    NARROWED_COUNT_MAX + 1 (more than the cap: "1000+"), in one statement. None for words
+    found in too many comments to list (QueueFilter.resolved_search): counting them would
+    check each comment of every tab against the index, a hundred milliseconds and more;
+    the tabs then show their whole counts. An article or a section is counted through
+    ix_comments_article_status_created_at; a search goes through the full-text index (or
+    the commenter's address), as the queue's page does. The unfiltered queue reads the kept
+    tallies."""
+    if queue.search_mode == "words":
+        return None
     parameters = {
         "article_id": queue.article_id,
         "section_id": queue.section_id,
-        "pattern": f"%{_escape_like(queue.search)}%",
+        **_search_parameters(queue),
     }
     counts = db.session.execute(
-        _narrowed_count(bool(queue.article_id), bool(queue.section_id), bool(queue.search)),
+        _narrowed_count(bool(queue.article_id), bool(queue.section_id), queue.search_mode),
         parameters,
     ).one()
     return dict(zip(_NARROWED_STATES, counts, strict=True))
@@ -248,26 +299,26 @@ _NARROWED_STATES = [*(status.value for status in CommentStatus), UNREVIEWED, REP
 
 
 @functools.cache
-def _narrowed_count(by_article: bool, by_section: bool, by_search: bool) -> sa.Select:
+def _narrowed_count(by_article: bool, by_section: bool, by_search: str) -> sa.Select:
     counts = []
     for state in _NARROWED_STATES:
         if state == REPORTED:
             chosen = sa.select(Comment.id).where(Comment.open_reports > sa.literal_column("0"))
         else:
             status, unreviewed = stored_as(state)
-            chosen = sa.select(Comment.id).where(Comment.status == status)
             if unreviewed:
-                chosen = chosen.where(Comment.unreviewed.is_(True))
+                # Exactly the partial ix_comments_unreviewed_created_at's condition, as the
+                # queue's tab has it (only approved comments are ever unreviewed): walked
+                # with the status too, SQLite read every approved comment.
+                chosen = sa.select(Comment.id).where(Comment.unreviewed == sa.true())
+            else:
+                chosen = sa.select(Comment.id).where(_status_is(status, by_search))
         matching = _narrowed(chosen, by_article, by_section, by_search).limit(
             NARROWED_COUNT_MAX + 1
         )
         counted = sa.select(sa.func.count()).select_from(matching.subquery())
         counts.append(counted.scalar_subquery().label(state))
     return sa.select(*counts)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def pending_newer_than(comment_id: int) -> int:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from newsroom.public import views  # noqa: E402, F401
+from newsroom.public import feeds, finding, meta, views  # noqa: E402, F401

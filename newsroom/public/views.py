@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import limits
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from newsroom import articles, discovery, inputs, models, moderation, pagecache,
 from newsroom.errors import render_error
 from newsroom.extensions import cache, csrf, db, limiter
 from newsroom.models import Article, ArticleRedirect, Comment, CommentStatus, Section
-from newsroom.public import bp, protection
+from newsroom.public import bp, meta, protection
 from newsroom.public.forms import BODY_MAX, CommentForm, ReportForm
 from newsroom.site import current_settings, navigation_sections
 
@@ -101,24 +102,35 @@ def _versioned_page(
     surrogate_keys: list[str],
     changes_in: float | None = None,
     variant: tuple[str, tuple[bytes, bytes]] | None = None,
+    *,
+    keep: bool = True,
+    mimetype: str = "text/html",
 ) -> Response:
     """A page the same for every reader at one version: 304 when the reader has that version,
     else the bytes drawn once per version and kept in the cache. The key holds the version,
     so a worker never serves a page another worker has seen change. `surrogate_keys` name
     what the page shows, for a CDN that purges by them. `variant`: the same page with one
-    slot filled in, (what its ETag adds to the key, (slot, filling))."""
+    slot filled in, (what its ETag adds to the key, (slot, filling)). `keep=False`: drawn
+    each time and never kept by the app (a search: countless pages each rarely asked again,
+    which would push the hot pages out of the cache), still shared and revalidated by its
+    ETag.
+
+    The key holds the site's address too: feeds, the sitemap and every page's canonical
+    link name it (meta.site_url)."""
+    key = f"{key}:{meta.site_url()}"
     etag = key + (variant[0] if variant else "")
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        body = cache.get(key)
+        body = cache.get(key) if keep else None
         if body is None:
             # Kept as bytes: encoding 100 KB on every request would cost more than the lookup.
             body = draw().encode()
-            cache.set(key, body)
+            if keep:
+                cache.set(key, body)
         if variant:
             body = body.replace(*variant[1], 1)
-        response = Response(body)
+        response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
     response.headers["Cache-Control"] = _shared_cache_control(changes_in)
     response.headers["Surrogate-Key"] = " ".join(surrogate_keys)
@@ -168,6 +180,31 @@ def _paginated(query: sa.Select, number: int) -> Pagination:
     return page
 
 
+# Stories under each section's heading on the front page.
+SECTION_BLOCK_STORIES = 3
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    section: Section
+    articles: list[Article]
+
+
+def _section_blocks(shown: list[int]) -> list[SectionBlock]:
+    """Each section's latest stories not already on the page above it: one indexed query
+    per section (ix_articles_section_status_published_at), drawn once per listing version."""
+    blocks = []
+    for section in navigation_sections():
+        articles = db.session.scalars(
+            _public_articles()
+            .where(Article.section_id == section.id, Article.id.not_in(shown))
+            .limit(SECTION_BLOCK_STORIES)
+        ).all()
+        if articles:
+            blocks.append(SectionBlock(section, list(articles)))
+    return blocks
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
     for argument in articles.OLD_QUERY_ARGUMENTS:
@@ -178,12 +215,21 @@ def home() -> ResponseReturnValue:
                 abort(404)
             return _moved_to(articles.article_at_old_path(articles.old_query_key(argument, number)))
     number = inputs.page_number()
-    return _shared_listing(
-        f"home:{number}",
-        lambda: render_template("public/home.html", page=_paginated(_public_articles(), number)),
-        ["listings"],
-        lambda: _listed_ids(_public(sa.select(Article.id)), number),
-    )
+
+    def draw() -> str:
+        page = _paginated(_public_articles(), number)
+        blocks = _section_blocks([a.id for a in page.items]) if number == 1 else []
+        return render_template("public/home.html", page=page, blocks=blocks)
+
+    def listed() -> list[int]:
+        # Every article the page shows counts its comments: the list's and, on the first
+        # page, the section blocks' under it.
+        ids = _listed_ids(_public(sa.select(Article.id)), number)
+        if number == 1:
+            ids = [*ids, *(a.id for block in _section_blocks(ids) for a in block.articles)]
+        return ids
+
+    return _shared_listing(f"home:{number}", draw, ["listings"], listed)
 
 
 @bp.get("/sections/<slug>/")

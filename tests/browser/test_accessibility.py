@@ -25,8 +25,9 @@ def _violations(page) -> list[str]:
     ]
 
 
-def test_public_pages(live_server, audited_page, site, article, make_article, make_comment):
-    from newsroom import moderation
+def test_public_pages(live_server, audited_page, site, article, make_article, make_comment, app):
+    from newsroom import images, moderation
+    from tests.test_html_valid import _picture_bytes
 
     asked = make_comment(article, "approved", body="A fine piece.\n\nhttps://example.com/more")
     parent_id = asked.id
@@ -40,16 +41,29 @@ def test_public_pages(live_server, audited_page, site, article, make_article, ma
             parent_id=parent_id,
             policy=CommentPolicy(Policy.PUBLISH_FIRST),
         ).id
-    make_article("Another story")
-    for path in (
+    pictured = make_article("Lanterns on the River", summary="Tenants held a parade at dusk.")
+    stored = images.store_upload(_picture_bytes(), images.upload_folder(app.instance_path), 10**6)
+    pictured.image_name, pictured.image_width, pictured.image_height = (
+        stored.name,
+        stored.width,
+        stored.height,
+    )
+    pictured.image_alt = "Paper lanterns floating on dark water"
+    for n in range(6):
+        make_article(f"Council hears tenants, part {n}")
+    paths = (
         "/",
         "/sections/in-the-news/",
         f"/articles/{article.slug}",
         f"/articles/{article.slug}?reply_to={asked.id}",
         f"/articles/{article.slug}?reply_to=nothing",
+        f"/articles/{pictured.slug}",
+        "/search?q=tenants",
+        "/search?q=nothing+at+all",
         "/nowhere",
         "/login",
-    ):
+    )
+    for path in paths:
         audited_page.goto(live_server + path)
         assert _violations(audited_page) == [], path
     # A phone's width: the header folded, the navigation on one scrolling line.

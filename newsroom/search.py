@@ -1,0 +1,341 @@
+"""Full-text search: readers' search of the published articles, and the words a moderator
+looks for in the comments (moderation/queue.py narrows its queue with `comments_matching`).
+
+SQLite answers with FTS5 (article_search; comment_search, kept by triggers), PostgreSQL with
+tsvectors and GIN indexes (migration 0022). What a person types is never handed to either
+engine as syntax: it is cut into words and "quoted phrases", each passed as a quoted
+string (FTS5) or a quoted phrase to websearch_to_tsquery (PostgreSQL), all of them required.
+So `a OR b`, `-x`, `title:y`, `"` or `*` find words, never raise a syntax error.
+
+An article's row is written by `index_article`, which articles.save_article calls in the
+same transaction as the save; `forget_article` goes with a deletion.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from newsroom.extensions import db
+from newsroom.models import Article, Comment, utcnow
+
+# The longest search kept: longer text is cut here before anything reads it.
+QUERY_MAX = 200
+# Words (or phrases) of a search that count; the rest are left out.
+TERMS_MAX = 12
+RESULTS_PER_PAGE = 10
+# Pages of results a reader can page to: no reader pages past the tenth page of a search.
+PAGES_MAX = 20
+# The matches ranked: the newest this many (by article id, the order of writing). Ranking
+# reads each ranked match's statistics; a word in every article of a large archive made
+# that a pass over all of them (100 ms at 10,000 articles), and a reader wants the best of
+# what is recent before the best of every year.
+CANDIDATES_MAX = 1000
+
+# Where the engines mark a match in a snippet: characters no indexed text holds (they are
+# taken out when it is indexed), replaced by <mark> only after the text is escaped.
+_START, _STOP = "\x02", "\x03"
+_MARKERS = re.compile("[\x02\x03]")
+_TAG = re.compile(r"<[^>]*>")
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_WORDY = re.compile(r"\w")
+
+# The weights of title, summary and body in SQLite's bm25 (PostgreSQL's setweight A, B, C).
+_BM25 = "bm25(article_search, 10.0, 4.0, 1.0)"
+_SNIPPET_WORDS = 28
+# PostgreSQL's tsvector of a comment: exactly the expression ix_comments_search indexes.
+COMMENT_DOCUMENT = "to_tsvector('english'::regconfig, author_name || ' ' || body)"
+
+
+def plain_text(markup: str | None) -> str:
+    """The words of sanitized HTML (an article's body) for the index: no tags, entities
+    decoded, whitespace collapsed, the snippet markers taken out."""
+    text = html.unescape(_TAG.sub(" ", markup or ""))
+    return _clean(text)
+
+
+def _clean(text: str | None) -> str:
+    return " ".join(_MARKERS.sub(" ", text or "").split())
+
+
+def search_terms(text: str | None) -> list[str]:
+    """What a search asks for: its words and "quoted phrases", bounded, each with at least
+    one letter or digit. Empty: nothing to search for."""
+    text = (text or "")[:QUERY_MAX].replace("\x00", "")
+    terms = []
+    for phrase, word in _TERM.findall(text):
+        term = _clean(phrase or word)
+        if _WORDY.search(term):
+            terms.append(term)
+    return terms[:TERMS_MAX]
+
+
+def _fts5_query(terms: list[str]) -> str:
+    # Each term an FTS5 string (its quotes doubled): operators, column filters and
+    # prefixes inside it are plain words to the tokenizer.
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _web_query(terms: list[str]) -> str:
+    # For websearch_to_tsquery: each term a quoted phrase (no quote is left in a term), so
+    # `-`, `or` and the like inside it are words, not operators.
+    return " ".join(f'"{term}"' for term in terms)
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+# --- Keeping the article index ----------------------------------------------------------
+
+
+def index_article(article: Article) -> None:
+    """Write (or rewrite) the article's row of the index, in the caller's transaction. Every
+    article is indexed, drafts too: the search reads only what readers may see now, so an
+    article scheduled for later is found from its time on without being indexed again."""
+    db.session.flush()  # a new article has its id
+    forget_article(article.id)
+    values = {
+        "id": article.id,
+        "title": _clean(article.title),
+        "summary": _clean(article.summary),
+        "body": plain_text(article.body_html),
+    }
+    if _is_sqlite():
+        insert = "INSERT INTO article_search (rowid, title, summary, body)"
+    else:
+        insert = "INSERT INTO article_search (article_id, title, summary, body)"
+    db.session.execute(sa.text(insert + " VALUES (:id, :title, :summary, :body)"), values)
+
+
+def forget_article(article_id: int) -> None:
+    """Take the article out of the index (in the caller's transaction)."""
+    key = "rowid" if _is_sqlite() else "article_id"
+    db.session.execute(
+        sa.text(f"DELETE FROM article_search WHERE {key} = :id"),  # nosec B608 # a fixed name
+        {"id": article_id},
+    )
+
+
+def reindex_articles() -> int:
+    """Index every article afresh (after a bulk load or a restore); commits. Returns how
+    many were indexed."""
+    db.session.execute(sa.text("DELETE FROM article_search"))
+    count = 0
+    for article in db.session.scalars(sa.select(Article).execution_options(yield_per=500)):
+        index_article(article)
+        count += 1
+    db.session.commit()
+    return count
+
+
+# --- Readers' search ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    snippet: Markup
+
+
+@dataclass(frozen=True)
+class Results:
+    terms: list[str]
+    hits: list[Hit]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def highlighted(raw: str) -> Markup:
+    """A snippet as markup: its text escaped, then the engine's markers made <mark>s. Text
+    from an article can never become a tag: it is escaped before any tag is put in."""
+    text = str(escape(raw))
+    if text.count(_START) != text.count(_STOP):
+        return Markup(_MARKERS.sub("", text))  # nosec B704 # escaped above
+    return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # nosec B704
+
+
+def search_articles(text: str | None, page: int = 1, per_page: int = RESULTS_PER_PAGE) -> Results:
+    """One page of the public articles matching `text`, best first (title counts most, then
+    the summary, then the body; ties newest first) among the newest CANDIDATES_MAX matches,
+    each with a highlighted snippet."""
+    terms = search_terms(text)
+    if not terms or not 1 <= page <= PAGES_MAX:
+        return Results(terms, [], page, False)
+    parameters = {
+        "now": utcnow(),
+        "limit": per_page + 1,
+        "offset": (page - 1) * per_page,
+        "candidates": CANDIDATES_MAX,
+    }
+    # The newest CANDIDATES_MAX matches readers may see, ranked; then the page of them.
+    if _is_sqlite():
+        parameters["match"] = _fts5_query(terms)
+        ranked = sa.text(
+            "SELECT id FROM (SELECT articles.id AS id, articles.published_at AS published_at,"  # nosec B608 # constants only: the reader's words are bound
+            f" {_BM25} AS score FROM article_search"
+            " JOIN articles ON articles.id = article_search.rowid"
+            " WHERE article_search MATCH :match AND articles.status = 'published'"
+            " AND articles.published_at <= :now"
+            " ORDER BY article_search.rowid DESC LIMIT :candidates)"
+            " ORDER BY score, published_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+    else:
+        parameters["match"] = _web_query(terms)
+        ranked = sa.text(
+            "SELECT id FROM (SELECT articles.id AS id, articles.published_at AS published_at,"  # nosec B608 # _order_key: "" or " + 0"; the words are bound
+            " article_search.document AS document FROM article_search"
+            " JOIN articles ON articles.id = article_search.article_id"
+            " WHERE article_search.document @@ websearch_to_tsquery('english', :match)"
+            " AND articles.status = 'published' AND articles.published_at <= :now"
+            f" ORDER BY article_search.article_id{_order_key(parameters['match'])} DESC"
+            " LIMIT :candidates) AS newest"
+            " ORDER BY ts_rank(document, websearch_to_tsquery('english', :match)) DESC,"
+            " published_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+    ids = list(db.session.scalars(ranked, parameters))
+    has_next, ids = len(ids) > per_page, ids[:per_page]
+    if not ids:
+        return Results(terms, [], page, False)
+    snippets = _snippets(ids, parameters["match"])
+    articles = {
+        article.id: article
+        for article in db.session.scalars(
+            sa.select(Article)
+            .where(Article.id.in_(ids))
+            .options(sa.orm.joinedload(Article.section))
+        )
+    }
+    hits = [Hit(articles[i], highlighted(snippets.get(i, ""))) for i in ids if i in articles]
+    return Results(terms, hits, page, has_next)
+
+
+def _order_key(match: str) -> str:
+    """PostgreSQL: how the newest matches are found. A word in many articles is met soon
+    walking them newest first (the primary key's order); a rarer one is found through the
+    GIN index and sorted (`+ 0` takes the primary key's order away), where the walk tested
+    every article (40 ms at 10,000). The planner's own estimate tells which, in a
+    millisecond; left to itself it walked for both."""
+    plan = db.session.execute(
+        sa.text(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM article_search"
+            " WHERE document @@ websearch_to_tsquery('english', :match)"
+        ),
+        {"match": match},
+    ).scalar()
+    return "" if _planned_rows(plan) > CANDIDATES_MAX else " + 0"
+
+
+def _snippets(ids: list[int], match: str) -> dict[int, str]:
+    """The best passage of each of a page of articles, with the engine's markers: asked for
+    the page's rows only (asked with the ranking, it was made for every match)."""
+    if _is_sqlite():
+        statement = sa.text(
+            f"SELECT rowid, snippet(article_search, 2, :start, :stop, '…', {_SNIPPET_WORDS})"  # nosec B608 # a constant
+            " FROM article_search WHERE article_search MATCH :match AND rowid IN :ids"
+        )
+    else:
+        statement = sa.text(
+            "SELECT article_id, ts_headline('english', CASE WHEN body = '' THEN summary"
+            " ELSE body END, websearch_to_tsquery('english', :match), :options)"
+            " FROM article_search WHERE article_id IN :ids"
+        )
+    statement = statement.bindparams(sa.bindparam("ids", expanding=True))
+    options = (
+        f"StartSel={_START}, StopSel={_STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=12,"
+        ' MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    rows = db.session.execute(
+        statement,
+        {"ids": ids, "match": match, "start": _START, "stop": _STOP, "options": options},
+    )
+    return {row[0]: row[1] or "" for row in rows}
+
+
+# --- Moderators' search of the comments --------------------------------------------------
+
+# A search matching at most this many comments narrows the queue to their ids: read by
+# primary key, sorted, counted exactly. One matching more (a word in most comments) is
+# checked row by row as the queue is walked in its order, which soon finds a page.
+COMMENT_IDS_MAX = 2000
+# PostgreSQL: matches its planner expects beyond which they are not listed (its estimates
+# of words are rough, hence the room).
+COMMENT_IDS_ESTIMATE_MAX = 5 * COMMENT_IDS_MAX
+
+
+@dataclass(frozen=True)
+class CommentSearch:
+    """A moderator's search of the comments, resolved: `match` for the engine, and the
+    matching ids when they are few (None: too many to list)."""
+
+    match: str
+    ids: list[int] | None
+
+
+def comment_search(text: str | None) -> CommentSearch | None:
+    """Resolve a moderator's search text (None when it has no word to look for)."""
+    terms = search_terms(text)
+    if not terms:
+        return None
+    if _is_sqlite():
+        match = _fts5_query(terms)
+        listed = sa.text(
+            "SELECT rowid FROM comment_search WHERE comment_search MATCH :match LIMIT :limit"
+        )
+    else:
+        match = _web_query(terms)
+        matching = (
+            f"FROM comments WHERE {COMMENT_DOCUMENT}"  # nosec B608 # a constant
+            " @@ websearch_to_tsquery('english'::regconfig, :match)"
+        )
+        # Listing the matches of a word in most comments took PostgreSQL 150-200 ms (a
+        # bitmap of every match, or the text of each comment read in turn); its planner's
+        # estimate, from the statistics ANALYZE keeps on ix_comments_search, says as much
+        # in a millisecond.
+        plan = db.session.execute(
+            sa.text("EXPLAIN (FORMAT JSON) SELECT 1 " + matching), {"match": match}
+        ).scalar()
+        if _planned_rows(plan) > COMMENT_IDS_ESTIMATE_MAX:
+            return CommentSearch(match, None)
+        listed = sa.text("SELECT id " + matching + " LIMIT :limit")
+    ids = list(db.session.scalars(listed, {"match": match, "limit": COMMENT_IDS_MAX + 1}))
+    return CommentSearch(match, sorted(ids) if len(ids) <= COMMENT_IDS_MAX else None)
+
+
+def _planned_rows(plan) -> float:
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def comments_among() -> sa.ColumnElement[bool]:
+    """Comments among the bound list `match_ids` (CommentSearch.ids)."""
+    return Comment.id.in_(sa.bindparam("match_ids", expanding=True))
+
+
+def comments_matching() -> sa.ColumnElement[bool]:
+    """Comments whose text or author's name holds every term of the bound `match`
+    (CommentSearch.match), checked for each row the query reads: through comment_search by
+    rowid (SQLite) or the row's own tsvector (PostgreSQL; its planner may take
+    ix_comments_search instead)."""
+    match = sa.bindparam("match", type_=sa.String)
+    if _is_sqlite():
+        index = sa.table("comment_search", sa.column("rowid"))
+        return sa.exists(
+            sa.select(sa.literal_column("1"))
+            .select_from(index)
+            .where(sa.literal_column("comment_search").op("MATCH")(match))
+            .where(index.c.rowid == Comment.id)
+        )
+    return sa.literal_column(COMMENT_DOCUMENT).op("@@")(
+        sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), match)
+    )
