@@ -9,12 +9,12 @@ from flask import abort, current_app, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from newsroom import pagecache
+from newsroom import pagecache, threads
 from newsroom.content import excerpt
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Section, utcnow
 from newsroom.public import bp, meta
-from newsroom.public.views import _public_articles, _shown, _versioned_page
+from newsroom.public.views import _public_articles, _versioned_page
 from newsroom.site import current_settings, navigation_sections
 
 ATOM = "application/atom+xml"
@@ -117,7 +117,7 @@ def comments_feed(slug: str) -> ResponseReturnValue:
         )
         comments = db.session.scalars(
             sa.select(Comment)
-            .where(_shown(article.id))
+            .where(threads.shown(article.id))
             .order_by(Comment.created_at.desc(), Comment.id.desc())
             .limit(COMMENT_FEED_ENTRIES)
         ).all()
