@@ -181,3 +181,23 @@ def test_not_found_offers_the_sections_and_the_latest_articles(client, site, sec
 def test_every_404_of_the_public_site_helps(client, site, section, article, url):
     html = page(client.get(url))
     assert html.select_one("[aria-labelledby=latest-heading]") is not None
+
+
+def test_the_front_pages_section_blocks_count_comments_too(
+    app, client, site, section, make_article, make_comment, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ARTICLES_PER_PAGE", 2)
+    older = make_article("Older Story", published_at=utcnow() - timedelta(days=3))
+    make_article("Newer Story", published_at=utcnow() - timedelta(days=2))
+    make_article("Newest Story", published_at=utcnow() - timedelta(days=1))
+    make_comment(older, "approved")
+
+    html = page(client.get("/"))
+
+    [block] = html.select(".section-block")
+    shown = {
+        text_of(item.select_one("a")): text_of(item.select_one(".meta"))
+        for item in block.select("li")
+    }
+    assert list(shown) == ["Older Story"]
+    assert shown["Older Story"].endswith("· 1 comment")
