@@ -197,7 +197,7 @@ def test_a_refused_comment_comes_back_at_the_article_with_a_summary_to_land_on(
     form = opened.select_one("form.comment-form")
     # The form posts to the article's own address, and lands on the summary if refused.
     assert form["action"] == f"/articles/{article.slug}#comment-errors"
-    assert form["id"] == "comment-form"
+    assert form["id"] == "write"
 
     response = _post(client, article, author_name="", author_email="nope", body="Kept text.")
 

@@ -72,7 +72,7 @@ def test_an_article_without_comments_invites_one_unless_closed(client, site, mak
     fresh = make_article("Fresh")
     html = page(client.get(f"/articles/{fresh.slug}"))
     assert text_of(html.select_one(".jump a")) == "Be the first to comment"
-    assert html.select_one(".jump a")["href"] == "#comment-form"
+    assert html.select_one(".jump a")["href"] == "#write"
     closed = make_article("Closed", comments_open=False)
     assert page(client.get(f"/articles/{closed.slug}")).select_one(".jump") is None
 

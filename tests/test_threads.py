@@ -147,18 +147,18 @@ def test_reply_link_opens_the_form_answering_that_comment(app, client, site, art
     html = page(client.get(f"/articles/{article.slug}"))
     link = html.select_one(f"#comment-{asked.id} .comment-meta a")
     assert text_of(link) == "Reply"
-    assert link["href"] == f"?reply_to={asked.id}#comment-form"
+    assert link["href"] == f"?reply_to={asked.id}#write"
 
     response = client.get(f"/articles/{article.slug}?reply_to={asked.id}")
     assert response.status_code == 200
     # The same for every reader who follows that link: shared, no cookie.
     assert response.headers["Cache-Control"].startswith("public")
     assert client.get_cookie("session") is None
-    form = page(response).select_one("form#comment-form")
+    form = page(response).select_one("form#write")
     assert text_of(form.select_one(".replying")) == "Replying to Ann <Admin> Cancel reply"
     assert form.select_one(".replying a")["href"] == f"#comment-{asked.id}"
     cancel = form.select(".replying a")[1]["href"]
-    assert cancel == f"/articles/{article.slug}#comment-form"
+    assert cancel == f"/articles/{article.slug}#write"
     assert form.select_one("input[name=parent_id]")["value"] == str(asked.id)
     # The plain page has none of it, and another ETag.
     plain = client.get(f"/articles/{article.slug}")
