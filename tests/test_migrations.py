@@ -50,22 +50,25 @@ def _rows(sql: str) -> list[tuple]:
         return [tuple(row) for row in connection.execute(sa.text(sql))]
 
 
-def _seed_article(connection: sa.Connection, approved: int = 0) -> None:
+def _seed_article(
+    connection: sa.Connection, approved: int = 0, *, after_0018: bool = False
+) -> None:
     """Section 1 and its draft article 1 (`approved`: its kept count), as the schema stood
-    from 0001 to 0017."""
+    from 0001 to 0017, or (`after_0018`) without the pending count 0018 dropped."""
     connection.execute(
         sa.text(
             "INSERT INTO sections (id, name, slug, description, position)"
             " VALUES (1, 'News', 'news', '', 0)"
         )
     )
+    pending = ("", "") if after_0018 else (" pending_comment_count,", " 0,")
     connection.execute(
         sa.text(
             "INSERT INTO articles (id, section_id, title, slug, summary,"
             " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-            " approved_comment_count, pending_comment_count, comments_version)"
+            f" approved_comment_count,{pending[0]} comments_version)"
             " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-            " CURRENT_TIMESTAMP, true, :approved, 0, 0)"
+            f" CURRENT_TIMESTAMP, true, :approved,{pending[1]} 0)"
         ),
         {"approved": approved},
     )
@@ -464,30 +467,11 @@ def test_0018_drops_the_pending_count_and_going_back_recounts_it(tmp_path):
         assert _rows("SELECT pending_comment_count FROM articles") == [(2,)]
 
 
-def _seed_article_after_0018(connection: sa.Connection) -> None:
-    """Section 1 and its draft article 1, as the schema stands from 0018."""
-    connection.execute(
-        sa.text(
-            "INSERT INTO sections (id, name, slug, description, position)"
-            " VALUES (1, 'News', 'news', '', 0)"
-        )
-    )
-    connection.execute(
-        sa.text(
-            "INSERT INTO articles (id, section_id, title, slug, summary,"
-            " body_markdown, body_html, status, created_at, updated_at, comments_open,"
-            " approved_comment_count, comments_version)"
-            " VALUES (1, 1, 'T', 't', '', '', '', 'draft', CURRENT_TIMESTAMP,"
-            " CURRENT_TIMESTAMP, true, 0, 0)"
-        )
-    )
-
-
 def test_0019_adds_source_keys_and_old_paths_and_going_back_keeps_the_old_slugs(tmp_path):
     with _scratch_database(tmp_path):
         upgrade(revision="0018")
         with db.engine.begin() as connection:
-            _seed_article_after_0018(connection)
+            _seed_article(connection, after_0018=True)
             connection.execute(
                 sa.text(
                     "INSERT INTO article_redirects (id, old_slug, article_id) VALUES (1, 'old', 1)"
@@ -530,7 +514,7 @@ def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path)
     with _scratch_database(tmp_path):
         upgrade(revision="0019")
         with db.engine.begin() as connection:
-            _seed_article_after_0018(connection)
+            _seed_article(connection, after_0018=True)
             connection.execute(
                 sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
