@@ -89,6 +89,17 @@ class Standing(StrEnum):
     BANNED = "banned"
 
 
+def is_public(status: str, published_at: datetime | None, now: datetime) -> bool:
+    """Readers see an article once it is published and its time has come (Article.is_public,
+    and a queue row read as plain values)."""
+    return status == ArticleStatus.PUBLISHED and published_at is not None and published_at <= now
+
+
+def is_banned(standing: str, banned_until: datetime | None, now: datetime) -> bool:
+    """Banned, and the ban has not ended (Commenter.is_banned, and a queue row's values)."""
+    return standing == Standing.BANNED and (banned_until is None or banned_until > now)
+
+
 class EventAction(StrEnum):
     """What a moderation event records (moderation/lifecycle.py, moderation/editing.py)."""
 
@@ -280,12 +291,7 @@ class Article(db.Model):
         )
 
     def is_public(self, now: datetime | None = None) -> bool:
-        now = now or utcnow()
-        return (
-            self.status == ArticleStatus.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= now
-        )
+        return is_public(self.status, self.published_at, now or utcnow())
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
@@ -543,9 +549,7 @@ class Commenter(db.Model):
 
     def is_banned(self, now: datetime | None = None) -> bool:
         """Banned, and the ban has not ended: an expired ban no longer applies."""
-        if self.standing != Standing.BANNED:
-            return False
-        return self.banned_until is None or self.banned_until > (now or utcnow())
+        return is_banned(self.standing, self.banned_until, now or utcnow())
 
     @property
     def decided_total(self) -> int:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from newsroom.dashboard import rows
+from newsroom.dashboard import pages, rows
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, utcnow
 from newsroom.pagecache import slot
@@ -17,8 +17,9 @@ from tests.conftest import log_in, page, text_of
 
 @pytest.fixture(autouse=True)
 def _no_kept_rows(app):
-    """Each test starts with no kept rows, as a newly started worker does."""
-    rows._cache().rows.clear()
+    """Each test starts with no kept rows or pages, as a newly started worker does."""
+    rows.row_store().entries.clear()
+    pages.page_store().entries.clear()
 
 
 @pytest.fixture
@@ -35,10 +36,10 @@ def _row(client, comment, url="/dashboard/"):
 def test_a_row_is_drawn_once_then_reused(staff, site, article, make_comment):
     comment = make_comment(article)
     _, first = _row(staff, comment)
-    kept = len(rows._cache().rows)
+    kept = len(rows.row_store().entries)
     _, again = _row(staff, comment)
 
-    assert kept == 1 and len(rows._cache().rows) == 1  # the second drawing reused the row
+    assert kept == 1 and len(rows.row_store().entries) == 1  # the second drawing reused the row
     # The CSRF token carries the second it was made in: the same row, whatever the clock.
     for row in (first, again):
         for token in row.select("input[name=csrf_token]"):
@@ -123,7 +124,7 @@ def test_each_moderator_gets_their_own_token_in_kept_rows(
         assert html.select_one("#bulk-form input[name=csrf_token]")["value"] == token
         tokens.append(token)
     assert tokens[0] != tokens[1]
-    assert len(rows._cache().rows) == 1  # one kept row served both
+    assert len(rows.row_store().entries) == 1  # one kept row served both
 
     answer = other.post(
         f"/dashboard/comments/{comment.id}/decision",
@@ -143,6 +144,7 @@ def test_a_kept_row_tells_the_comments_age_as_of_now(
 
     later = utcnow() + timedelta(days=3)
     monkeypatch.setattr(rows, "utcnow", lambda: later)
+    monkeypatch.setattr(pages, "utcnow", lambda: later)
     _, row = _row(staff, comment)
     assert text_of(row.select_one("time")) == "3 days ago"
 
@@ -155,8 +157,8 @@ def test_no_slot_is_ever_shown(staff, site, article, make_comment):
 
 
 def test_kept_rows_are_bounded(staff, site, article, make_comment, monkeypatch):
-    monkeypatch.setattr(rows, "MAX_ROWS", 3)
+    monkeypatch.setattr(rows.row_store(), "limit", 3)
     for _ in range(5):
         make_comment(article)
     staff.get("/dashboard/")
-    assert len(rows._cache().rows) == 3
+    assert len(rows.row_store().entries) == 3

@@ -314,6 +314,28 @@ def test_every_dashboard_answer_reads_the_queues_state_in_one_bounded_statement(
         assert "pk_comments" in plan, plan
 
 
+@pytest.mark.parametrize(
+    "args", [{}, {"status": "approved"}, {"status": "rejected", "section": "1"}]
+)
+def test_the_kept_page_looks_its_rows_up_as_the_page_reads_them(
+    app, article, make_comment, planner_statistics, args
+):
+    """The values a kept queue page is found by (moderation.shown_page) are read through
+    the same index, and in the same order, as the page's own rows: a page of them, never
+    the tab's every comment."""
+    for status in ("pending", "pending", "approved", "rejected"):
+        make_comment(article, status)
+    queue = moderation.queue_filter_from(args)
+    with statements_sent() as sent:
+        comments, cursor = moderation.queue_page(queue, size=1)
+        shown, shown_cursor = moderation.shown_page(queue, size=1)
+    assert [moderation.shown_values(c) for c in comments] == shown and cursor == shown_cursor
+    page_plan, shown_plan = (plan_of(statement, parameters) for statement, parameters in sent)
+    indexes = [set(re.findall(r"ix_comments_\w+", plan)) for plan in (page_plan, shown_plan)]
+    assert indexes[0] and indexes[1] == indexes[0], (page_plan, shown_plan)
+    assert "SCAN comments" not in shown_plan and "Seq Scan on comments" not in shown_plan
+
+
 def test_a_narrowed_tab_is_counted_through_the_articles_index(
     app, article, make_comment, planner_statistics
 ):

@@ -26,7 +26,16 @@ from markupsafe import Markup
 from newsroom import articles, moderation
 from newsroom.content import in_zone, time_ago
 from newsroom.dashboard import bp
-from newsroom.models import Comment, Commenter, CommentReport, CommentStatus, Standing, utcnow
+from newsroom.models import (
+    Comment,
+    Commenter,
+    CommentReport,
+    CommentStatus,
+    Standing,
+    is_banned,
+    is_public,
+    utcnow,
+)
 from newsroom.pagecache import slot
 
 MAX_ROWS = 2000  # about 3 KB each
@@ -39,26 +48,35 @@ ACTIONS = {
 }
 
 
-class RowCache:
-    def __init__(self) -> None:
-        self.rows: dict[tuple, str] = {}
+class Kept:
+    """Markup kept by key in this worker, up to `limit` entries, forgetting the oldest first.
+    Nothing is ever invalidated: a key holds everything its markup shows."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.entries: dict[tuple, object] = {}
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> str | None:
-        return self.rows.get(key)
+    def get(self, key: tuple) -> object | None:
+        return self.entries.get(key)
 
-    def put(self, key: tuple, row: str) -> None:
+    def put(self, key: tuple, markup: object) -> None:
         with self.lock:
-            self.rows[key] = row
-            while len(self.rows) > MAX_ROWS:
-                del self.rows[next(iter(self.rows))]
+            self.entries[key] = markup
+            while len(self.entries) > self.limit:
+                del self.entries[next(iter(self.entries))]
 
 
-def _cache() -> RowCache:
-    cache = current_app.extensions.get("newsroom_queue_rows")
-    if cache is None:
-        cache = current_app.extensions.setdefault("newsroom_queue_rows", RowCache())
-    return cache
+def kept(name: str, limit: int) -> Kept:
+    """This app's Kept store called `name` (made on first use)."""
+    store = current_app.extensions.get(name)
+    if store is None:
+        store = current_app.extensions.setdefault(name, Kept(limit))
+    return store
+
+
+def row_store() -> Kept:
+    return kept("newsroom_queue_rows", MAX_ROWS)
 
 
 @bp.app_template_global()
@@ -77,12 +95,14 @@ def queue_rows(
     oob: bool = False,
     reports: dict[int, list[CommentReport]] | None = None,
     rules_version: str | None = None,
+    keep_slots: bool = False,
 ) -> Markup:
     """The rows of `comments`, as the queue and the undo answer show them; `oob`: each in
     place of its strip (an undone batch); `reports`, on the Reported tab, holds each
     comment's open reports; `rules_version`: the rules' version, when the caller read it
-    with the queue's state (moderation.queue_state)."""
-    cache = _cache()
+    with the queue's state (moderation.queue_state); `keep_slots`: leave each row's age and
+    the CSRF token as slots, for a page kept whole (dashboard/pages.py) to fill."""
+    cache = row_store()
     if rules_version is None:
         rules = moderation.current_rules()
     else:
@@ -97,30 +117,10 @@ def queue_rows(
     now = utcnow()
     drawn = []
     for comment in comments:
-        article = comment.article
-        now_public = article.is_public(now)
         open_reports = (reports or {}).get(comment.id, [])
         key = (
-            comment.id,
-            comment.state,
-            comment.author_name,
-            comment.author_email,
-            comment.created_at,
-            comment.held_reasons,
-            comment.body,
-            comment.text_version,
-            comment.edited_at,
-            comment.by_organization,
-            comment.open_reports,
-            comment.hidden_by_reports,
-            tuple((r.id, r.reason, r.detail) for r in open_reports),
+            row_key(moderation.shown_values(comment), now, open_reports),
             reasons,
-            comment.article_id,
-            article.slug,
-            article.title,
-            now_public,
-            article.status,
-            _commenter_key(comment.commenter, now),
             queue,
             restored,
             oob,
@@ -131,12 +131,13 @@ def queue_rows(
         )
         row = cache.get(key)
         if row is None:
+            article_public = comment.article.is_public(now)
             row = render_template(
                 "dashboard/_comment_row.html",
                 comment=comment,
                 body_html=rules.marked_html(comment.body),
-                article_public=now_public,
-                article_state=articles.state_of(article.status, now_public),
+                article_public=article_public,
+                article_state=articles.state_of(comment.article.status, article_public),
                 queue=queue,
                 actions=ACTIONS,
                 allowed=moderation.ALLOWED_TRANSITIONS,
@@ -151,32 +152,29 @@ def queue_rows(
                 csrf_token=lambda: csrf_slot,
             )
             cache.put(key, row)
-        drawn.append(row.replace(age_slot, _age(comment.created_at, now)).replace(csrf_slot, token))
+        if not keep_slots:
+            row = row.replace(age_slot, age(comment.created_at, now)).replace(csrf_slot, token)
+        drawn.append(row)
     # Rows come from an autoescaping template; the slots take the age we format and the
     # CSRF token (URL-safe characters).
     rows = "".join(drawn)
     return Markup(rows)  # nosec B704 # escaped by the template that drew them
 
 
-def _age(created_at: datetime, now: datetime) -> str:
+def age(created_at: datetime, now: datetime) -> str:
+    """A row's age ("5 minutes ago"), for its slot."""
     return str(Markup.escape(time_ago(created_at, now)))
 
 
-def _commenter_key(commenter: Commenter | None, now: datetime) -> tuple | None:
-    """Everything the row's commenter line shows."""
-    if commenter is None:
-        return None
+def row_key(values: moderation.ShownRow, now: datetime, open_reports: list[CommentReport]) -> tuple:
+    """Everything a row shows of its comment (moderation.SHOWN), what of it turns with the
+    clock (its article public, its commenter's ban over) and its open reports: the row's part
+    of the key of a kept row and of a kept page."""
     return (
-        commenter.id,
-        commenter.approved_count,
-        commenter.rejected_count,
-        commenter.spam_count,
-        commenter.reported_count,
-        commenter.first_seen_at,
-        commenter.standing,
-        commenter.banned_until,
-        commenter.standing_version,
-        commenter.is_banned(now),
+        values,
+        is_public(values.article_status, values.article_published_at, now),
+        is_banned(values.commenter_standing, values.commenter_banned_until, now),
+        tuple((r.id, r.reason, r.detail) for r in open_reports),
     )
 
 

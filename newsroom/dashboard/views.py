@@ -10,13 +10,14 @@ from flask_login import current_user
 
 from newsroom import inputs, moderation
 from newsroom.access import staff_required
-from newsroom.dashboard import bp
+from newsroom.dashboard import bp, pages
 from newsroom.dashboard.forms import BatchUndoForm, BulkDecisionForm, DecisionForm, KeepForm
 from newsroom.dashboard.rows import ACTIONS, queue_rows
 from newsroom.dashboard.shortcuts import SHORTCUTS
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import UNREVIEWED, Article, Comment, CommentStatus, ModerationEvent, User
+from newsroom.pagecache import slot
 from newsroom.sections import ordered_sections
 from newsroom.site import current_settings
 
@@ -83,11 +84,11 @@ def _zone() -> str:
     return current_settings().timezone
 
 
-def _open_reports(queue: moderation.QueueFilter, comments: list[Comment]) -> dict | None:
+def _open_reports(queue: moderation.QueueFilter, comment_ids: list[int]) -> dict | None:
     """On the Reported tab, each comment's open reports (one query for the page)."""
     if queue.status != moderation.REPORTED:
         return None
-    return moderation.open_reports_on([comment.id for comment in comments])
+    return moderation.open_reports_on(comment_ids)
 
 
 @bp.get("/")
@@ -99,25 +100,42 @@ def queue() -> ResponseReturnValue:
     # Read before the rows: a comment arriving in between is then newer than where the
     # poll starts, and announced.
     state = moderation.queue_state()
-    comments, next_cursor = moderation.queue_page(queue, after)
     context = _template_context(queue, state)
-    reports = _open_reports(queue, comments)
-    sections = ordered_sections()
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
-    newest_id = state.newest_id
-    return render_template(
-        "dashboard/queue.html",
-        comments=comments,
-        next_cursor=next_cursor,
-        last_cursor=moderation.encode_cursor(comments[-1]) if comments else "",
-        since_id=newest_id,
-        seen=moderation.live_signature(newest_id, context["tallies"]),
-        reports=reports,
-        sections=sections,
-        filtered_article=article,
-        shortcuts=SHORTCUTS,
-        **context,
+    shown, _ = moderation.shown_page(queue, after)
+
+    def draw() -> pages.Drawn:
+        comments, next_cursor = moderation.queue_page(queue, after)
+        reports = _open_reports(queue, [comment.id for comment in comments])
+        page = render_template(
+            "dashboard/queue.html",
+            comments=comments,
+            next_cursor=next_cursor,
+            last_cursor=moderation.encode_cursor(comments[-1]) if comments else "",
+            since_id=state.newest_id,
+            seen=moderation.live_signature(state.newest_id, state.tallies),
+            reports=reports,
+            sections=ordered_sections(),
+            filtered_article=article,
+            shortcuts=SHORTCUTS,
+            keep_slots=True,
+            csrf_token=lambda: slot("csrf"),
+            **context,
+        )
+        return [moderation.shown_values(c) for c in comments], reports or {}, page
+
+    narrowed = context["narrowed"]
+    about = (
+        queue,
+        after,
+        state.newest_id,
+        tuple(state.tallies.items()),
+        state.rules_version,
+        narrowed and tuple(narrowed.items()),
+        article and (article.id, article.title),
     )
+    reports = _open_reports(queue, [values.id for values in shown]) or {}
+    return pages.kept_page(about, shown, reports, draw)
 
 
 def _more_rows(queue: moderation.QueueFilter, after: str) -> ResponseReturnValue:
@@ -139,7 +157,7 @@ def _more_rows(queue: moderation.QueueFilter, after: str) -> ResponseReturnValue
         since_id=newest_id,
         seen=moderation.live_signature(newest_id, context["tallies"]) if live else "",
         new_count=0,
-        reports=_open_reports(queue, comments),
+        reports=_open_reports(queue, [comment.id for comment in comments]),
         **context,
     )
 

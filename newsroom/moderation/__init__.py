@@ -73,6 +73,7 @@ from newsroom.moderation.queue import (
     QUEUE_PAGE_SIZE,
     QueueFilter,
     QueueState,
+    ShownRow,
     commenter_comments,
     decisions_on,
     decode_cursor,
@@ -86,6 +87,8 @@ from newsroom.moderation.queue import (
     queue_filter_from,
     queue_page,
     queue_state,
+    shown_page,
+    shown_values,
 )
 from newsroom.moderation.reasons import (
     REJECTION_REASON_MAX,
@@ -187,6 +190,9 @@ __all__ = [
     "pending_newer_than",
     "queue_filter_from",
     "queue_page",
+    "shown_page",
+    "shown_values",
+    "ShownRow",
     "recount",
     "remove_comments",
     "submission_id",

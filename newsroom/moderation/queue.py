@@ -5,6 +5,7 @@ history of decisions, and one commenter's comments with the decisions on them.
 
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -130,14 +131,14 @@ _MICROSECOND = timedelta(microseconds=1)
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-def encode_cursor(comment: Comment) -> str:
+def encode_cursor(comment: Comment | ShownRow) -> str:
+    """The position of a comment, or of its row's values (ShownRow)."""
     return f"{(comment.created_at - _EPOCH) // _MICROSECOND}_{comment.id}"
 
 
-def _keyset_page(query: sa.Select, parameters: dict, size: int) -> tuple[list[Comment], str | None]:
-    """`size` rows of `query` (asked for one more), and the cursor for the next page: the
-    position of the last row shown, None when nothing follows."""
-    rows = db.session.scalars(query, parameters).all()
+def _keyset_page(rows: list, size: int) -> tuple[list, str | None]:
+    """`size` of `rows` (read with a limit of one more), and the cursor for the next page:
+    the position of the last row shown, None when nothing follows."""
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return list(rows[:size]), next_cursor
 
@@ -156,6 +157,86 @@ def queue_page(
     queue: QueueFilter, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
 ) -> tuple[list[Comment], str | None]:
     """One page of the queue and the cursor for the next, by keyset (no OFFSET scans)."""
+    query, parameters = _page_statement(queue, cursor, size, shown=False)
+    return _keyset_page(db.session.scalars(query, parameters).all(), size)
+
+
+def shown_page(
+    queue: QueueFilter, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
+) -> tuple[list[ShownRow], str | None]:
+    """The same page as queue_page, as the values its rows show (SHOWN): plain tuples, no
+    ORM objects. What a kept queue page is looked up by (dashboard/pages.py)."""
+    query, parameters = _page_statement(queue, cursor, size, shown=True)
+    rows = db.session.execute(query, parameters).all()
+    return _keyset_page([ShownRow._make(row) for row in rows], size)
+
+
+# What a queue row shows of its comment, its article and its commenter (the templates
+# under dashboard/_comment_row.html), as attribute paths from the comment. A kept row or
+# page is looked up by these values (shown_values), so none can go stale: a change to any
+# of them draws anew.
+SHOWN = (
+    ("id",),
+    ("created_at",),
+    ("status",),
+    ("unreviewed",),
+    ("author_name",),
+    ("author_email",),
+    ("held_reasons",),
+    ("body",),
+    ("text_version",),
+    ("edited_at",),
+    ("by_organization",),
+    ("open_reports",),
+    ("hidden_by_reports",),
+    ("article_id",),
+    ("article", "slug"),
+    ("article", "title"),
+    ("article", "status"),
+    ("article", "published_at"),
+    ("commenter", "id"),
+    ("commenter", "email"),
+    ("commenter", "approved_count"),
+    ("commenter", "rejected_count"),
+    ("commenter", "spam_count"),
+    ("commenter", "reported_count"),
+    ("commenter", "first_seen_at"),
+    ("commenter", "standing"),
+    ("commenter", "banned_until"),
+    ("commenter", "ban_reason"),
+    ("commenter", "standing_version"),
+)
+# Aliased, as the ORM's eager loads are: a section filter's subquery on articles must not
+# be correlated with the row's own article.
+_SHOWN_MODELS = {
+    "article": sa.orm.aliased(Article, name="shown_article"),
+    "commenter": sa.orm.aliased(Commenter, name="shown_commenter"),
+}
+
+
+# A row's SHOWN values by name: "article_slug", "commenter_standing".
+ShownRow = collections.namedtuple("ShownRow", ["_".join(path) for path in SHOWN])
+
+
+def shown_values(comment: Comment) -> ShownRow:
+    """A comment's SHOWN values, read from its ORM object (and its article and commenter)."""
+    values = []
+    for path in SHOWN:
+        value: object = comment
+        for name in path:
+            value = getattr(value, name) if value is not None else None
+        values.append(value)
+    return ShownRow._make(values)
+
+
+def _shown_column(path: tuple[str, ...]) -> sa.ColumnElement:
+    model = _SHOWN_MODELS[path[0]] if len(path) == 2 else Comment
+    return getattr(model, path[-1])
+
+
+def _page_statement(
+    queue: QueueFilter, cursor: str | None, size: int, shown: bool
+) -> tuple[sa.Select, dict]:
     position = decode_cursor(cursor)
     query = _queue_query(
         queue.status == UNREVIEWED,
@@ -165,6 +246,7 @@ def queue_page(
         bool(queue.section_id),
         queue.search_mode,
         position is not None,
+        shown,
     )
     parameters = {
         "status": queue.status,
@@ -175,7 +257,7 @@ def queue_page(
         "after_id": position[1] if position else None,
         "size": size + 1,
     }
-    return _keyset_page(query, parameters, size)
+    return query, parameters
 
 
 # A listed comment shows its article's title and address, not its body: leave those
@@ -194,6 +276,7 @@ def _queue_query(
     by_section: bool,
     by_search: str,
     after: bool,
+    shown: bool = False,
 ) -> sa.Select:
     """The queue's statement for one combination of filters, built once: building it took
     a third of the time SQLite needs to answer it. The unreviewed (approved, all of them)
@@ -208,13 +291,18 @@ def _queue_query(
         which = Comment.open_reports > sa.literal_column("0")
     else:
         which = _status_is(sa.bindparam("status"), by_search)
-    query = (
-        sa.select(Comment)
-        .where(which)
+    if shown:
+        # The same rows as plain values, joined as the ORM's eager loads join them.
+        article, commenter = _SHOWN_MODELS["article"], _SHOWN_MODELS["commenter"]
+        query = (
+            sa.select(*(_shown_column(path) for path in SHOWN))
+            .join(article, Comment.article_id == article.id)
+            .outerjoin(commenter, Comment.commenter_id == commenter.id)
+        )
+    else:
         # Its commenter's line comes in the same query (an outer join by primary key).
-        .options(_WITH_ARTICLE, sa.orm.joinedload(Comment.commenter))
-        .limit(sa.bindparam("size"))
-    )
+        query = sa.select(Comment).options(_WITH_ARTICLE, sa.orm.joinedload(Comment.commenter))
+    query = query.where(which).limit(sa.bindparam("size"))
     query = _narrowed(query, by_article, by_section, by_search)
     key = sa.tuple_(Comment.created_at, Comment.id)
     cursor = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime), sa.bindparam("after_id"))
@@ -437,7 +525,7 @@ def commenter_comments(
         "before_id": position[1] if position else None,
         "size": size + 1,
     }
-    return _keyset_page(query, parameters, size)
+    return _keyset_page(db.session.scalars(query, parameters).all(), size)
 
 
 @functools.cache
