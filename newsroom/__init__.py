@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from newsroom import access, content, inputs, postgres, purge, requestlog, sqlite
 from newsroom.config import load_config
-from newsroom.extensions import cache, csrf, db, htmx, limiter, mailer, migrate
+from newsroom.extensions import MIGRATIONS, cache, csrf, db, htmx, limiter, mailer
 
 # The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
@@ -24,7 +24,10 @@ def _private_folder(path: str) -> None:
             os.chmod(path, 0o700)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, serving: bool = False) -> Flask:
+    """The app. `serving`: for the web server's workers (wsgi.py), which run no command and
+    no migration: the command line's modules and Alembic are left unimported, about a
+    tenth of each worker's memory."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -45,7 +48,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         sqlite.configure(db.engine)
         postgres.configure(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     cache.init_app(app)
@@ -55,7 +57,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     purge.init_app(app)
 
     from newsroom import admin, auth, dashboard, errors, health, links, public, site
-    from newsroom.cli import register_commands
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -65,7 +66,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(links.bp)
     errors.register(app)
     site.register(app)
-    register_commands(app)
+    if not serving:
+        from flask_migrate import Migrate
+
+        from newsroom.cli import register_commands
+
+        Migrate(app, db, directory=MIGRATIONS)
+        register_commands(app)
 
     app.jinja_env.filters["long_date"] = lambda moment: content.long_date(
         moment, g.site.timezone if "site" in g else "UTC"

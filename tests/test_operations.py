@@ -7,6 +7,7 @@ import http.client
 import json
 import logging
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -257,3 +258,55 @@ def test_gunicorn_writes_the_request_log_to_standard_error(tmp_path):
     assert [(x["request_id"], x["method"], x["path"], x["status"]) for x in lines] == [
         ("probe-1", "GET", "/healthz", 200)
     ]
+
+
+def _imported_by_wsgi(environment: dict[str, str]) -> list[str]:
+    """The heavy modules a web worker's app (wsgi.py) imports, in a fresh interpreter."""
+    probe = (
+        "import json, sys, wsgi; print(json.dumps(sorted(m for m in "
+        "('alembic', 'flask_migrate', 'newsroom.cli', 'newsroom.imports', 'psycopg') "
+        "if m in sys.modules)))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(found.stdout.splitlines()[-1])
+
+
+def test_the_web_workers_load_no_migrations_and_no_commands(tmp_path):
+    """Alembic, the command line's modules and (on SQLite) the PostgreSQL driver are a
+    fifth of a worker's memory, and a worker runs none of them."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
+        and not name.startswith("NEWSROOM_")
+    }
+    environment.update(NEWSROOM_INSTANCE_PATH=str(tmp_path), NEWSROOM_SECRET_KEY="a-secret")
+    assert _imported_by_wsgi(environment) == []
+
+
+def test_the_command_line_keeps_its_commands(app):
+    """`flask --app newsroom ...` makes the app without `serving`: migrations and every
+    command are there; the workers' app has neither."""
+    assert {"db", "seed-demo", "import-wordpress", "backup"} <= set(app.cli.commands)
+    assert "migrate" in app.extensions
+    serving = create_app(dict(app.config), serving=True)
+    assert not {"db", "seed-demo", "import-wordpress", "backup"} & set(serving.cli.commands)
+    assert "migrate" not in serving.extensions
+
+
+def test_gunicorn_caps_mallocs_arenas_unless_the_operator_did():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["fewer_malloc_arenas"]() is True  # glibc: the cap is taken
+    os.environ["MALLOC_ARENA_MAX"] = "4"
+    try:
+        assert settings["fewer_malloc_arenas"]() is False
+    finally:
+        del os.environ["MALLOC_ARENA_MAX"]

@@ -9,9 +9,12 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.script import ScriptDirectory
-from flask import current_app
+from newsroom.extensions import MIGRATIONS
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HEADER = b"PGDMP"  # pg_dump's custom format
@@ -57,7 +60,9 @@ def same_file(one: Path, other: Path) -> bool:
 
 
 def migrations() -> ScriptDirectory:
-    return ScriptDirectory(current_app.extensions["migrate"].directory)
+    from alembic.script import ScriptDirectory  # not in the web workers' memory until used
+
+    return ScriptDirectory(MIGRATIONS)
 
 
 def known_revision(revision: str, source: Path) -> str:

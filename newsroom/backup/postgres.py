@@ -9,7 +9,6 @@ import subprocess  # nosec B404 # runs pg_dump and pg_restore, without a shell
 from pathlib import Path
 
 import sqlalchemy as sa
-from psycopg.conninfo import make_conninfo
 
 from newsroom.backup.common import BackupError, known_revision
 from newsroom.extensions import db
@@ -30,6 +29,8 @@ def libpq_conninfo(url: sa.URL) -> tuple[str, str | None]:
     }
     for name, value in url.query.items():  # libpq's own options (sslmode, host=/socket, ...)
         parameters[name] = value[-1] if isinstance(value, tuple) else value
+    from psycopg.conninfo import make_conninfo  # the driver, loaded on PostgreSQL sites only
+
     return make_conninfo(**{k: v for k, v in parameters.items() if v is not None}), url.password
 
 
