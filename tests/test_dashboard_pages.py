@@ -211,3 +211,15 @@ def test_a_page_without_an_age_slot_per_row_is_refused(app, site, article, make_
         with pytest.raises(RuntimeError, match="one age slot per row"):
             pages.kept_page(("test",), shown, {}, lambda: (shown, {}, "<p>no slot</p>"))
     db.session.rollback()
+
+
+def test_a_search_is_drawn_not_kept(staff, site, article, make_comment):
+    """A search is seldom asked twice, and looking its rows up before drawing them would
+    run it twice."""
+    make_comment(article, body="The ferry timetable again.")
+    make_comment(article, body="Nothing about boats.", author_email="lee@example.com")
+    for _ in range(2):
+        html = _queue(staff, "/dashboard/?q=ferry")
+        assert [text_of(b) for b in html.select(".row-body")] == ["The ferry timetable again."]
+        assert text_of(html.select_one(".row-meta time")) == "just now"
+    assert len(pages.page_store().entries) == 0

@@ -48,14 +48,26 @@ def kept_page(
     keep = not session.get("_flashes")
     parts = store.get(_key(about, shown, reports, now)) if keep else None
     if parts is None:
-        shown, reports, page = draw()
-        # The age slot stands once in each row, and nowhere else.
-        parts = page.split(slot("age"))
-        if len(parts) != len(shown) + 1:
-            raise RuntimeError("a queue page must hold one age slot per row")
+        shown, reports, parts = _drawn(draw)
         if keep:
             store.put(_key(about, shown, reports, now), parts)
     return _filled(parts, shown, now)
+
+
+def drawn_page(draw: Callable[[], Drawn]) -> str:
+    """A page drawn by `draw` and not kept (a search: seldom asked twice, and looking its
+    rows up first would run the search twice)."""
+    shown, _, parts = _drawn(draw)
+    return _filled(parts, shown, utcnow())
+
+
+def _drawn(draw: Callable[[], Drawn]) -> tuple[list[moderation.ShownRow], dict, list[str]]:
+    shown, reports, page = draw()
+    # Cut at the age slots, which stand once in each row and nowhere else.
+    parts = page.split(slot("age"))
+    if len(parts) != len(shown) + 1:
+        raise RuntimeError("a queue page must hold one age slot per row")
+    return shown, reports, parts
 
 
 def page_store() -> Kept:

@@ -102,7 +102,6 @@ def queue() -> ResponseReturnValue:
     state = moderation.queue_state()
     context = _template_context(queue, state)
     article = db.session.get(Article, queue.article_id) if queue.article_id else None
-    shown, _ = moderation.shown_page(queue, after)
 
     def draw() -> pages.Drawn:
         comments, next_cursor = moderation.queue_page(queue, after)
@@ -124,6 +123,9 @@ def queue() -> ResponseReturnValue:
         )
         return [moderation.shown_values(c) for c in comments], reports or {}, page
 
+    if queue.search:
+        return pages.drawn_page(draw)
+    shown, _ = moderation.shown_page(queue, after)
     narrowed = context["narrowed"]
     about = (
         queue,
