@@ -140,6 +140,7 @@ def generate(
                     else "spam"
                 )
                 rows.append(_comment_row(rng, readers, target, status, now))
+            _cache_for_bulk_inserts()
             db.session.execute(sa.insert(Comment), rows)
             db.session.commit()
             made += len(rows)
@@ -147,6 +148,19 @@ def generate(
     moderation.recount()
     planner.refresh_statistics()
     return {"articles": articles, "comments": made}
+
+
+# SQLite's page cache while the comments go in: each lands in a dozen B-trees (the table,
+# its indexes and the full-text index) at places all over them, and with the default 2 MB
+# every insert read its pages back in. 512 MB made a million comments eight times faster.
+BULK_CACHE_KIB = 512 * 1024
+
+
+def _cache_for_bulk_inserts() -> None:
+    """A large page cache on the connection the next batch goes through (SQLite only; a
+    pragma holds for its connection, so it is set again at every batch)."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text(f"PRAGMA cache_size=-{BULK_CACHE_KIB}"))
 
 
 def _comment_row(
