@@ -55,9 +55,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 assets: static/vendor/htmx.min.js
 
-# htmx for the pages; axe-core and vnu-jar (the W3C HTML checker) for the tests. npm ci
-# empties node_modules first, so the stamp inside it says the install finished. No package
-# needs an install script, and vnu-jar's would fetch a Java runtime: tests use Debian's.
+# htmx for the pages; axe-core, vnu-jar (the W3C HTML checker) and Lighthouse for the tests.
+# npm ci empties node_modules first, so the stamp inside it says the install finished. No
+# package needs an install script, and vnu-jar's would fetch a Java runtime: tests use
+# Debian's (and Lighthouse runs Debian's Chromium).
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@

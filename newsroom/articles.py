@@ -1,5 +1,6 @@
 """The articles admins write: the list, saving (with the address rules and redirects),
-publishing times in the site's timezone, and deleting with their comments.
+publishing times in the site's timezone, and deleting with their comments; a lead picture
+no article shows any more has its files removed.
 
 Views hand in what the admin typed; these functions decide, store and commit, and raise
 FieldError (a ValueError naming the form field it belongs beside) when something is
@@ -8,14 +9,17 @@ refused. Nothing here reads the Flask request.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 
-from newsroom import content, moderation, pagecache, purge, search
+from newsroom import content, images, moderation, pagecache, purge, search
 from newsroom.content import check_slug
 from newsroom.extensions import db
 from newsroom.images import StoredImage
@@ -30,6 +34,8 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.refused import FieldError, commit_or_refuse
+
+log = logging.getLogger(__name__)
 
 ARTICLE_SLUG_MAX = 200
 # Characters of Markdown in one article's body: three times the longest article the demo
@@ -191,6 +197,17 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
             "slug",
         )
 
+    old_image = article.image_name if article is not None else None
+    image = fields.image
+    if (
+        image is not None
+        and image.name != old_image
+        and not images.is_stored(image.name, _uploads())
+    ):
+        # Uploaded with an earlier try of the form, and removed since: the only article
+        # that showed the same picture let go of it meanwhile.
+        raise FieldError("The picture is no longer stored. Upload it again.", "image")
+
     is_new = article is None
     if article is None:
         article = Article(author_id=author.id)
@@ -215,7 +232,6 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     article.comments_close_after_days = close_after
     article.source_name = fields.source_name.strip() or None
     article.source_url = source_url or None
-    image = fields.image
     article.image_name = image.name if image else None
     article.image_width = image.width if image else None
     article.image_height = image.height if image else None
@@ -240,7 +256,28 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     commit_or_refuse(
         f"The address “{slug}” was just taken by another article. Choose another.", "slug"
     )
+    if old_image is not None and old_image != (image.name if image else None):
+        remove_unused_picture(old_image)
     return article
+
+
+def _uploads() -> Path:
+    return images.upload_folder(current_app.instance_path)
+
+
+def remove_unused_picture(name: str) -> None:
+    """Remove the files of the picture `name` unless an article shows it: called once the
+    transaction that replaced or removed it (or deleted its article) has committed, so a
+    rollback never leaves an article without its picture. Another article may show the same
+    picture (the same upload, the same name); then the files stay."""
+    shown = db.session.scalar(sa.select(Article.id).where(Article.image_name == name).limit(1))
+    if shown is not None:
+        return
+    try:
+        images.remove_stored(name, _uploads())
+    except OSError as error:
+        # The change is saved; a file left behind costs disk space, nothing else.
+        log.warning("could not remove the picture %s: %s", name, error)
 
 
 def check_web_address(url: str) -> None:
@@ -270,9 +307,9 @@ def delete_article(article_id: int) -> int:
     a comment posted meanwhile can't slip past the count.
     Returns how many comments went with it.
     """
-    locked = db.session.scalar(
-        sa.select(Article.id).where(Article.id == article_id).with_for_update()
-    )
+    locked = db.session.execute(
+        sa.select(Article.id, Article.image_name).where(Article.id == article_id).with_for_update()
+    ).first()
     if locked is None:
         db.session.rollback()
         raise FieldError("That article no longer exists.")
@@ -291,6 +328,8 @@ def delete_article(article_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if locked.image_name is not None:
+        remove_unused_picture(locked.image_name)
     return sum(removed.values())
 
 

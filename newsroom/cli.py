@@ -181,19 +181,26 @@ def mail_worker(once: bool, poll: float) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace FILE if it exists.")
 def backup_command(file: Path, replace: bool) -> None:
-    """Write a snapshot of the database to FILE; the site may go on running meanwhile."""
+    """Write a snapshot of the database, with the articles' pictures, to FILE; the site may
+    go on running meanwhile."""
     try:
-        backup.backup_database(file, replace=replace)
+        pictures = backup.backup_database(file, replace=replace)
     except backup.BackupError as error:
         raise click.ClickException(f"{error}\nNo backup was written.") from None
-    click.echo(f"Backed up the {backup.database_kind()} database to {file}.")
+    click.echo(
+        f"Backed up the {backup.database_kind()} database and {_pictures(pictures)} to {file}."
+    )
+
+
+def _pictures(count: int) -> str:
+    return f"{count:,} picture{'' if count == 1 else 's'}"
 
 
 @click.command("restore")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Don't ask before replacing the database.")
 def restore_command(file: Path, yes: bool) -> None:
-    """Replace the whole database with the backup in FILE."""
+    """Replace the whole database with the backup in FILE, and put back its pictures."""
     try:
         target = backup.describe_database()
         if not yes and not click.confirm(
@@ -209,6 +216,16 @@ def restore_command(file: Path, yes: bool) -> None:
         f"Restored {target} from {file}: {restored.articles} articles, "
         f"{restored.comments} comments."
     )
+    if restored.pictures is None:
+        click.echo(
+            f"The backup holds no pictures (a release before backups held them): "
+            f"{backup.uploads_folder()} was left as it was."
+        )
+    else:
+        click.echo(
+            f"Pictures put back in {backup.uploads_folder()}: {restored.pictures:,} "
+            "(those already there were kept)."
+        )
     if restored.needs_upgrade:
         click.echo(
             f"The backup's schema is at revision {restored.revision}, this release's at "

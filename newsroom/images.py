@@ -3,7 +3,9 @@ under the instance folder (instance/uploads/) by the name of its content.
 
 A stored file is named by a digest of the uploaded bytes and its width, so a name always
 means the same picture: it may be cached for a year (public/views.py serves it so), and an
-upload that is refused leaves nothing behind. Nothing here reads the Flask request.
+upload that is refused leaves nothing behind. The same picture uploaded for two articles is
+stored once, under one name: articles.py removes a picture's files once no article shows
+it. Nothing here reads the Flask request.
 """
 
 from __future__ import annotations
@@ -114,6 +116,21 @@ def stored(name: str, instance_path: str) -> StoredImage | None:
             return StoredImage(name, picture.width, picture.height)
     except (OSError, UnidentifiedImageError):
         return None
+
+
+def is_stored(name: str, folder: Path) -> bool:
+    """Whether every size of the picture `name` is in `folder`."""
+    return bool(NAME.match(name)) and all(
+        (folder / file_name(name, width)).is_file() for width in WIDTHS
+    )
+
+
+def remove_stored(name: str, folder: Path) -> None:
+    """Delete the stored sizes of the picture `name`; a size already gone is no error."""
+    if not NAME.match(name):
+        return
+    for width in WIDTHS:
+        (folder / file_name(name, width)).unlink(missing_ok=True)
 
 
 def _has_alpha(picture) -> bool:

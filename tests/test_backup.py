@@ -8,9 +8,11 @@ nothing here replaces the database the other tests use.
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import stat
+import tarfile
 import threading
 import time
 from dataclasses import dataclass
@@ -21,9 +23,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import Flask
+from PIL import Image
 from psycopg.conninfo import conninfo_to_dict
 
-from newsroom import moderation
+from newsroom import images, moderation
 from newsroom.backup import libpq_conninfo
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, CommentStatus, User
@@ -166,7 +169,7 @@ def test_a_backup_taken_while_readers_comment_restores_whole_and_consistent(
     assert reader.errors == []
     assert result.exit_code == 0, result.output
     kind = "PostgreSQL" if POSTGRES else "SQLite"
-    assert result.output == f"Backed up the {kind} database to {backup_file}.\n"
+    assert result.output == f"Backed up the {kind} database and 0 pictures to {backup_file}.\n"
     # Comments were on their way in while the backup ran.
     assert any(p.sent < backup_ended and p.answered > backup_started for p in reader.posted)
     # Only its owner may read it: it holds e-mail addresses and password hashes.
@@ -255,7 +258,7 @@ def test_a_restore_refuses_anything_but_an_intact_newsroom_backup_and_changes_no
             if POSTGRES
             else ["is a SQLite database but not a newsroom one"]
         ),
-        truncated: ["cannot be read by pg_restore"] if POSTGRES else ["truncated.backup"],
+        truncated: ["truncated.backup is cut short or damaged"],
     }
     for file, phrases in refusals.items():
         result = _invoke(other_site, "restore", str(file), "--yes")
@@ -368,7 +371,8 @@ def test_backup_never_overwrites_unless_asked(app, site, article, tmp_path):
 
     replaced = _invoke(app, "backup", str(backup_file), "--replace")
     assert replaced.exit_code == 0, replaced.output
-    assert backup_file.read_bytes()[:5] in (b"PGDMP", b"SQLit")
+    with tarfile.open(backup_file) as archive:
+        assert archive.getnames() == ["database.pgdump" if POSTGRES else "database.sqlite"]
     assert stat.S_IMODE(backup_file.stat().st_mode) == 0o600
 
     _refused(
@@ -422,3 +426,180 @@ def test_pg_tools_get_libpq_parameters_and_the_password_apart():
         "host": "/run/postgresql",
     }
     assert libpq_conninfo(socket)[1] is None
+
+
+# --- Pictures ------------------------------------------------------------------------------
+
+
+def _png_of(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def _picture(article: Article, colour: tuple[int, int, int], folder: Path) -> str:
+    """A lead picture for `article`, stored as the editor stores an upload."""
+    stored = images.store_upload(_png_of(colour), folder, 1_000_000)
+    article.image_name, article.image_width, article.image_height = (
+        stored.name,
+        stored.width,
+        stored.height,
+    )
+    article.image_alt = "A picture"
+    db.session.commit()
+    return stored.name
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+def test_a_backup_holds_the_pictures_and_a_restore_puts_back_those_missing(
+    app, site, article, make_article, other_site, tmp_path
+):
+    uploads = Path(app.instance_path) / "uploads"
+    slug = article.slug
+    name = _picture(article, (200, 120, 40), uploads)
+    _picture(make_article("Ferry stops"), (20, 120, 140), uploads)
+    backup_file = tmp_path / "newsroom.backup"
+
+    result = _invoke(app, "backup", str(backup_file))
+
+    assert result.exit_code == 0, result.output
+    kind = "PostgreSQL" if POSTGRES else "SQLite"
+    assert result.output == f"Backed up the {kind} database and 2 pictures to {backup_file}.\n"
+    assert stat.S_IMODE(backup_file.stat().st_mode) == 0o600
+
+    other_site.instance_path = str(tmp_path / "elsewhere")  # another machine, say
+    restored = _invoke(other_site, "restore", str(backup_file), "--yes")
+
+    assert restored.exit_code == 0, restored.output
+    other_uploads = tmp_path / "elsewhere" / "uploads"
+    assert f"Pictures put back in {other_uploads}: 2 (those already there were kept)." in (
+        restored.output
+    )
+    assert _files(other_uploads) == _files(uploads)
+    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == ["uploads"]  # no leftovers
+    with other_site.app_context():
+        reader = other_site.test_client()
+        img = page(reader.get(f"/articles/{slug}")).select_one(".lead-image img")
+        assert img["src"] == f"/uploads/{name}-640.webp"
+        served = reader.get(img["src"])
+        assert served.status_code == 200
+        assert served.get_data() == (uploads / f"{name}-640.webp").read_bytes()
+        served.close()
+
+    # Again, over a picture of the other site's own and one of the two missing.
+    (other_uploads / f"{name}-640.webp").unlink()
+    own = other_uploads / "0123456789abcdef01234567-640.webp"
+    own.write_bytes(b"the other site's own")
+    again = _invoke(other_site, "restore", str(backup_file), "--yes")
+    assert "Pictures put back in" in again.output and ": 1 (those already" in again.output
+    assert _files(other_uploads) == {**_files(uploads), own.name: b"the other site's own"}
+
+
+def test_pictures_replaced_or_added_while_the_backup_runs(
+    app, site, article, tmp_path, monkeypatch
+):
+    """A picture whose article let go of it (its files removed) while the snapshot was being
+    taken is still in the backup, since the snapshot shows it; one stored meanwhile too."""
+    from newsroom.backup import postgres, sqlite_files
+
+    uploads = Path(app.instance_path) / "uploads"
+    replaced = _picture(article, (200, 120, 40), uploads)
+
+    def while_the_snapshot_is_taken(take_snapshot):
+        def snapshot(*args) -> None:
+            take_snapshot(*args)
+            images.remove_stored(replaced, uploads)
+            images.store_upload(_png_of((20, 120, 140)), uploads, 1_000_000)
+
+        return snapshot
+
+    monkeypatch.setattr(
+        sqlite_files, "snapshot", while_the_snapshot_is_taken(sqlite_files.snapshot)
+    )
+    monkeypatch.setattr(postgres, "dump", while_the_snapshot_is_taken(postgres.dump))
+    backup_file = tmp_path / "newsroom.backup"
+
+    result = _invoke(app, "backup", str(backup_file))
+
+    assert "database and 2 pictures" in result.output, result.output
+    with tarfile.open(backup_file) as archive:
+        pictures = sorted(n for n in archive.getnames() if n.startswith("uploads/"))
+    added = images.store_upload(_png_of((20, 120, 140)), uploads, 1_000_000).name
+    assert pictures == sorted(
+        f"uploads/{name}-{width}.webp" for name in (replaced, added) for width in (640, 1280)
+    )
+
+
+def test_a_backup_of_an_earlier_release_restores_the_database_and_leaves_the_pictures(
+    app, site, article, other_site, tmp_path
+):
+    """Before backups held pictures, a backup was the bare database file."""
+    from newsroom.backup import postgres, sqlite_files
+
+    slug = article.slug
+    bare = tmp_path / "bare.backup"
+    bare.touch(mode=0o600)
+    with app.app_context():
+        if POSTGRES:
+            postgres.dump(db.engine.url, bare)
+        else:
+            sqlite_files.snapshot(Path(db.engine.url.database), bare)
+    other_site.instance_path = str(tmp_path / "elsewhere")
+    own = tmp_path / "elsewhere" / "uploads" / "0123456789abcdef01234567-640.webp"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(b"the other site's own")
+
+    result = _invoke(other_site, "restore", str(bare), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "The backup holds no pictures (a release before backups held them): "
+        f"{own.parent} was left as it was."
+    ) in result.output
+    assert own.read_bytes() == b"the other site's own"
+    with other_site.app_context():
+        assert db.session.scalar(sa.select(Article.slug)) == slug
+
+
+def test_a_restore_writes_nothing_but_pictures_into_the_uploads_folder(
+    app, site, article, other_site, tmp_path
+):
+    """An archive whose members would land outside the uploads folder, or are no pictures,
+    or are links: only the pictures are put back."""
+    name = _picture(article, (200, 120, 40), Path(app.instance_path) / "uploads")
+    good = tmp_path / "good.backup"
+    assert _invoke(app, "backup", str(good)).exit_code == 0
+    tampered = tmp_path / "tampered.backup"
+    with tarfile.open(good) as source, tarfile.open(tampered, "w") as target:
+        for member in source.getmembers():
+            target.addfile(member, source.extractfile(member))
+
+        def add(member_name: str, data: bytes = b"x", kind: bytes = tarfile.REGTYPE) -> None:
+            member = tarfile.TarInfo(member_name)
+            member.type, member.size = kind, len(data) if kind == tarfile.REGTYPE else 0
+            if kind == tarfile.SYMTYPE:
+                member.linkname = "/etc/passwd"
+            target.addfile(member, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+        add("uploads/../secret_key")
+        add("uploads/../../escaped-640.webp")
+        add("uploads/notes.txt")
+        add("../0123456789abcdef01234567-640.webp")
+        add("uploads/fedcba9876543210fedcba98-640.webp", kind=tarfile.SYMTYPE)
+    other_site.instance_path = str(tmp_path / "elsewhere" / "instance")
+
+    result = _invoke(other_site, "restore", str(tampered), "--yes")
+
+    assert result.exit_code == 0, result.output
+    written = sorted(
+        str(p.relative_to(tmp_path / "elsewhere")) for p in (tmp_path / "elsewhere").rglob("*")
+    )
+    assert written == [
+        "instance",
+        "instance/uploads",
+        f"instance/uploads/{name}-1280.webp",
+        f"instance/uploads/{name}-640.webp",
+    ]

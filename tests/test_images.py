@@ -4,7 +4,9 @@ alt text, served for a year; refused uploads say why and keep everything else ty
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import sqlalchemy as sa
 from PIL import Image
 
 from newsroom.extensions import db
@@ -164,3 +166,132 @@ def test_a_picture_can_be_removed(admin_client, client, site, section):
     assert response.status_code == 303
     db.session.refresh(article)
     assert article.image_name is None and article.image_alt == ""
+
+
+# --- Pictures no article shows any more ----------------------------------------------------
+
+
+def _stored_files(app) -> set[str]:
+    folder = Path(app.instance_path) / "uploads"
+    return {path.name for path in folder.iterdir()} if folder.exists() else set()
+
+
+def _edit(admin_client, section, article, **fields):
+    data = _form(admin_client, section, **{"title": article.title, "slug": article.slug, **fields})
+    data["csrf_token"] = csrf_token(admin_client, f"/admin/articles/{article.id}/edit")
+    return admin_client.post(
+        f"/admin/articles/{article.id}/edit", data=data, content_type="multipart/form-data"
+    )
+
+
+def _new_with_picture(admin_client, section, title: str, picture: bytes) -> Article:
+    data = _form(
+        admin_client,
+        section,
+        title=title,
+        image=(io.BytesIO(picture), "p.png"),
+        image_alt="A picture",
+    )
+    assert _post(admin_client, data).status_code == 303
+    return db.session.scalar(sa.select(Article).where(Article.title == title))
+
+
+def _files_of(article: Article) -> set[str]:
+    return {f"{article.image_name}-640.webp", f"{article.image_name}-1280.webp"}
+
+
+def test_a_replaced_picture_is_removed_and_the_new_one_shown(admin_client, client, section, app):
+    article = _new_with_picture(admin_client, section, "Bridge reopens", _png(800, 500))
+    old_files, old_name = _files_of(article), article.image_name
+    assert _stored_files(app) == old_files
+
+    response = _edit(
+        admin_client,
+        section,
+        article,
+        image=(io.BytesIO(_png(900, 600)), "other.png"),
+        image_alt="The new picture",
+    )
+
+    assert response.status_code == 303
+    db.session.refresh(article)
+    assert article.image_name != old_name
+    assert _stored_files(app) == _files_of(article)
+    img = page(client.get(f"/articles/{article.slug}")).select_one(".lead-image img")
+    assert img["src"] == f"/uploads/{article.image_name}-640.webp"
+    assert client.get(f"/uploads/{old_name}-640.webp").status_code == 404
+    served = client.get(img["src"])
+    assert served.status_code == 200
+    served.close()
+
+
+def test_a_removed_picture_and_a_deleted_articles_picture_are_removed(admin_client, section, app):
+    kept = _new_with_picture(admin_client, section, "Bridge reopens", _png(800, 500))
+    gone = _new_with_picture(admin_client, section, "Ferry stops", _png(700, 500))
+    assert _stored_files(app) == _files_of(kept) | _files_of(gone)
+
+    assert _edit(admin_client, section, kept, remove_image="y").status_code == 303
+    assert _stored_files(app) == _files_of(gone)
+
+    delete = f"/admin/articles/{gone.id}/delete"
+    response = admin_client.post(delete, data={"csrf_token": csrf_token(admin_client, delete)})
+    assert response.status_code == 303
+    assert db.session.query(Article).count() == 1
+    assert _stored_files(app) == set()
+
+
+def test_a_picture_another_article_shows_stays(admin_client, client, section, app):
+    """The same picture uploaded for two articles is stored once: replacing it on one, or
+    deleting that one, leaves the other's picture in place."""
+    first = _new_with_picture(admin_client, section, "Bridge reopens", _png(800, 500))
+    second = _new_with_picture(admin_client, section, "Bridge, a week on", _png(800, 500))
+    assert first.image_name == second.image_name
+    shared = _files_of(first)
+
+    assert _edit(admin_client, section, first, remove_image="y").status_code == 303
+    assert _stored_files(app) == shared
+    delete = f"/admin/articles/{second.id}/delete"
+    admin_client.post(delete, data={"csrf_token": csrf_token(admin_client, delete)})
+    assert _stored_files(app) == set()
+
+
+def test_nothing_is_removed_when_the_change_is_refused(admin_client, client, section, app):
+    first = _new_with_picture(admin_client, section, "Bridge reopens", _png(800, 500))
+    other = _new_with_picture(admin_client, section, "Ferry stops", _png(700, 500))
+    files = _stored_files(app)
+
+    # The address is taken: nothing is saved, both pictures stay.
+    response = _edit(admin_client, section, first, remove_image="y", slug=other.slug)
+
+    assert response.status_code == 422
+    assert _stored_files(app) == files
+    db.session.refresh(first)
+    img = page(client.get(f"/articles/{first.slug}")).select_one(".lead-image img")
+    assert img["src"] == f"/uploads/{first.image_name}-640.webp"
+
+
+def test_a_kept_upload_removed_meanwhile_is_asked_for_again(admin_client, section, app):
+    """An editor's form holds a picture uploaded with an earlier try (refused for want of a
+    description) while the only article showing the same picture lets go of it: the save
+    asks for the picture again rather than dropping it unsaid."""
+    shown = _new_with_picture(admin_client, section, "Bridge reopens", _png(800, 500))
+    refused = _post(
+        admin_client,
+        _form(admin_client, section, title="Ferry", image=(io.BytesIO(_png(800, 500)), "p.png")),
+    )
+    kept = page(refused).select_one("input[name=kept_image]")["value"]
+    assert kept == shown.image_name
+    assert _edit(admin_client, section, shown, remove_image="y").status_code == 303
+    assert _stored_files(app) == set()
+
+    again = _post(
+        admin_client, _form(admin_client, section, title="Ferry", kept_image=kept, image_alt="A")
+    )
+
+    assert again.status_code == 422
+    html = page(again)
+    assert text_of(html.select_one("#image-error")) == (
+        "The picture is no longer stored. Upload it again."
+    )
+    assert html.select_one("input[name=kept_image]")["value"] == ""
+    assert db.session.scalar(sa.select(Article).where(Article.title == "Ferry")) is None

@@ -18,6 +18,7 @@ from newsroom.admin.forms import ArticleFilterForm, ArticleForm, PreviewForm
 from newsroom.extensions import db
 from newsroom.forms import EmptyForm
 from newsroom.models import Article, ArticleStatus, Section, utcnow
+from newsroom.refused import FieldError
 from newsroom.sections import ordered_sections
 from newsroom.site import current_settings
 
@@ -96,8 +97,13 @@ def _chosen_image(form: ArticleForm, article: Article | None) -> images.StoredIm
         )
         form.kept_image.data = stored.name
         return stored
-    kept = images.stored(form.kept_image.data or "", current_app.instance_path)
-    if kept is not None:
+    if form.kept_image.data:
+        kept = images.stored(form.kept_image.data, current_app.instance_path)
+        if kept is None:
+            # Removed since the earlier try: the only article showing the same picture let
+            # go of it. Asked again, not dropped in silence; the next try starts afresh.
+            form.kept_image.data = ""
+            raise FieldError("The picture is no longer stored. Upload it again.", "image")
         return kept
     if article is not None and article.image_name:
         return images.StoredImage(article.image_name, article.image_width, article.image_height)

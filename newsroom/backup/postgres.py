@@ -71,7 +71,7 @@ def dump(url: sa.URL, partial: Path) -> None:
         raise BackupError(f"pg_dump failed:\n{_said(result)}")
 
 
-def _dump_revision(tool: str, source: Path) -> str:
+def _dump_revision(tool: str, source: Path, named: Path) -> str:
     """The schema revision in a pg_dump archive: its alembic_version table's one row."""
     result = _run(
         [tool, "--data-only", "--table=alembic_version", "--file=-", str(source)],
@@ -79,7 +79,7 @@ def _dump_revision(tool: str, source: Path) -> str:
         capture_output=True,
     )
     if result.returncode != 0:
-        raise BackupError(f"{source} cannot be read by pg_restore:\n{_said(result)}")
+        raise BackupError(f"{named} cannot be read by pg_restore:\n{_said(result)}")
     # The table's COPY block: "COPY public.alembic_version (version_num) FROM stdin;", its
     # rows, then a line "\.".
     rows: list[str] = []
@@ -92,17 +92,19 @@ def _dump_revision(tool: str, source: Path) -> str:
         copying = copying or (line.startswith("COPY ") and "alembic_version" in line)
     if len(rows) != 1:
         raise BackupError(
-            f"{source} is a pg_dump archive but not of a newsroom database (no schema revision "
+            f"{named} is a pg_dump archive but not of a newsroom database (no schema revision "
             "in alembic_version)."
         )
     return rows[0]
 
 
-def restore_into(url: sa.URL, source: Path) -> str:
-    """Replace the database at `url` with the archive in `source`, whole or not at all;
-    returns the archive's schema revision."""
+def restore_into(url: sa.URL, source: Path, shown_as: Path | None = None) -> str:
+    """Replace the database at `url` with the archive in `source` (named `shown_as` in
+    messages: the backup file it came out of), whole or not at all; returns the archive's
+    schema revision."""
+    named = shown_as or source
     tool = _tool("pg_restore")
-    revision = known_revision(_dump_revision(tool, source), source)
+    revision = known_revision(_dump_revision(tool, source, named), named)
     # This process holds no lock meanwhile: the restore waits for nobody of ours.
     db.session.remove()
     db.engine.dispose()

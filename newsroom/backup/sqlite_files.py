@@ -61,15 +61,17 @@ def newsroom_revision(connection: sqlite3.Connection, source: Path) -> str:
     return rows[0][0]
 
 
-def restore_into(live: Path, source: Path) -> str:
-    """Replace the database at `live` with the backup in `source`, whole or not at all;
-    returns the backup's schema revision."""
+def restore_into(live: Path, source: Path, shown_as: Path | None = None) -> str:
+    """Replace the database at `live` with the backup in `source` (named `shown_as` in
+    messages: the backup file it came out of), whole or not at all; returns the backup's
+    schema revision."""
+    named = shown_as or source
     if same_file(source, live):
-        raise BackupError(f"{source} is the site's own database.")
+        raise BackupError(f"{named} is the site's own database.")
     with contextlib.closing(
         sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     ) as backup:
-        revision = known_revision(newsroom_revision(backup, source), source)
+        revision = known_revision(newsroom_revision(backup, named), named)
         # Queued with the site's writers, so none of them meets SQLite's lock meanwhile.
         held = sqlite.take_writer_lock(str(live))
         if held is None:
