@@ -6,8 +6,8 @@ under everything it shows: the values of each of its rows (moderation.SHOWN, rea
 values in one statement, no ORM objects), the queue's state (counts, newest comment, rules'
 version), the filter and its narrowed counts, the moderator, the site's settings and the
 rejection reasons. So no kept page can go stale, and no service has to say when one did.
-The CSRF token and each row's age are slots, filled in at every answer; a page with a
-flashed message is drawn and not kept.
+The CSRF token and each row's age are slots, filled in at every answer. A page with a
+flashed message is drawn and not kept, and so is a search's (drawn_page).
 
 Each worker keeps up to MAX_PAGES pages (about 170 KB each), forgetting the oldest first.
 """
