@@ -440,3 +440,25 @@ def test_the_expected_wait_reads_the_newest_decisions_by_their_index(
         moderation.waiting.median_wait()
     [plan] = checked_plans(sent).values()
     assert "ix_moderation_events_at" in plan, plan
+
+
+@pytest.mark.parametrize("url", ["/", "/sections/in-the-news/"])
+def test_a_kept_list_reads_its_version_and_counts_by_index_ends_and_keys(
+    app, client, site, section, make_article, planner_statistics, url
+):
+    """Every hit on a kept home or section page: the listings' stamps (index ends) and its
+    articles' comment versions, by primary key, in one statement."""
+    for number in range(3):
+        make_article(f"Story {number}")
+    client.get(url)
+    with statements_sent() as sent:
+        assert client.get(url).status_code == 200
+    [(statement, parameters)] = sent
+    plan = plan_of(statement, parameters)
+    # Besides: the one row of the site's settings, and the one row the counts' sum makes.
+    on_articles = [step for step in plan.split(" | ") if "articles" in step]
+    assert not full_scans(" | ".join(on_articles)), plan
+    if db.engine.dialect.name == "sqlite":
+        assert "SEARCH articles USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    else:
+        assert "pk_articles" in plan, plan
