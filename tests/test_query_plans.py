@@ -462,3 +462,41 @@ def test_a_kept_list_reads_its_version_and_counts_by_index_ends_and_keys(
         assert "SEARCH articles USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
     else:
         assert "pk_articles" in plan, plan
+
+
+@pytest.mark.parametrize("words", ["harbour", '"harbour lights"'])
+def test_a_search_reads_articles_rows_only_for_its_page(
+    app, client, site, make_article, planner_statistics, words
+):
+    """The candidates are ranked from the index alone (SQLite reads the articles readers
+    may not see through the status index's ranges, and an article's row, which runs over
+    several pages, only for what can reach the page); on PostgreSQL a phrase is checked
+    among the bounded candidates, never by a walk of every article."""
+    for number in range(3):
+        make_article(f"Harbour {number}", body="The harbour lights are on.")
+    with statements_sent() as sent:
+        assert client.get("/search", query_string={"q": words}).status_code == 200
+    ranked = [(s, p) for s, p in sent if "candidates" in s or "newest" in s]
+    assert len(ranked) == 1, sent
+    plan = plan_of(*ranked[0])
+    if db.engine.dialect.name == "sqlite":
+        # The full-text index's matches, newest first (a virtual table's own index), and the
+        # bounded candidates made of them.
+        assert "SCAN article_search VIRTUAL TABLE INDEX" in plan, plan
+        on_articles = [step for step in plan.split(" | ") if "articles" in step.split()]
+        assert not full_scans(" | ".join(on_articles)), plan
+        # The hidden articles' ranges, then the page's rows by key: nothing else.
+        assert len(on_articles) == 5, plan
+        assert all(
+            re.search(r"COVERING INDEX ix_articles_status_published_at \(status[<>]\?", step)
+            or "(status=? AND published_at" in step
+            or "INTEGER PRIMARY KEY" in step
+            for step in on_articles
+        ), plan
+    else:
+        assert not full_scans(plan), plan
+        # The candidates are limited before any phrase is checked, on the rows they name.
+        subquery = plan.index("Subquery Scan on newest")
+        assert "Limit" in plan[subquery:], plan
+        if " " in words:
+            assert "<->" in plan[subquery : plan.index("Limit", subquery)], plan

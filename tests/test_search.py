@@ -83,6 +83,50 @@ def test_results_are_paginated(client, site, make_article):
     assert client.get(f"/search?q=ferry&page={search.PAGES_MAX + 1}").status_code == 404
 
 
+def test_pages_of_equal_ranks_follow_one_another_newest_first(client, site, make_article):
+    # Every page is ranked apart; ranks equal across a page's edge must not repeat or skip.
+    made = [
+        make_article(f"Ferry notice {n:02}", published_at=utcnow() - timedelta(hours=(n * 7) % 25))
+        for n in range(25)
+    ]
+    shown = [
+        title for number in (1, 2, 3) for title in _titles(client, f"/search?q=ferry&page={number}")
+    ]
+    newest_first = sorted(made, key=lambda a: (a.published_at, a.id), reverse=True)
+    assert shown == [article.title for article in newest_first]
+
+
+def test_drafts_and_scheduled_articles_take_no_place_among_the_candidates(
+    client, site, make_article, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES_MAX", 2)
+    make_article("Harbour old", body="harbour", published_at=utcnow() - timedelta(days=40))
+    make_article("Harbour draft", status=ArticleStatus.DRAFT, body="harbour")
+    make_article("Harbour later", published_at=utcnow() + timedelta(days=1), body="harbour")
+    make_article("Harbour now", body="harbour")
+
+    assert sorted(_titles(client, "/search?q=harbour")) == ["Harbour now", "Harbour old"]
+
+
+def test_a_phrase_is_found_among_the_newest_articles_holding_its_words(
+    client, site, make_article, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES_MAX", 2)
+    make_article("Old", body="The annual report came out.", published_at=utcnow() - timedelta(9))
+    make_article("Middle", body="A report, annual this time.", published_at=utcnow() - timedelta(8))
+    make_article("New", body="An annual report again.", published_at=utcnow() - timedelta(days=7))
+    make_article("Newest", body="Annual figures, no report.", published_at=utcnow())
+
+    found = _titles(client, '/search?q="annual+report"')
+    if db.engine.dialect.name == "sqlite":
+        # FTS5 keeps every word's positions in the index: phrases cost no more than words.
+        assert found == ["New", "Old"]
+    else:
+        # PostgreSQL reads each article's positions from its row: a phrase is looked for
+        # among the newest CANDIDATES_MAX articles holding all its words.
+        assert found == ["New"]
+
+
 def test_the_index_follows_saves_and_deletions(client, site, section, admin):
     fields = ArticleFields(
         title="Orchard opens",
