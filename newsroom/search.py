@@ -192,7 +192,7 @@ def search_articles(text: str | None, page: int = 1, per_page: int = RESULTS_PER
     has_next, ids = len(ids) > per_page, ids[:per_page]
     if not ids:
         return Results(terms, [], page, False)
-    snippets = _snippets(ids, parameters["match"])
+    snippets = _snippets(ids, parameters["match"], terms)
     articles = {
         article.id: article
         for article in db.session.scalars(
@@ -271,7 +271,7 @@ def _order_key(words: str) -> str:
     return "" if _planned_rows(plan) > CANDIDATES_MAX else " + 0"
 
 
-def _snippets(ids: list[int], match: str) -> dict[int, str]:
+def _snippets(ids: list[int], match: str, terms: list[str]) -> dict[int, str]:
     """The best passage of each of a page of articles, with the engine's markers: asked for
     the page's rows only (asked with the ranking, it was made for every match)."""
     if _is_sqlite():
@@ -280,11 +280,7 @@ def _snippets(ids: list[int], match: str) -> dict[int, str]:
             " FROM article_search WHERE article_search MATCH :match AND rowid IN :ids"
         )
     else:
-        statement = sa.text(
-            "SELECT article_id, ts_headline('english', CASE WHEN body = '' THEN summary"
-            " ELSE body END, websearch_to_tsquery('english', :match), :options)"
-            " FROM article_search WHERE article_id IN :ids"
-        )
+        statement = _POSTGRES_SNIPPETS
     statement = statement.bindparams(sa.bindparam("ids", expanding=True))
     options = (
         f"StartSel={_START}, StopSel={_STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=12,"
@@ -292,9 +288,43 @@ def _snippets(ids: list[int], match: str) -> dict[int, str]:
     )
     rows = db.session.execute(
         statement,
-        {"ids": ids, "match": match, "start": _START, "stop": _STOP, "options": options},
+        {
+            "ids": ids,
+            "match": match,
+            "start": _START,
+            "stop": _STOP,
+            "options": options,
+            "needles": [term.lower() for term in terms],
+            "before": SNIPPET_BEFORE,
+            "after": SNIPPET_AFTER,
+            "window_max": SNIPPET_WINDOW_MAX,
+        },
     )
     return {row[0]: row[1] or "" for row in rows}
+
+
+# PostgreSQL's ts_headline parses the whole text it is given, every word of it (0.2 ms for
+# an article of 2,300 characters, ten on a page of results; a long report, more): it is
+# given the part of the text from a little before the first place any of the searched
+# words or phrases (but stop words) is written as typed to a little after the first place
+# the last of them is, at most SNIPPET_WINDOW_MAX characters (its passages hold every
+# word); or the text's beginning when none is written as typed (a word found by its stem).
+SNIPPET_BEFORE = 200
+SNIPPET_AFTER = 400
+SNIPPET_WINDOW_MAX = 2400
+_POSTGRES_SNIPPETS = sa.text(
+    "SELECT article_id, ts_headline('english',"
+    " substr(text, greatest(1, first_hit - :before),"
+    " least(:window_max, last_hit - first_hit + :before + :after)),"
+    " websearch_to_tsquery('english', :match), :options)"
+    " FROM (SELECT article_id, CASE WHEN body = '' THEN summary ELSE body END AS text"
+    " FROM article_search WHERE article_id IN :ids) AS page"
+    " CROSS JOIN LATERAL (SELECT coalesce(min(hit), 1) AS first_hit,"
+    " coalesce(max(hit), 1) AS last_hit"
+    " FROM (SELECT nullif(strpos(lower(text), needle), 0) AS hit"
+    " FROM unnest(CAST(:needles AS text[])) AS needle"
+    " WHERE length(to_tsvector('english', needle)) > 0) AS hits) AS found"
+)
 
 
 # --- Moderators' search of the comments --------------------------------------------------

@@ -127,6 +127,35 @@ def test_a_phrase_is_found_among_the_newest_articles_holding_its_words(
         assert found == ["New"]
 
 
+def test_a_snippet_shows_the_words_however_far_into_a_long_article(client, site, make_article):
+    filler = " ".join(f"Paragraph {n} says nothing in particular." for n in range(400))
+    make_article("Long read", body=f"{filler}\n\nThe lantern parade went on.\n\n{filler}")
+    make_article("Lantern phrase", body=f"{filler} A festival of the lantern parade.")
+
+    html = page(client.get("/search?q=lantern"))
+    for snippet in html.select(".snippet"):
+        assert [m.get_text().lower() for m in snippet.select("mark")] == ["lantern"]
+    html = page(client.get('/search?q="lantern+parade"'))
+    snippets = html.select(".snippet")
+    assert len(snippets) == 2
+    for snippet in snippets:
+        # One mark for the phrase (SQLite) or one for each of its words (PostgreSQL).
+        assert "lantern" in " ".join(m.get_text().lower() for m in snippet.select("mark"))
+
+
+def test_a_snippet_of_words_far_apart_in_a_long_article_marks_them(client, site, make_article):
+    filler = " ".join(f"Paragraph {n} says nothing in particular." for n in range(400))
+    between = " ".join(f"Line {n} is quiet." for n in range(60))
+    make_article("Long read", body=f"{filler} The lantern shone. {between} A parade. {filler}")
+
+    [snippet] = page(client.get("/search?q=parade+lantern")).select(".snippet")
+    marked = {m.get_text().lower() for m in snippet.select("mark")}
+    if db.engine.dialect.name == "sqlite":
+        assert marked & {"lantern", "parade"}  # one passage of 28 words: the best one
+    else:
+        assert marked == {"lantern", "parade"}  # two passages, one around each
+
+
 def test_the_index_follows_saves_and_deletions(client, site, section, admin):
     fields = ArticleFields(
         title="Orchard opens",
