@@ -500,3 +500,22 @@ def test_a_search_reads_articles_rows_only_for_its_page(
         assert "Limit" in plan[subquery:], plan
         if " " in words:
             assert "<->" in plan[subquery : plan.index("Limit", subquery)], plan
+
+
+def test_a_search_of_few_comments_counts_them_by_their_keys(
+    app, article, make_comment, planner_statistics
+):
+    for _ in range(3):
+        make_comment(article, author_name="Ada Stone")
+    make_comment(article, author_name="Ben Ray")
+    queue = moderation.QueueFilter(search="stone")
+    assert queue.search_mode == "ids"
+    with statements_sent() as sent:
+        assert moderation.narrowed_tally(queue)["pending"] == 3
+    [(statement, parameters)] = sent
+    plan = plan_of(statement, parameters)
+    assert not full_scans(plan), plan
+    if db.engine.dialect.name == "sqlite":
+        assert "SEARCH comments USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    else:
+        assert "pk_comments" in plan, plan

@@ -13,7 +13,7 @@ from newsroom import moderation, search
 from newsroom.articles import ArticleFields, delete_article, save_article
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, utcnow
-from tests.conftest import page, text_of
+from tests.conftest import page, statements_sent, text_of
 
 
 def _titles(client, url: str) -> list[str]:
@@ -286,3 +286,32 @@ def test_dashboard_search_of_a_common_word_checks_rows_as_it_walks(
     assert [c.author_name for c in rows] == ["Reader 0", "Reader 1", "Reader 2"]
     # Counted, each would be checked against the index: the tabs show their whole counts.
     assert moderation.narrowed_tally(queue) is None
+
+
+def test_a_search_of_few_comments_counts_every_tab_in_one_pass(
+    article, make_article, make_comment, moderator
+):
+    other = make_article("Another Story")
+    for status in ("pending", "pending", "approved", "rejected", "spam"):
+        make_comment(article, status, author_name="Ada Stone", body="About the weir.")
+    make_comment(other, author_name="Ada Stone", body="About the weir again.")
+    make_comment(article, "approved", author_name="Ada Stone", body="Weir.", unreviewed=True)
+    reported = make_comment(article, "approved", author_name="Ada Stone", body="A weir.")
+    moderation.report_comment(reported.id, article.id, fingerprint="f", reason="spam", threshold=3)
+    make_comment(article, author_name="Ben Ray", body="Nothing to see.")
+
+    queue = moderation.QueueFilter(search="stone")
+    assert queue.search_mode == "ids"
+    with statements_sent() as sent:
+        counts = moderation.narrowed_tally(queue)
+    assert len(sent) == 1, sent
+    assert counts == {
+        "pending": 3,
+        "approved": 3,
+        "rejected": 1,
+        "spam": 1,
+        "unreviewed": 1,
+        "reported": 1,
+    }
+    narrowed = moderation.QueueFilter(search="stone", article_id=article.id)
+    assert moderation.narrowed_tally(narrowed)["pending"] == 2
