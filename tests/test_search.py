@@ -315,3 +315,20 @@ def test_a_search_of_few_comments_counts_every_tab_in_one_pass(
     }
     narrowed = moderation.QueueFilter(search="stone", article_id=article.id)
     assert moderation.narrowed_tally(narrowed)["pending"] == 2
+
+
+def test_a_search_lists_up_to_its_most_comments_and_no_more(article, make_comment, monkeypatch):
+    monkeypatch.setattr(search, "COMMENT_IDS_MAX", 2)
+    first = make_comment(article, body="The weir again.")
+    second = make_comment(article, body="A weir, a mill.")
+    make_comment(article, body="A mill alone.")
+
+    with statements_sent() as sent:
+        found = search.comment_search("weir")
+    assert found.ids == [first.id, second.id]
+    # Counted and listed in one statement (PostgreSQL asks its planner's estimate first).
+    assert len(sent) == (1 if db.engine.dialect.name == "sqlite" else 2), sent
+    assert search.comment_search("mill").ids is not None
+    assert search.comment_search("zebra").ids == []
+    make_comment(article, body="Weir three.")
+    assert search.comment_search("weir").ids is None
