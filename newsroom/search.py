@@ -196,14 +196,19 @@ def search_articles(text: str | None, page: int = 1, per_page: int = RESULTS_PER
     articles = {
         article.id: article
         for article in db.session.scalars(
-            sa.select(Article)
-            .where(Article.id.in_(ids))
-            .options(sa.orm.joinedload(Article.section))
+            sa.select(Article).where(Article.id.in_(ids)).options(*_LISTED_COLUMNS)
         )
     }
     hits = [Hit(articles[i], highlighted(snippets.get(i, ""))) for i in ids if i in articles]
     return Results(terms, hits, page, has_next)
 
+
+# What a result shows of its article: its texts (two copies of the body, kilobytes each)
+# are left in the database.
+_LISTED_COLUMNS = (
+    sa.orm.load_only(Article.title, Article.slug, Article.published_at, Article.section_id),
+    sa.orm.joinedload(Article.section),
+)
 
 # SQLite: the candidates come from the index alone, each with its rank (the rows readers
 # may not see, drafts and scheduled articles, are left out through the status index's
