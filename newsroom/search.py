@@ -13,9 +13,11 @@ same transaction as the save; `forget_article` goes with a deletion.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -266,14 +268,10 @@ def _order_key(words: str) -> str:
     GIN index and sorted (`+ 0` takes the primary key's order away), where the walk tested
     every article (40 ms at 10,000). The planner's own estimate tells which, in a
     millisecond; left to itself it walked for both."""
-    plan = db.session.execute(
-        sa.text(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM article_search"
-            " WHERE document @@ plainto_tsquery('english', :words)"
-        ),
-        {"words": words},
-    ).scalar()
-    return "" if _planned_rows(plan) > CANDIDATES_MAX else " + 0"
+    estimate = _estimated_rows(
+        "SELECT 1 FROM article_search WHERE document @@ plainto_tsquery('english', :text)", words
+    )
+    return "" if estimate > CANDIDATES_MAX else " + 0"
 
 
 def _snippets(ids: list[int], match: str, terms: list[str]) -> dict[int, str]:
@@ -370,10 +368,11 @@ def comment_search(text: str | None) -> CommentSearch | None:
         # bitmap of every match, or the text of each comment read in turn); its planner's
         # estimate, from the statistics ANALYZE keeps on ix_comments_search, says as much
         # in a millisecond.
-        plan = db.session.execute(
-            sa.text("EXPLAIN (FORMAT JSON) SELECT 1 " + matching), {"match": match}
-        ).scalar()
-        if _planned_rows(plan) > COMMENT_IDS_ESTIMATE_MAX:
+        estimate = _estimated_rows(
+            "SELECT 1 " + matching.replace(":match", ":text"),  # nosec B608 # a constant
+            match,
+        )
+        if estimate > COMMENT_IDS_ESTIMATE_MAX:
             return CommentSearch(match, None)
         listed = sa.text(
             "SELECT count(*), CASE WHEN count(*) <= :most THEN string_agg(CAST(id AS text), ',')"  # nosec B608 # `matching` a constant; the words are bound
@@ -396,7 +395,24 @@ _LISTED_SQLITE = sa.text(
 )
 
 
-def _planned_rows(plan) -> float:
+# How long a process keeps its planner's estimate of a search's matches: an estimate only
+# chooses how the matches are found (both ways find the same), and asking for it was a
+# round trip in every search on PostgreSQL (of the seven statements of a readers' search).
+ESTIMATES_KEPT_SECONDS = 600
+
+
+def _estimated_rows(statement: str, text: str) -> float:
+    """PostgreSQL's estimate of the rows `statement` (bound: `text`) finds, from the
+    statistics ANALYZE keeps, asked at most once in ESTIMATES_KEPT_SECONDS per process."""
+    period = int(time.monotonic() // ESTIMATES_KEPT_SECONDS)
+    return _asked_estimate(db.engine, statement, text, period)
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked_estimate(engine: sa.Engine, statement: str, text: str, period: int) -> float:
+    plan = db.session.execute(
+        sa.text("EXPLAIN (FORMAT JSON) " + statement), {"text": text}
+    ).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])

@@ -332,3 +332,25 @@ def test_a_search_lists_up_to_its_most_comments_and_no_more(article, make_commen
     assert search.comment_search("zebra").ids == []
     make_comment(article, body="Weir three.")
     assert search.comment_search("weir").ids is None
+
+
+def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
+    client, site, make_article, article, make_comment, monkeypatch
+):
+    make_article("Harbour news", body="harbour")
+    make_comment(article, body="About the harbour.")
+    for again in (False, True):
+        with statements_sent() as sent:
+            assert _titles(client, "/search?q=harbour") == ["Harbour news"]
+            assert search.comment_search("harbour").ids is not None
+        asked = [statement for statement, _ in sent if statement.startswith("EXPLAIN")]
+        if db.engine.dialect.name == "sqlite" or again:
+            assert asked == []
+        else:
+            assert len(asked) == 2  # the articles' and the comments', the first time
+    # A new period asks again.
+    monkeypatch.setattr(search.time, "monotonic", lambda: 10.0**9)
+    with statements_sent() as sent:
+        search.comment_search("harbour")
+    asked = [statement for statement, _ in sent if statement.startswith("EXPLAIN")]
+    assert len(asked) == (0 if db.engine.dialect.name == "sqlite" else 1)
