@@ -374,9 +374,13 @@ def comment_search(text: str | None) -> CommentSearch | None:
         )
         if estimate > COMMENT_IDS_ESTIMATE_MAX:
             return CommentSearch(match, None)
+        # Ordered, so the planner takes every match from the GIN index: with a bare LIMIT it
+        # expected to meet them soon walking the table, and made each comment's tsvector
+        # until it had (250-650 ms for a word in half of 10,000 comments). `+ 0`: not in the
+        # primary key's order either, which is the same walk.
         listed = sa.text(
             "SELECT count(*), CASE WHEN count(*) <= :most THEN string_agg(CAST(id AS text), ',')"  # nosec B608 # `matching` a constant; the words are bound
-            f" END FROM (SELECT id {matching} LIMIT :limit) AS hits"
+            f" END FROM (SELECT id {matching} ORDER BY id + 0 LIMIT :limit) AS hits"
         )
     found, ids = db.session.execute(
         listed, {"match": match, "most": COMMENT_IDS_MAX, "limit": COMMENT_IDS_MAX + 1}
