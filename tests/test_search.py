@@ -339,7 +339,6 @@ def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
 ):
     make_article("Harbour news", body="harbour")
     make_comment(article, body="About the harbour.")
-    search._asked_estimate.cache_clear()  # kept from other tests' searches of the same words
     for again in (False, True):
         with statements_sent() as sent:
             assert _titles(client, "/search?q=harbour") == ["Harbour news"]
