@@ -155,15 +155,20 @@ def listing_version() -> str:
     time moves the latest public published_at (it is later than every article that was
     public before it); a deletion or a change of sections or settings moves the site's.
     """
-    stamps = _stamps(
-        *db.session.connection().execute(_LISTING_QUERY, {"now": models.utcnow()}).one()
-    )
+    row = db.session.connection().execute(_LISTING_QUERY, {"now": models.utcnow()}).one()
+    return _listing_version(*row)
+
+
+def _listing_version(
+    latest_edit: datetime | None, latest_public: datetime | None, site_changed: datetime | None
+) -> str:
+    stamps = _stamps(latest_edit, latest_public, site_changed)
     return f"{TEMPLATE_GENERATION}.{datetime.now().year}.{stamps}"
 
 
 _COMMENTS_STAMP = sa.select(
-    sa.func.coalesce(sa.func.sum(Article.comments_version), 0),
-    sa.func.coalesce(sa.func.sum(Article.approved_comment_count), 0),
+    sa.func.coalesce(sa.func.sum(Article.comments_version), 0).label("moved"),
+    sa.func.coalesce(sa.func.sum(Article.approved_comment_count), 0).label("counted"),
 ).where(Article.id.in_(sa.bindparam("ids", expanding=True)))
 
 
@@ -179,6 +184,36 @@ def comments_stamp(article_ids: Collection[int]) -> str:
         db.session.connection().execute(_COMMENTS_STAMP, {"ids": sorted(article_ids)}).one()
     )
     return f"{moved}.{counted}"
+
+
+class ListingState(NamedTuple):
+    """A list of articles' versions: the listings' (listing_version) and the comment counts
+    of the articles it showed at the last one it was worked out at (comments_stamp)."""
+
+    version: str
+    comments: str
+
+
+# The listings' stamps beside the counts' (an aggregate without GROUP BY: always one row).
+_counts = _COMMENTS_STAMP.subquery()
+_LISTING_STATE = sa.select(
+    _LATEST_EDIT, _LATEST_PUBLIC, _site_value(SiteSettings.updated_at), _counts.c.moved,
+    _counts.c.counted,
+).select_from(_counts)  # fmt: skip
+
+
+def listing_state(article_ids: Collection[int]) -> ListingState:
+    """listing_version() and comments_stamp(article_ids) in one statement: a cached list's
+    every hit (the ids are the ones it listed at the version its caller last saw; when the
+    version has moved since, they may not be the ones it lists now, and the caller asks
+    comments_stamp for those)."""
+    row = (
+        db.session.connection()
+        .execute(_LISTING_STATE, {"now": models.utcnow(), "ids": sorted(article_ids)})
+        .one()
+    )
+    comments = f"{row.moved}.{row.counted}" if article_ids else "0.0"
+    return ListingState(_listing_version(*row[:3]), comments)
 
 
 def touch_site() -> None:

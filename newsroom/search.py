@@ -13,9 +13,11 @@ same transaction as the save; `forget_article` goes with a deletion.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -44,6 +46,7 @@ _MARKERS = re.compile("[\x02\x03]")
 _TAG = re.compile(r"<[^>]*>")
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 _WORDY = re.compile(r"\w")
+_WORD = re.compile(r"\w+")
 
 # The weights of title, summary and body in SQLite's bm25 (PostgreSQL's setweight A, B, C).
 _BM25 = "bm25(article_search, 10.0, 4.0, 1.0)"
@@ -167,7 +170,8 @@ def highlighted(raw: str) -> Markup:
 def search_articles(text: str | None, page: int = 1, per_page: int = RESULTS_PER_PAGE) -> Results:
     """One page of the public articles matching `text`, best first (title counts most, then
     the summary, then the body; ties newest first) among the newest CANDIDATES_MAX matches,
-    each with a highlighted snippet."""
+    each with a highlighted snippet. On PostgreSQL a "quoted phrase" is looked for among
+    the newest CANDIDATES_MAX articles holding all its words (_postgres_ranked)."""
     terms = search_terms(text)
     if not terms or not 1 <= page <= PAGES_MAX:
         return Results(terms, [], page, False)
@@ -180,62 +184,97 @@ def search_articles(text: str | None, page: int = 1, per_page: int = RESULTS_PER
     # The newest CANDIDATES_MAX matches readers may see, ranked; then the page of them.
     if _is_sqlite():
         parameters["match"] = _fts5_query(terms)
-        ranked = sa.text(
-            "SELECT id FROM (SELECT articles.id AS id, articles.published_at AS published_at,"  # nosec B608 # constants only: the reader's words are bound
-            f" {_BM25} AS score FROM article_search"
-            " JOIN articles ON articles.id = article_search.rowid"
-            " WHERE article_search MATCH :match AND articles.status = 'published'"
-            " AND articles.published_at <= :now"
-            " ORDER BY article_search.rowid DESC LIMIT :candidates)"
-            " ORDER BY score, published_at DESC, id DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+        parameters["last"] = parameters["offset"] + parameters["limit"] - 1
+        ranked = _SQLITE_RANKED
     else:
         parameters["match"] = _web_query(terms)
-        ranked = sa.text(
-            "SELECT id FROM (SELECT articles.id AS id, articles.published_at AS published_at,"  # nosec B608 # _order_key: "" or " + 0"; the words are bound
-            " article_search.document AS document FROM article_search"
-            " JOIN articles ON articles.id = article_search.article_id"
-            " WHERE article_search.document @@ websearch_to_tsquery('english', :match)"
-            " AND articles.status = 'published' AND articles.published_at <= :now"
-            f" ORDER BY article_search.article_id{_order_key(parameters['match'])} DESC"
-            " LIMIT :candidates) AS newest"
-            " ORDER BY ts_rank(document, websearch_to_tsquery('english', :match)) DESC,"
-            " published_at DESC, id DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+        parameters["words"] = " ".join(terms)
+        ranked = _postgres_ranked(terms, parameters["words"])
     ids = list(db.session.scalars(ranked, parameters))
     has_next, ids = len(ids) > per_page, ids[:per_page]
     if not ids:
         return Results(terms, [], page, False)
-    snippets = _snippets(ids, parameters["match"])
+    snippets = _snippets(ids, parameters["match"], terms)
     articles = {
         article.id: article
         for article in db.session.scalars(
-            sa.select(Article)
-            .where(Article.id.in_(ids))
-            .options(sa.orm.joinedload(Article.section))
+            sa.select(Article).where(Article.id.in_(ids)).options(*_LISTED_COLUMNS)
         )
     }
     hits = [Hit(articles[i], highlighted(snippets.get(i, ""))) for i in ids if i in articles]
     return Results(terms, hits, page, has_next)
 
 
-def _order_key(match: str) -> str:
+# What a result shows of its article: its texts (two copies of the body, kilobytes each)
+# are left in the database.
+_LISTED_COLUMNS = (
+    sa.orm.load_only(Article.title, Article.slug, Article.published_at, Article.section_id),
+    sa.orm.joinedload(Article.section),
+)
+
+# SQLite: the candidates come from the index alone, each with its rank (the rows readers
+# may not see, drafts and scheduled articles, are left out through the status index's
+# ranges); only the few that can reach the page (ranked as well as the page's last, ties
+# included) are read from articles, for their publication time. Reading every candidate's
+# row for its status and time was half the search: an article's row runs over several
+# pages (its body, twice), and those two columns come after it.
+_HIDDEN_ARTICLES = (
+    "SELECT id FROM articles WHERE status < 'published'"
+    " UNION ALL SELECT id FROM articles WHERE status > 'published'"
+    " UNION ALL SELECT id FROM articles WHERE status = 'published' AND published_at > :now"
+    " UNION ALL SELECT id FROM articles WHERE status = 'published' AND published_at IS NULL"
+)
+_SQLITE_RANKED = sa.text(
+    "WITH candidates AS MATERIALIZED ("  # nosec B608 # constants only: the reader's words are bound
+    f"SELECT rowid AS id, {_BM25} AS score FROM article_search"
+    f" WHERE article_search MATCH :match AND rowid NOT IN ({_HIDDEN_ARTICLES})"
+    " ORDER BY rowid DESC LIMIT :candidates)"
+    " SELECT candidates.id FROM candidates JOIN articles ON articles.id = candidates.id"
+    " WHERE candidates.score <= coalesce("
+    "(SELECT score FROM candidates ORDER BY score LIMIT 1 OFFSET :last), 1e308)"
+    " ORDER BY candidates.score, articles.published_at DESC, candidates.id DESC"
+    " LIMIT :limit OFFSET :offset"
+).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+
+
+def _postgres_ranked(terms: list[str], words: str) -> sa.TextClause:
+    """PostgreSQL: the newest CANDIDATES_MAX articles readers may see holding every word of
+    the search (`words`, bound: all of them, in any order), then those holding its phrases
+    too, ranked. The words alone are answered by the GIN index exactly; a phrase needs each
+    article's positions (its stored tsvector, read and unpacked row by row), and a phrase of
+    words found in every article made that a pass over all of them (25-100 ms at 10,000),
+    so a phrase is looked for among the candidates only."""
+    phrase = (
+        " WHERE document @@ websearch_to_tsquery('english', :match)"
+        if any(len(_WORD.findall(term)) > 1 for term in terms)
+        else ""
+    )
+    return sa.text(
+        "SELECT id FROM (SELECT articles.id AS id, articles.published_at AS published_at,"  # nosec B608 # _order_key: "" or " + 0", `phrase` a constant; the words are bound
+        " article_search.document AS document FROM article_search"
+        " JOIN articles ON articles.id = article_search.article_id"
+        " WHERE article_search.document @@ plainto_tsquery('english', :words)"
+        " AND articles.status = 'published' AND articles.published_at <= :now"
+        f" ORDER BY article_search.article_id{_order_key(words)} DESC"
+        f" LIMIT :candidates) AS newest{phrase}"
+        " ORDER BY ts_rank(document, websearch_to_tsquery('english', :match)) DESC,"
+        " published_at DESC, id DESC LIMIT :limit OFFSET :offset"
+    ).bindparams(sa.bindparam("now", type_=Article.published_at.type))
+
+
+def _order_key(words: str) -> str:
     """PostgreSQL: how the newest matches are found. A word in many articles is met soon
     walking them newest first (the primary key's order); a rarer one is found through the
     GIN index and sorted (`+ 0` takes the primary key's order away), where the walk tested
     every article (40 ms at 10,000). The planner's own estimate tells which, in a
     millisecond; left to itself it walked for both."""
-    plan = db.session.execute(
-        sa.text(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM article_search"
-            " WHERE document @@ websearch_to_tsquery('english', :match)"
-        ),
-        {"match": match},
-    ).scalar()
-    return "" if _planned_rows(plan) > CANDIDATES_MAX else " + 0"
+    estimate = _estimated_rows(
+        "SELECT 1 FROM article_search WHERE document @@ plainto_tsquery('english', :text)", words
+    )
+    return "" if estimate > CANDIDATES_MAX else " + 0"
 
 
-def _snippets(ids: list[int], match: str) -> dict[int, str]:
+def _snippets(ids: list[int], match: str, terms: list[str]) -> dict[int, str]:
     """The best passage of each of a page of articles, with the engine's markers: asked for
     the page's rows only (asked with the ranking, it was made for every match)."""
     if _is_sqlite():
@@ -244,11 +283,7 @@ def _snippets(ids: list[int], match: str) -> dict[int, str]:
             " FROM article_search WHERE article_search MATCH :match AND rowid IN :ids"
         )
     else:
-        statement = sa.text(
-            "SELECT article_id, ts_headline('english', CASE WHEN body = '' THEN summary"
-            " ELSE body END, websearch_to_tsquery('english', :match), :options)"
-            " FROM article_search WHERE article_id IN :ids"
-        )
+        statement = _POSTGRES_SNIPPETS
     statement = statement.bindparams(sa.bindparam("ids", expanding=True))
     options = (
         f"StartSel={_START}, StopSel={_STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=12,"
@@ -256,9 +291,43 @@ def _snippets(ids: list[int], match: str) -> dict[int, str]:
     )
     rows = db.session.execute(
         statement,
-        {"ids": ids, "match": match, "start": _START, "stop": _STOP, "options": options},
+        {
+            "ids": ids,
+            "match": match,
+            "start": _START,
+            "stop": _STOP,
+            "options": options,
+            "needles": [term.lower() for term in terms],
+            "before": SNIPPET_BEFORE,
+            "after": SNIPPET_AFTER,
+            "window_max": SNIPPET_WINDOW_MAX,
+        },
     )
     return {row[0]: row[1] or "" for row in rows}
+
+
+# PostgreSQL's ts_headline parses the whole text it is given, every word of it (0.2 ms for
+# an article of 2,300 characters, ten on a page of results; a long report, more): it is
+# given the part of the text from a little before the first place any of the searched
+# words or phrases (but stop words) is written as typed to a little after the first place
+# the last of them is, at most SNIPPET_WINDOW_MAX characters (its passages hold every
+# word); or the text's beginning when none is written as typed (a word found by its stem).
+SNIPPET_BEFORE = 200
+SNIPPET_AFTER = 400
+SNIPPET_WINDOW_MAX = 2400
+_POSTGRES_SNIPPETS = sa.text(
+    "SELECT article_id, ts_headline('english',"
+    " substr(text, greatest(1, first_hit - :before),"
+    " least(:window_max, last_hit - first_hit + :before + :after)),"
+    " websearch_to_tsquery('english', :match), :options)"
+    " FROM (SELECT article_id, CASE WHEN body = '' THEN summary ELSE body END AS text"
+    " FROM article_search WHERE article_id IN :ids) AS page"
+    " CROSS JOIN LATERAL (SELECT coalesce(min(hit), 1) AS first_hit,"
+    " coalesce(max(hit), 1) AS last_hit"
+    " FROM (SELECT nullif(strpos(lower(text), needle), 0) AS hit"
+    " FROM unnest(CAST(:needles AS text[])) AS needle"
+    " WHERE length(to_tsvector('english', needle)) > 0) AS hits) AS found"
+)
 
 
 # --- Moderators' search of the comments --------------------------------------------------
@@ -288,9 +357,7 @@ def comment_search(text: str | None) -> CommentSearch | None:
         return None
     if _is_sqlite():
         match = _fts5_query(terms)
-        listed = sa.text(
-            "SELECT rowid FROM comment_search WHERE comment_search MATCH :match LIMIT :limit"
-        )
+        listed = _LISTED_SQLITE
     else:
         match = _web_query(terms)
         matching = (
@@ -301,17 +368,55 @@ def comment_search(text: str | None) -> CommentSearch | None:
         # bitmap of every match, or the text of each comment read in turn); its planner's
         # estimate, from the statistics ANALYZE keeps on ix_comments_search, says as much
         # in a millisecond.
-        plan = db.session.execute(
-            sa.text("EXPLAIN (FORMAT JSON) SELECT 1 " + matching), {"match": match}
-        ).scalar()
-        if _planned_rows(plan) > COMMENT_IDS_ESTIMATE_MAX:
+        estimate = _estimated_rows(
+            "SELECT 1 " + matching.replace(":match", ":text"),  # nosec B608 # a constant
+            match,
+        )
+        if estimate > COMMENT_IDS_ESTIMATE_MAX:
             return CommentSearch(match, None)
-        listed = sa.text("SELECT id " + matching + " LIMIT :limit")
-    ids = list(db.session.scalars(listed, {"match": match, "limit": COMMENT_IDS_MAX + 1}))
-    return CommentSearch(match, sorted(ids) if len(ids) <= COMMENT_IDS_MAX else None)
+        # Ordered, so the planner takes every match from the GIN index: with a bare LIMIT it
+        # expected to meet them soon walking the table, and made each comment's tsvector
+        # until it had (250-650 ms for a word in half of 10,000 comments). `+ 0`: not in the
+        # primary key's order either, which is the same walk.
+        listed = sa.text(
+            "SELECT count(*), CASE WHEN count(*) <= :most THEN string_agg(CAST(id AS text), ',')"  # nosec B608 # `matching` a constant; the words are bound
+            f" END FROM (SELECT id {matching} ORDER BY id + 0 LIMIT :limit) AS hits"
+        )
+    found, ids = db.session.execute(
+        listed, {"match": match, "most": COMMENT_IDS_MAX, "limit": COMMENT_IDS_MAX + 1}
+    ).one()
+    if found > COMMENT_IDS_MAX:
+        return CommentSearch(match, None)
+    return CommentSearch(match, sorted(int(i) for i in ids.split(",")) if ids else [])
 
 
-def _planned_rows(plan) -> float:
+# The matches of a moderator's search, when at most COMMENT_IDS_MAX: counted and listed in
+# the database, as one row. Up to COMMENT_IDS_MAX + 1 rows fetched one by one, only to find
+# a word in too many comments to list, took 3-4 ms of Python on every such search.
+_LISTED_SQLITE = sa.text(
+    "SELECT count(*), CASE WHEN count(*) <= :most THEN group_concat(rowid, ',') END"
+    " FROM (SELECT rowid FROM comment_search WHERE comment_search MATCH :match LIMIT :limit)"
+)
+
+
+# How long a process keeps its planner's estimate of a search's matches: an estimate only
+# chooses how the matches are found (both ways find the same), and asking for it was a
+# round trip in every search on PostgreSQL (of the seven statements of a readers' search).
+ESTIMATES_KEPT_SECONDS = 600
+
+
+def _estimated_rows(statement: str, text: str) -> float:
+    """PostgreSQL's estimate of the rows `statement` (bound: `text`) finds, from the
+    statistics ANALYZE keeps, asked at most once in ESTIMATES_KEPT_SECONDS per process."""
+    period = int(time.monotonic() // ESTIMATES_KEPT_SECONDS)
+    return _asked_estimate(db.engine, statement, text, period)
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked_estimate(engine: sa.Engine, statement: str, text: str, period: int) -> float:
+    plan = db.session.execute(
+        sa.text("EXPLAIN (FORMAT JSON) " + statement), {"text": text}
+    ).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])

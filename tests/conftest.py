@@ -131,6 +131,8 @@ def app(request, _app, tmp_path):
         # Inside the app's context: outside it the cache clears the app made last, which
         # after a test that made an app of its own is not this one.
         cache.clear()
+        # The planner's estimates kept per process were made from this test's rows.
+        search._asked_estimate.cache_clear()
     limiter.reset()
     _app.config.clear()
     _app.config.update(config)

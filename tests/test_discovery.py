@@ -45,13 +45,58 @@ def test_every_card_counts_the_comments_and_follows_each_decision(
     assert _card_counts(client, "/")["Council Hears Tenants on Repairs"].endswith("· 2 comments")
 
 
-def test_a_cached_list_costs_two_small_lookups(client, site, article, make_comment):
-    make_comment(article, "approved")
-    client.get("/")
+@pytest.mark.parametrize("url", ["/", "/?page=2", "/sections/in-the-news/"])
+def test_a_cached_list_costs_one_small_lookup(app, client, site, section, make_article, url):
+    app.config["ARTICLES_PER_PAGE"] = 2
+    for number in range(3):
+        make_article(f"Story {number}")
+    client.get(url)
+    with statements_sent() as sent:
+        assert client.get(url).status_code == 200
+    # The listings' version and the listed articles' comment versions, by primary key, in
+    # one statement: nothing else (the navigation, a section's id) on a kept page.
+    assert len(sent) == 1, sent
+
+
+def _block_counts(client) -> dict[str, str]:
+    html = page(client.get("/"))
+    return {
+        text_of(item.select_one("a")): text_of(item.select_one(".meta"))
+        for item in html.select(".section-block li")
+    }
+
+
+def test_a_kept_list_follows_a_decision_on_an_article_it_shows(
+    app, client, site, section, make_article, make_comment, moderator
+):
+    app.config["ARTICLES_PER_PAGE"] = 1
+    older = make_article("Older Story", published_at=utcnow() - timedelta(days=2))
+    make_article("Newer Story", published_at=utcnow() - timedelta(days=1))
+    waiting = make_comment(older)
+    second_page = f"/sections/{section.slug}/?page=2"
+    # Drawn and kept: on the front page in its section's block, on the section's second page.
+    for _ in range(2):
+        assert _block_counts(client)["Older Story"].endswith("· No comments")
+        assert _card_counts(client, second_page)["Older Story"].endswith("· No comments")
+
+    moderation.decide(waiting.id, "approved", moderator)
+    assert _block_counts(client)["Older Story"].endswith("· 1 comment")
+    assert _card_counts(client, second_page)["Older Story"].endswith("· 1 comment")
+    # And kept at that count.
+    with statements_sent() as sent:
+        assert _block_counts(client)["Older Story"].endswith("· 1 comment")
+    assert len(sent) == 1, sent
+
+
+def test_the_front_page_works_out_its_section_blocks_once_per_version(
+    client, site, section, make_article
+):
+    make_article("Only Story")
     with statements_sent() as sent:
         assert client.get("/").status_code == 200
-    # The listings' version and the listed articles' comment versions, by primary key.
-    assert len(sent) == 2, sent
+    # Once for the articles the page lists (their counts) and the drawing: one per section.
+    blocks = [statement for statement, _ in sent if "articles.section_id =" in statement]
+    assert len(blocks) == 1, blocks
 
 
 def test_the_jump_link_and_the_heading_count_what_is_shown(

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from newsroom import moderation
+from newsroom import moderation, search
 from newsroom.extensions import db
 from newsroom.models import Policy
 from newsroom.moderation.policy import CommentPolicy
@@ -462,3 +462,101 @@ def test_the_expected_wait_reads_the_newest_decisions_by_their_index(
         moderation.waiting.median_wait()
     [plan] = checked_plans(sent).values()
     assert "ix_moderation_events_at" in plan, plan
+
+
+@pytest.mark.parametrize("url", ["/", "/sections/in-the-news/"])
+def test_a_kept_list_reads_its_version_and_counts_by_index_ends_and_keys(
+    app, client, site, section, make_article, planner_statistics, url
+):
+    """Every hit on a kept home or section page: the listings' stamps (index ends) and its
+    articles' comment versions, by primary key, in one statement."""
+    for number in range(3):
+        make_article(f"Story {number}")
+    client.get(url)
+    with statements_sent() as sent:
+        assert client.get(url).status_code == 200
+    [(statement, parameters)] = sent
+    plan = plan_of(statement, parameters)
+    # Besides: the one row of the site's settings, and the one row the counts' sum makes.
+    on_articles = [step for step in plan.split(" | ") if "articles" in step]
+    assert not full_scans(" | ".join(on_articles)), plan
+    if db.engine.dialect.name == "sqlite":
+        assert "SEARCH articles USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    else:
+        assert "pk_articles" in plan, plan
+
+
+@pytest.mark.parametrize("words", ["harbour", '"harbour lights"'])
+def test_a_search_reads_articles_rows_only_for_its_page(
+    app, client, site, make_article, planner_statistics, words
+):
+    """The candidates are ranked from the index alone (SQLite reads the articles readers
+    may not see through the status index's ranges, and an article's row, which runs over
+    several pages, only for what can reach the page); on PostgreSQL a phrase is checked
+    among the bounded candidates, never by a walk of every article."""
+    for number in range(3):
+        make_article(f"Harbour {number}", body="The harbour lights are on.")
+    with statements_sent() as sent:
+        assert client.get("/search", query_string={"q": words}).status_code == 200
+    ranked = [(s, p) for s, p in sent if "candidates" in s or "newest" in s]
+    assert len(ranked) == 1, sent
+    plan = plan_of(*ranked[0])
+    if db.engine.dialect.name == "sqlite":
+        # The full-text index's matches, newest first (a virtual table's own index), and the
+        # bounded candidates made of them.
+        assert "SCAN article_search VIRTUAL TABLE INDEX" in plan, plan
+        on_articles = [step for step in plan.split(" | ") if "articles" in step.split()]
+        assert not full_scans(" | ".join(on_articles)), plan
+        # The hidden articles' ranges, then the page's rows by key: nothing else.
+        assert len(on_articles) == 5, plan
+        assert all(
+            re.search(r"COVERING INDEX ix_articles_status_published_at \(status[<>]\?", step)
+            or "(status=? AND published_at" in step
+            or "INTEGER PRIMARY KEY" in step
+            for step in on_articles
+        ), plan
+    else:
+        assert not full_scans(plan), plan
+        # The candidates are limited before any phrase is checked, on the rows they name.
+        subquery = plan.index("Subquery Scan on newest")
+        assert "Limit" in plan[subquery:], plan
+        if " " in words:
+            assert "<->" in plan[subquery : plan.index("Limit", subquery)], plan
+
+
+def test_a_search_of_few_comments_counts_them_by_their_keys(
+    app, article, make_comment, planner_statistics
+):
+    for _ in range(3):
+        make_comment(article, author_name="Ada Stone")
+    make_comment(article, author_name="Ben Ray")
+    queue = moderation.QueueFilter(search="stone")
+    assert queue.search_mode == "ids"
+    with statements_sent() as sent:
+        assert moderation.narrowed_tally(queue)["pending"] == 3
+    [(statement, parameters)] = sent
+    plan = plan_of(statement, parameters)
+    assert not full_scans(plan), plan
+    if db.engine.dialect.name == "sqlite":
+        assert "SEARCH comments USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    else:
+        assert "pk_comments" in plan, plan
+
+
+def test_a_moderators_search_lists_its_matches_from_the_full_text_index(
+    app, article, make_comment, planner_statistics
+):
+    """Every match from the index, never a walk making each comment's tsvector until
+    enough are found (what PostgreSQL chose for a bare LIMIT over a common word)."""
+    for _ in range(3):
+        make_comment(article, body="About the weir.")
+    make_comment(article, body="Nothing.")
+    with statements_sent() as sent:
+        assert len(search.comment_search("weir").ids) == 3
+    [(statement, parameters)] = [(s, p) for s, p in sent if "count(*)" in s]
+    plan = plan_of(statement, parameters)
+    if db.engine.dialect.name == "sqlite":
+        assert "SCAN comment_search VIRTUAL TABLE INDEX" in plan, plan
+    else:
+        assert "Bitmap Index Scan on ix_comments_search" in plan, plan
+        assert "Sort" in plan and "Seq Scan" not in plan, plan

@@ -13,7 +13,7 @@ from newsroom import moderation, search
 from newsroom.articles import ArticleFields, delete_article, save_article
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, utcnow
-from tests.conftest import page, text_of
+from tests.conftest import page, statements_sent, text_of
 
 
 def _titles(client, url: str) -> list[str]:
@@ -81,6 +81,79 @@ def test_results_are_paginated(client, site, make_article):
     assert third.select_one("a[rel=next]") is None
     assert client.get("/search?q=ferry&page=4").status_code == 404
     assert client.get(f"/search?q=ferry&page={search.PAGES_MAX + 1}").status_code == 404
+
+
+def test_pages_of_equal_ranks_follow_one_another_newest_first(client, site, make_article):
+    # Every page is ranked apart; ranks equal across a page's edge must not repeat or skip.
+    made = [
+        make_article(f"Ferry notice {n:02}", published_at=utcnow() - timedelta(hours=(n * 7) % 25))
+        for n in range(25)
+    ]
+    shown = [
+        title for number in (1, 2, 3) for title in _titles(client, f"/search?q=ferry&page={number}")
+    ]
+    newest_first = sorted(made, key=lambda a: (a.published_at, a.id), reverse=True)
+    assert shown == [article.title for article in newest_first]
+
+
+def test_drafts_and_scheduled_articles_take_no_place_among_the_candidates(
+    client, site, make_article, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES_MAX", 2)
+    make_article("Harbour old", body="harbour", published_at=utcnow() - timedelta(days=40))
+    make_article("Harbour draft", status=ArticleStatus.DRAFT, body="harbour")
+    make_article("Harbour later", published_at=utcnow() + timedelta(days=1), body="harbour")
+    make_article("Harbour now", body="harbour")
+
+    assert sorted(_titles(client, "/search?q=harbour")) == ["Harbour now", "Harbour old"]
+
+
+def test_a_phrase_is_found_among_the_newest_articles_holding_its_words(
+    client, site, make_article, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES_MAX", 2)
+    make_article("Old", body="The annual report came out.", published_at=utcnow() - timedelta(9))
+    make_article("Middle", body="A report, annual this time.", published_at=utcnow() - timedelta(8))
+    make_article("New", body="An annual report again.", published_at=utcnow() - timedelta(days=7))
+    make_article("Newest", body="Annual figures, no report.", published_at=utcnow())
+
+    found = _titles(client, '/search?q="annual+report"')
+    if db.engine.dialect.name == "sqlite":
+        # FTS5 keeps every word's positions in the index: phrases cost no more than words.
+        assert found == ["New", "Old"]
+    else:
+        # PostgreSQL reads each article's positions from its row: a phrase is looked for
+        # among the newest CANDIDATES_MAX articles holding all its words.
+        assert found == ["New"]
+
+
+def test_a_snippet_shows_the_words_however_far_into_a_long_article(client, site, make_article):
+    filler = " ".join(f"Paragraph {n} says nothing in particular." for n in range(400))
+    make_article("Long read", body=f"{filler}\n\nThe lantern parade went on.\n\n{filler}")
+    make_article("Lantern phrase", body=f"{filler} A festival of the lantern parade.")
+
+    html = page(client.get("/search?q=lantern"))
+    for snippet in html.select(".snippet"):
+        assert [m.get_text().lower() for m in snippet.select("mark")] == ["lantern"]
+    html = page(client.get('/search?q="lantern+parade"'))
+    snippets = html.select(".snippet")
+    assert len(snippets) == 2
+    for snippet in snippets:
+        # One mark for the phrase (SQLite) or one for each of its words (PostgreSQL).
+        assert "lantern" in " ".join(m.get_text().lower() for m in snippet.select("mark"))
+
+
+def test_a_snippet_of_words_far_apart_in_a_long_article_marks_them(client, site, make_article):
+    filler = " ".join(f"Paragraph {n} says nothing in particular." for n in range(400))
+    between = " ".join(f"Line {n} is quiet." for n in range(60))
+    make_article("Long read", body=f"{filler} The lantern shone. {between} A parade. {filler}")
+
+    [snippet] = page(client.get("/search?q=parade+lantern")).select(".snippet")
+    marked = {m.get_text().lower() for m in snippet.select("mark")}
+    if db.engine.dialect.name == "sqlite":
+        assert marked & {"lantern", "parade"}  # one passage of 28 words: the best one
+    else:
+        assert marked == {"lantern", "parade"}  # two passages, one around each
 
 
 def test_the_index_follows_saves_and_deletions(client, site, section, admin):
@@ -213,3 +286,71 @@ def test_dashboard_search_of_a_common_word_checks_rows_as_it_walks(
     assert [c.author_name for c in rows] == ["Reader 0", "Reader 1", "Reader 2"]
     # Counted, each would be checked against the index: the tabs show their whole counts.
     assert moderation.narrowed_tally(queue) is None
+
+
+def test_a_search_of_few_comments_counts_every_tab_in_one_pass(
+    article, make_article, make_comment, moderator
+):
+    other = make_article("Another Story")
+    for status in ("pending", "pending", "approved", "rejected", "spam"):
+        make_comment(article, status, author_name="Ada Stone", body="About the weir.")
+    make_comment(other, author_name="Ada Stone", body="About the weir again.")
+    make_comment(article, "approved", author_name="Ada Stone", body="Weir.", unreviewed=True)
+    reported = make_comment(article, "approved", author_name="Ada Stone", body="A weir.")
+    moderation.report_comment(reported.id, article.id, fingerprint="f", reason="spam", threshold=3)
+    make_comment(article, author_name="Ben Ray", body="Nothing to see.")
+
+    queue = moderation.QueueFilter(search="stone")
+    assert queue.search_mode == "ids"
+    with statements_sent() as sent:
+        counts = moderation.narrowed_tally(queue)
+    assert len(sent) == 1, sent
+    assert counts == {
+        "pending": 3,
+        "approved": 3,
+        "rejected": 1,
+        "spam": 1,
+        "unreviewed": 1,
+        "reported": 1,
+    }
+    narrowed = moderation.QueueFilter(search="stone", article_id=article.id)
+    assert moderation.narrowed_tally(narrowed)["pending"] == 2
+
+
+def test_a_search_lists_up_to_its_most_comments_and_no_more(article, make_comment, monkeypatch):
+    monkeypatch.setattr(search, "COMMENT_IDS_MAX", 2)
+    first = make_comment(article, body="The weir again.")
+    second = make_comment(article, body="A weir, a mill.")
+    make_comment(article, body="A mill alone.")
+
+    with statements_sent() as sent:
+        found = search.comment_search("weir")
+    assert found.ids == [first.id, second.id]
+    # Counted and listed in one statement (PostgreSQL asks its planner's estimate first).
+    assert len(sent) == (1 if db.engine.dialect.name == "sqlite" else 2), sent
+    assert search.comment_search("mill").ids is not None
+    assert search.comment_search("zebra").ids == []
+    make_comment(article, body="Weir three.")
+    assert search.comment_search("weir").ids is None
+
+
+def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
+    client, site, make_article, article, make_comment, monkeypatch
+):
+    make_article("Harbour news", body="harbour")
+    make_comment(article, body="About the harbour.")
+    for again in (False, True):
+        with statements_sent() as sent:
+            assert _titles(client, "/search?q=harbour") == ["Harbour news"]
+            assert search.comment_search("harbour").ids is not None
+        asked = [statement for statement, _ in sent if statement.startswith("EXPLAIN")]
+        if db.engine.dialect.name == "sqlite" or again:
+            assert asked == []
+        else:
+            assert len(asked) == 2  # the articles' and the comments', the first time
+    # A new period asks again.
+    monkeypatch.setattr(search.time, "monotonic", lambda: 10.0**9)
+    with statements_sent() as sent:
+        search.comment_search("harbour")
+    asked = [statement for statement, _ in sent if statement.startswith("EXPLAIN")]
+    assert len(asked) == (0 if db.engine.dialect.name == "sqlite" else 1)

@@ -375,11 +375,17 @@ def narrowed_tally(queue: QueueFilter) -> dict[str, int] | None:
         "section_id": queue.section_id,
         **_search_parameters(queue),
     }
-    counts = db.session.execute(
-        _narrowed_count(bool(queue.article_id), bool(queue.section_id), queue.search_mode),
-        parameters,
-    ).one()
-    return dict(zip(_NARROWED_STATES, counts, strict=True))
+    if queue.search_mode == "ids":
+        counting = _listed_count(bool(queue.article_id), bool(queue.section_id))
+    else:
+        counting = _narrowed_count(
+            bool(queue.article_id), bool(queue.section_id), queue.search_mode
+        )
+    counts = db.session.execute(counting, parameters).one()
+    return {
+        state: min(count, NARROWED_COUNT_MAX + 1)
+        for state, count in zip(_NARROWED_STATES, counts, strict=True)
+    }
 
 
 # Each tab's comments: a status, the approved ones still unreviewed, or the reported.
@@ -407,6 +413,23 @@ def _narrowed_count(by_article: bool, by_section: bool, by_search: str) -> sa.Se
         counted = sa.select(sa.func.count()).select_from(matching.subquery())
         counts.append(counted.scalar_subquery().label(state))
     return sa.select(*counts)
+
+
+@functools.cache
+def _listed_count(by_article: bool, by_section: bool) -> sa.Select:
+    """A search's few matching comments (at most search.COMMENT_IDS_MAX, listed), counted
+    per tab in one pass over them by primary key: a count per tab read each of them once
+    more, six times in all (4-9 ms for a name in 130 comments on PostgreSQL)."""
+    counts = []
+    for state in _NARROWED_STATES:
+        if state == REPORTED:
+            counted = Comment.open_reports > sa.literal_column("0")
+        else:
+            status, unreviewed = stored_as(state)
+            counted = Comment.unreviewed == sa.true() if unreviewed else Comment.status == status
+        counts.append(sa.func.count().filter(counted).label(state))
+    listed = sa.select(*counts).select_from(Comment).where(search.comments_among())
+    return _narrowed(listed, by_article, by_section, "")
 
 
 def pending_newer_than(comment_id: int) -> int:

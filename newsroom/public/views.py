@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import limits
 import sqlalchemy as sa
@@ -144,30 +145,47 @@ def _personal(page: ResponseReturnValue) -> Response:
     return response
 
 
+class Listed(NamedTuple):
+    """What a list of articles shows, as its cached version needs it: the articles (their
+    ids) and what else a CDN purges it by (surrogate keys)."""
+
+    article_ids: list[int]
+    surrogate_keys: list[str] = []
+
+
 def _shared_listing(
     name: str,
     draw: Callable[[], str],
     surrogate_keys: list[str],
-    listed: Callable[[], list[int]],
+    listed: Callable[[], Listed],
 ) -> Response:
     """A list of articles: cached, and marked so that a CDN may hold it briefly.
 
     Its version is the listings' (which articles, in what order) and the comment counts of
-    the articles it lists (`listed`: their ids, worked out once per listings' version), so
-    an approved comment redraws the lists that count it, and only those."""
+    the articles it lists, so an approved comment redraws the lists that count it, and only
+    those. Both are read in one statement (pagecache.listing_state), for the articles it
+    listed at the listings' version last seen (`listed` works them out, once per version):
+    a hit on a kept list is that statement and nothing else."""
     if session.get("_flashes"):
         return _personal(draw())  # a notice for this reader alone (after logging out, say)
-    version = pagecache.listing_version()
-    listed_key = f"listed:{name}:{version}"
-    ids = cache.get(listed_key)
-    if ids is None:
-        ids = listed()
-        cache.set(listed_key, ids)
-    counts = pagecache.comments_stamp(ids)
+    listed_key = f"listed:{name}"
+    kept = cache.get(listed_key)
+    shown = kept[1] if kept else Listed([])
+    state = pagecache.listing_state(shown.article_ids)
+    counts = state.comments
+    if kept is None or kept[0] != state.version:
+        shown = listed()
+        cache.set(listed_key, (state.version, shown))
+        counts = pagecache.comments_stamp(shown.article_ids)
     return _versioned_page(
-        f"listing:{name}:{version}:{counts}",
+        f"listing:{name}:{state.version}:{counts}",
         draw,
-        ["site", *surrogate_keys, *(f"article-{article_id}" for article_id in ids)],
+        [
+            "site",
+            *surrogate_keys,
+            *shown.surrogate_keys,
+            *(f"article-{article_id}" for article_id in shown.article_ids),
+        ],
     )
 
 
@@ -216,18 +234,21 @@ def home() -> ResponseReturnValue:
             return _moved_to(articles.article_at_old_path(articles.old_query_key(argument, number)))
     number = inputs.page_number()
 
+    # The section blocks, once for a request that works out the list and draws it too.
+    blocks_under = functools.cache(lambda shown: _section_blocks(list(shown)))
+
     def draw() -> str:
         page = _paginated(_public_articles(), number)
-        blocks = _section_blocks([a.id for a in page.items]) if number == 1 else []
+        blocks = blocks_under(tuple(a.id for a in page.items)) if number == 1 else []
         return render_template("public/home.html", page=page, blocks=blocks)
 
-    def listed() -> list[int]:
+    def listed() -> Listed:
         # Every article the page shows counts its comments: the list's and, on the first
         # page, the section blocks' under it.
         ids = _listed_ids(_public(sa.select(Article.id)), number)
         if number == 1:
-            ids = [*ids, *(a.id for block in _section_blocks(ids) for a in block.articles)]
-        return ids
+            ids = [*ids, *(a.id for block in blocks_under(tuple(ids)) for a in block.articles)]
+        return Listed(ids)
 
     return _shared_listing(f"home:{number}", draw, ["listings"], listed)
 
@@ -241,14 +262,14 @@ def section(slug: str) -> ResponseReturnValue:
         page = _paginated(_public_articles().where(Article.section_id == section.id), number)
         return render_template("public/section.html", section=section, page=page)
 
-    # The section's id, for the key a CDN purges by, from the navigation (one small query).
-    ids = [f"section-{s.id}" for s in navigation_sections() if s.slug == slug]
-
-    def listed() -> list[int]:
+    def listed() -> Listed:
         in_section = sa.select(Article.id).join(Section).where(Section.slug == slug)
-        return _listed_ids(_public(in_section), number)
+        # The section's id, for the key a CDN purges by (a change of sections dates the site,
+        # which moves the listings' version).
+        keys = [f"section-{s.id}" for s in navigation_sections() if s.slug == slug]
+        return Listed(_listed_ids(_public(in_section), number), keys)
 
-    return _shared_listing(f"section:{slug}:{number}", draw, ["listings", *ids], listed)
+    return _shared_listing(f"section:{slug}:{number}", draw, ["listings"], listed)
 
 
 def _find_public_article(slug: str) -> Article | None:
