@@ -170,12 +170,13 @@ def _shared_listing(
         return _personal(draw())  # a notice for this reader alone (after logging out, say)
     listed_key = f"listed:{name}"
     kept = cache.get(listed_key)
-    shown = kept[1] if kept else Listed([])
+    # Kept as plain values (a shared cache may outlive this code's classes).
+    shown = Listed(*kept[1:]) if kept else Listed([])
     state = pagecache.listing_state(shown.article_ids)
     counts = state.comments
     if kept is None or kept[0] != state.version:
         shown = listed()
-        cache.set(listed_key, (state.version, shown))
+        cache.set(listed_key, (state.version, shown.article_ids, shown.surrogate_keys))
         counts = pagecache.comments_stamp(shown.article_ids)
     return _versioned_page(
         f"listing:{name}:{state.version}:{counts}",
