@@ -15,6 +15,13 @@ bind = os.environ.get("NEWSROOM_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("NEWSROOM_THREADS", 4))
+# Connections a worker holds at once (gunicorn's default is 1000). Kept-alive connections
+# stay with the worker that accepted them, and one worker used to accept most of a burst:
+# with 32 clients one worker served nearly all of them on one core while the others idled,
+# and the article page measured anywhere from 750 to 1,900 requests a second, run to run.
+# Three per thread spreads them (about 2,000 every run); behind nginx (deploy/nginx.conf)
+# its 16 kept upstream connections fit in any two workers.
+worker_connections = int(os.environ.get("NEWSROOM_WORKER_CONNECTIONS", threads * 3))
 # Recycle workers now and then so memory stays flat over weeks of uptime.
 max_requests = int(os.environ.get("NEWSROOM_MAX_REQUESTS", 20000))
 max_requests_jitter = max_requests // 10
