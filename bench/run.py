@@ -1548,7 +1548,8 @@ def public_checks(report: Report, dataset: DataSet, port: int, html: bytes) -> N
         f"{below(total, CSS_MAX_BYTES, 'bytes', digits=0)}; in {len(sizes)} stylesheet(s) "
         f"({', '.join(sizes) or 'none'}; static/css/site.css is {site_css:,} bytes)",
     )
-    scripts = len(re.findall(rb"<script", html, re.IGNORECASE))
+    # Data blocks (the schema.org JSON-LD) are script elements that never run: not counted.
+    scripts = len(re.findall(rb"<script(?![^>]*type=\"application/ld\+json\")", html, re.I))
     handlers = len(re.findall(rb"\son[a-z]+\s*=", html, re.IGNORECASE))
     javascript_urls = len(re.findall(rb"javascript:", html, re.IGNORECASE))
     report.check(
