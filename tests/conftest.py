@@ -5,6 +5,7 @@ about."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import socket
 from dataclasses import dataclass
@@ -423,6 +424,39 @@ def log_in(client, user: User, password: str = STAFF_PASSWORD):
     return submit_form(
         client, "/login", {"email": user.email, "password": password}, "form.login-form"
     )
+
+
+def give_picture(app, article: Article, alt: str) -> None:
+    """Store a photo-sized JPEG as `article`'s lead picture, as the editor's upload does."""
+    from PIL import Image
+
+    from newsroom import images
+
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), (200, 120, 40)).save(out, "JPEG")
+    stored = images.store_upload(out.getvalue(), images.upload_folder(app.instance_path), 10**6)
+    article.image_name, article.image_width, article.image_height = (
+        stored.name,
+        stored.width,
+        stored.height,
+    )
+    article.image_alt = alt
+
+
+@pytest.fixture
+def staff(client, moderator):
+    """The test client, logged in as a moderator."""
+    log_in(client, moderator)
+    return client
+
+
+@pytest.fixture
+def nothing_kept(app):
+    """No queue rows or pages kept, as in a newly started worker (dashboard/rows.py, pages.py)."""
+    from newsroom.dashboard import pages, rows
+
+    rows.row_store().entries.clear()
+    pages.page_store().entries.clear()
 
 
 @pytest.fixture

@@ -18,16 +18,10 @@ from newsroom.models import (
     ModerationEvent,
     utcnow,
 )
-from tests.conftest import csrf_token, form_fields, log_in, page, text_of
+from tests.conftest import csrf_token, form_fields, page, text_of
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/"}
 HOME = moderation.client_fingerprint("10.0.0.7", "test-secret-key")
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
 
 
 def _commenter(email: str = "dana@example.com") -> Commenter:

@@ -13,12 +13,6 @@ from tests.conftest import csrf_token, log_in, page, text_of
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/?status=pending"}
 
 
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
-
-
 def _status(comment_id: int) -> str:
     db.session.expire_all()
     return db.session.get(Comment, comment_id).status

@@ -11,24 +11,14 @@ import pytest
 from flask_login import login_user
 
 from newsroom import moderation
-from newsroom.dashboard import pages, rows
+from newsroom.dashboard import pages
 from newsroom.extensions import db
 from newsroom.models import Standing, utcnow
 from newsroom.site_settings import SETTINGS_FIELDS, save_settings
 from tests.conftest import log_in, page, text_of
 
-
-@pytest.fixture(autouse=True)
-def _nothing_kept(app):
-    """Each test starts with nothing kept, as a newly started worker does."""
-    rows.row_store().entries.clear()
-    pages.page_store().entries.clear()
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
+# Each test starts with nothing kept, as a newly started worker does.
+pytestmark = pytest.mark.usefixtures("nothing_kept")
 
 
 def _queue(client, url="/dashboard/"):

@@ -14,18 +14,8 @@ from newsroom.models import ArticleStatus, utcnow
 from newsroom.pagecache import slot
 from tests.conftest import log_in, page, text_of
 
-
-@pytest.fixture(autouse=True)
-def _no_kept_rows(app):
-    """Each test starts with no kept rows or pages, as a newly started worker does."""
-    rows.row_store().entries.clear()
-    pages.page_store().entries.clear()
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
+# Each test starts with nothing kept, as a newly started worker does.
+pytestmark = pytest.mark.usefixtures("nothing_kept")
 
 
 def _row(client, comment, url="/dashboard/"):

@@ -9,15 +9,9 @@ from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import Comment, ModerationEvent
 from newsroom.moderation import queue as queue_module
-from tests.conftest import csrf_token, log_in, page, text_of
+from tests.conftest import csrf_token, page, text_of
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/"}
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
 
 
 def _statuses(comments) -> list[str]:

@@ -9,7 +9,6 @@ NEWSROOM_REQUIRE_BROWSER=1 (CI sets it), when it fails instead.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -22,13 +21,12 @@ from urllib.parse import urlsplit
 import html5lib
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 
-from newsroom import images, moderation
+from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, Comment, Policy, Section, utcnow
 from newsroom.moderation.policy import CommentPolicy
-from tests.conftest import form_fields, log_in, page, submit_form
+from tests.conftest import form_fields, give_picture, log_in, page, submit_form
 
 VNU_JAR = (
     Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -154,12 +152,6 @@ def _refused(client, url: str, data: dict, selector: str) -> str:
     return response.get_data(as_text=True)
 
 
-def _picture_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (900, 600), (200, 120, 40)).save(out, "JPEG")
-    return out.getvalue()
-
-
 def test_every_page_passes_the_w3c_html_checker(
     app, client, tmp_path, site, section, article, make_article, make_comment, moderator, admin
 ):
@@ -193,15 +185,7 @@ def test_every_page_passes_the_w3c_html_checker(
 
     reader = client
     pictured = make_article("Lanterns on the River", summary="A parade at dusk.")
-    stored = images.store_upload(
-        _picture_bytes(), images.upload_folder(app.instance_path), 1_000_000
-    )
-    pictured.image_name, pictured.image_width, pictured.image_height = (
-        stored.name,
-        stored.width,
-        stored.height,
-    )
-    pictured.image_alt = "Paper lanterns floating on dark water"
+    give_picture(app, pictured, "Paper lanterns floating on dark water")
     for n in range(7):
         make_article(f"Tenants news {n}", section=releases if n % 2 else section)
     db.session.commit()

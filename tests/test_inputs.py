@@ -13,18 +13,12 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import Article, Comment, Section, User
-from tests.conftest import csrf_token, log_in, page, submit_form, text_of
+from tests.conftest import csrf_token, page, submit_form, text_of
 
 # Digits int() refuses ("²", "፪"), one it takes but no URL should hold ("٣"), and numbers
 # beyond any integer column of SQLite (2**63) or PostgreSQL (2**31 for ids).
 NOT_AN_ID = ["²", "፪", "٣", "-1", "1.5", "1e3", "99999999999999999999", str(2**31), str(2**63)]
 NUL_REFUSED = "NUL character"
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
 
 
 # --- Numbers in URLs ---------------------------------------------------------------------

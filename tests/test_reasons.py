@@ -116,12 +116,6 @@ def test_moderators_may_not_edit_the_list(client, site, moderator):
 # --- Rejecting with a reason --------------------------------------------------------------
 
 
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
-
-
 def test_each_row_offers_the_reasons_in_order_with_their_keys(
     staff, site, article, make_comment, reasons
 ):

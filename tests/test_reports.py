@@ -10,7 +10,7 @@ from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, Comment, Commenter, CommentReport, ModerationEvent
 from newsroom.public import protection
-from tests.conftest import csrf_token, log_in, page, submit_form, text_of
+from tests.conftest import csrf_token, page, submit_form, text_of
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/?status=reported"}
 
@@ -54,12 +54,6 @@ def _reports() -> list[CommentReport]:
 @pytest.fixture
 def approved(article, make_comment) -> Comment:
     return make_comment(article, "approved", body="Landlords are all crooks.")
-
-
-@pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
 
 
 # --- Readers ------------------------------------------------------------------------------

@@ -24,12 +24,6 @@ HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/?sta
 
 
 @pytest.fixture
-def staff(client, moderator):
-    log_in(client, moderator)
-    return client
-
-
-@pytest.fixture
 def chief(client, admin):
     log_in(client, admin)
     return client

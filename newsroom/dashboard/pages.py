@@ -46,11 +46,16 @@ def kept_page(
     now = utcnow()
     # A flashed message is shown once: that page is drawn for its moderator alone.
     keep = not session.get("_flashes")
-    parts = store.get(_key(about, shown, reports, now)) if keep else None
+    key = _key(about, shown, reports, now) if keep else None
+    parts = store.get(key) if keep else None
     if parts is None:
-        shown, reports, parts = _drawn(draw)
+        drawn, drawn_reports, parts = _drawn(draw)
         if keep:
-            store.put(_key(about, shown, reports, now), parts)
+            # Kept under what it drew: the rows may have moved since they were looked up.
+            if (drawn, drawn_reports) != (shown, reports):
+                key = _key(about, drawn, drawn_reports, now)
+            store.put(key, parts)
+        shown = drawn
     return _filled(parts, shown, now)
 
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from newsroom.models import Policy
 from newsroom.moderation.policy import CommentPolicy
 from tests.browser.conftest import AXE
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, give_picture
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +26,7 @@ def _violations(page) -> list[str]:
 
 
 def test_public_pages(live_server, audited_page, site, article, make_article, make_comment, app):
-    from newsroom import images, moderation
-    from tests.test_html_valid import _picture_bytes
+    from newsroom import moderation
 
     asked = make_comment(article, "approved", body="A fine piece.\n\nhttps://example.com/more")
     parent_id = asked.id
@@ -42,13 +41,7 @@ def test_public_pages(live_server, audited_page, site, article, make_article, ma
             policy=CommentPolicy(Policy.PUBLISH_FIRST),
         ).id
     pictured = make_article("Lanterns on the River", summary="Tenants held a parade at dusk.")
-    stored = images.store_upload(_picture_bytes(), images.upload_folder(app.instance_path), 10**6)
-    pictured.image_name, pictured.image_width, pictured.image_height = (
-        stored.name,
-        stored.width,
-        stored.height,
-    )
-    pictured.image_alt = "Paper lanterns floating on dark water"
+    give_picture(app, pictured, "Paper lanterns floating on dark water")
     for n in range(6):
         make_article(f"Council hears tenants, part {n}")
     paths = (
