@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from newsroom.discovery import discussed_period
 from newsroom.extensions import db
 from newsroom.models import Comment
 from tests.conftest import app_config
@@ -63,20 +64,25 @@ def test_a_page_one_process_drew_takes_a_new_readers_comment_in_another(
     shared_cache_config, tmp_path, site, article
 ):
     url = f"/articles/{article.slug}"
-    drawer = run_app_process(shared_cache_config, tmp_path / "a", "read", url)
-    assert drawer["status"] == 200
-    assert drawer["drawn"] == ["public/article.html"]  # drawn, and kept in the shared cache
-
-    fields = {
-        "author_name": "Robin Fresh",
-        "author_email": "robin@example.com",
-        "body": "First visit, first comment.",
-    }
-    server = run_app_process(shared_cache_config, tmp_path / "b", "comment", url, fields)
+    # The page's key names the period of "most discussed"; if a new period began between
+    # the two processes, the second rightly drew its own page, and the pair is run again.
+    for attempt in range(2):
+        fields = {
+            "author_name": "Robin Fresh",
+            "author_email": "robin@example.com",
+            "body": "First visit, first comment." if attempt == 0 else "Second try, same page.",
+        }
+        period = discussed_period()
+        drawer = run_app_process(shared_cache_config, tmp_path / "a", "read", url)
+        assert drawer["status"] == 200
+        assert drawer["drawn"] == ["public/article.html"]  # drawn, and kept in the shared cache
+        server = run_app_process(shared_cache_config, tmp_path / "b", "comment", url, fields)
+        if discussed_period() == period:
+            break
 
     # The other process served the kept page (it drew nothing), and the form in it worked.
     assert server["status"] == 303, server
     assert server["location"] == f"{url}#comments"
     assert server["drawn"] == []
-    stored = db.session.scalars(sa.select(Comment.body)).all()
-    assert stored == ["First visit, first comment."]
+    stored = db.session.scalars(sa.select(Comment.body).order_by(Comment.id)).all()
+    assert stored[-1] == fields["body"]
