@@ -13,7 +13,9 @@ bind = os.environ.get("NEWSROOM_BIND", "127.0.0.1:8000")
 # (sync workers close each one), worth about a fifth more article pages a second in
 # bench/; renders are CPU-bound, so a few threads are enough.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-worker_class = "gthread"
+# gunicorn's gthread worker that leaves new connections to the workers holding fewer
+# (newsroom/serving.py): a few kept-alive clients are served on every core, not on one.
+worker_class = "newsroom.serving.FairWorker"
 threads = int(os.environ.get("NEWSROOM_THREADS", 4))
 # Connections a worker holds at once (gunicorn's default is 1000). Kept-alive connections
 # stay with the worker that accepted them, and one worker used to accept most of a burst:

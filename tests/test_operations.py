@@ -3,15 +3,12 @@ request log (newsroom/requestlog.py)."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
 import runpy
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from flask import Flask
 from newsroom import create_app
 from newsroom.extensions import db
 from tests.conftest import app_config, form_fields, page
+from tests.gunicorn_process import gunicorn, socket_to
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -203,58 +201,16 @@ def test_an_unknown_request_log_setting_stops_the_start(database_url):
         create_app({**app_config(database_url), "REQUEST_LOG": "text"})
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_gunicorn_writes_the_request_log_to_standard_error(tmp_path):
-    port = _free_port()
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
-        and not name.startswith("NEWSROOM_")
-    }
-    environment.update(
-        NEWSROOM_INSTANCE_PATH=str(tmp_path),
-        NEWSROOM_SECRET_KEY="a-secret-for-this-test-only",
-        NEWSROOM_REQUEST_LOG="json",
-        NEWSROOM_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-    )
-    # No control socket: it would be the one in the home folder every gunicorn shares.
-    command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", "wsgi:app"]
-    server = subprocess.Popen(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request(
-                    "GET", "/healthz?key=hidden", headers={"X-Request-ID": "probe-1"}
-                )
-                break
-            except ConnectionRefusedError:
-                assert server.poll() is None and time.monotonic() < deadline, (
-                    "gunicorn didn't start"
-                )
-                time.sleep(0.1)
+    with (
+        gunicorn(tmp_path, NEWSROOM_REQUEST_LOG="json", WEB_CONCURRENCY="1") as served,
+        socket_to(served.port) as connection,
+    ):
+        connection.request("GET", "/healthz?key=hidden", headers={"X-Request-ID": "probe-1"})
         response = connection.getresponse()
         assert response.status == 200
         assert response.getheader("X-Request-ID") == "probe-1"
-        connection.close()
-    finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
-    lines = [json.loads(x) for x in stderr.decode().splitlines() if x.startswith("{")]
+    lines = [json.loads(x) for x in served.stderr.splitlines() if x.startswith("{")]
     assert [(x["request_id"], x["method"], x["path"], x["status"]) for x in lines] == [
         ("probe-1", "GET", "/healthz", 200)
     ]

@@ -1,0 +1,80 @@
+"""The site under gunicorn, as deployed (gunicorn.conf.py, wsgi.py), for tests about what
+only a real server does: its workers, its connections, its logs."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import _free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Served:
+    port: int
+    process: subprocess.Popen
+    stderr: str = ""  # what gunicorn wrote, once it has stopped
+
+
+@contextmanager
+def gunicorn(instance: Path, *options: str, **settings: str) -> Iterator[Served]:
+    """gunicorn serving the site from `instance` with `settings` as its environment's
+    NEWSROOM_* and WEB_CONCURRENCY; yields once it answers, and stops it after."""
+    port = _free_port()
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
+        and not name.startswith("NEWSROOM_")
+    }
+    environment.update(
+        NEWSROOM_INSTANCE_PATH=str(instance),
+        NEWSROOM_SECRET_KEY="a-secret-for-this-test-only",
+        NEWSROOM_BIND=f"127.0.0.1:{port}",
+        **settings,
+    )
+    # No control socket: it would be the one in the home folder every gunicorn shares.
+    command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", *options]
+    process = subprocess.Popen(
+        [sys.executable, *command, "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    served = Served(port, process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket_to(port):
+                    break
+            except ConnectionRefusedError:
+                assert process.poll() is None and time.monotonic() < deadline, (
+                    "gunicorn didn't start"
+                )
+                time.sleep(0.1)
+        yield served
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+        served.stderr = stderr.decode()
+
+
+@contextmanager
+def socket_to(port: int) -> Iterator[http.client.HTTPConnection]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.connect()
+    try:
+        yield connection
+    finally:
+        connection.close()
