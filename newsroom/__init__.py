@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from newsroom import access, content, inputs, postgres, purge, requestlog, sqlite
 from newsroom.config import load_config
-from newsroom.extensions import MIGRATIONS, cache, csrf, db, htmx, limiter, mailer
+from newsroom.extensions import MIGRATIONS, cache, csrf, db, htmx, init_limiter, mailer
 
 # The checkout: templates/, static/ and instance/ sit beside the package, as DESIGN.md lays out.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     csrf.init_app(app)
     htmx.init_app(app)
     cache.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     mailer.init_app(app)
     access.init_app(app)
     purge.init_app(app)

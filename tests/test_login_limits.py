@@ -106,6 +106,8 @@ def test_one_address_gets_five_guesses_at_an_account(app, site, moderator, hash_
     assert page(response).select_one("#email")["value"] == moderator.email
     # Nothing was checked, stored or changed by the refused attempt.
     assert len(hash_checks) == 5
+    # Reading is never limited: the refused address still gets the login page.
+    assert _from(app, "10.0.0.1").get("/login").status_code == 200
     assert _failures(moderator.email) == 5
     assert db.session.get(User, moderator.id).last_login_at is None
 
