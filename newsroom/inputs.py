@@ -79,11 +79,13 @@ def refuse_nul() -> Response | None:
     """400 for a NUL character anywhere in the path, the query, the form or a header htmx
     sends. PostgreSQL refuses NUL in text, so it must never reach a query; and no page of
     ours has any use for one, so it is refused the same on SQLite."""
-    htmx_headers = ((k, v) for k, v in request.headers.items() if k.lower().startswith("hx-"))
+    # A read's body is never parsed (Flask-WTF reads forms that are sent, not read).
+    sent = request.method not in ("GET", "HEAD")
+    htmx_headers = ((k, v) for k, v in request.environ.items() if k.startswith("HTTP_HX_"))
     if (
         "\x00" in request.path
         or _holds_nul(request.args.items(multi=True))
-        or _holds_nul(request.form.items(multi=True))
+        or (sent and _holds_nul(request.form.items(multi=True)))
         or _holds_nul(htmx_headers)
     ):
         return render_error(400, NUL_REFUSED)
