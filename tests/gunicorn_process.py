@@ -28,7 +28,8 @@ class Served:
 @contextmanager
 def gunicorn(instance: Path, *options: str, **settings: str) -> Iterator[Served]:
     """gunicorn serving the site from `instance` with `settings` as its environment's
-    NEWSROOM_* and WEB_CONCURRENCY; yields once it answers, and stops it after."""
+    NEWSROOM_* and WEB_CONCURRENCY; yields once it listens (the app loaded first: the
+    configuration preloads it), and stops it after."""
     port = _free_port()
     environment = {
         name: value
