@@ -54,8 +54,8 @@ def init_app(app: Flask) -> None:
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with nothing made for a request that brings no
-    session cookie (most readers): Flask builds its signer first, a twentieth of a cached
-    article page's time in the app, to find there is nothing to read."""
+    session cookie (most readers): Flask builds its signer, and tries its serializer out,
+    before it looks for the cookie, on every request."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if app.secret_key and self.get_cookie_name(app) not in request.cookies:

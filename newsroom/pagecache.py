@@ -101,7 +101,8 @@ _VERSION_QUERY = sa.select(
     Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
 )
 
-# Run without the session: it was a third of a cached article page's time (plainsql.py).
+# Run without the session, whose work around it was half a kept article page's time in the
+# app (plainsql.py).
 _VERSION_LOOKUP = PlainSelect(_VERSION_QUERY, {"slug": "", "now": datetime(2000, 1, 1, tzinfo=UTC)})
 
 
