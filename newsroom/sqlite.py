@@ -25,6 +25,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -46,8 +47,12 @@ STATISTICS_EVERY_S = 3600.0
 # once it reaches this many pages (40 MB at 4 KB a page), so it can't grow without bound.
 # The thread, every half second, keeps it far below that.
 AUTOCHECKPOINT_PAGES = 10_000
-# Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes.
+# Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes. A
+# statement that opens with common table expressions (WITH ...) reads unless it names a
+# change: the reader's search is one, and queued as a writer it waited for every comment
+# and decision, and they for it (a tenth of a second at the tail, with a million comments).
 READS = ("SELECT", "PRAGMA", "EXPLAIN")
+_CHANGES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +108,21 @@ def _configure(dbapi_connection, connection_record) -> None:
 def _queue_writer(connection, cursor, statement, parameters, context, executemany) -> None:
     info = connection.connection.info  # the pool's record of this DBAPI connection
     database = info.get(_DATABASE)
-    if database is None or _HELD in info or statement.lstrip()[:7].upper().startswith(READS):
+    if database is None or _HELD in info or not writes(statement):
         return
     # Held, or None: waited in vain. Either way once per transaction: a transaction that
     # gave up waiting doesn't wait again at each of its later writes.
     info[_HELD] = take_writer_lock(database)
+
+
+def writes(statement: str) -> bool:
+    """Whether `statement` may change the database (and so queues for the writer lock)."""
+    opening = statement.lstrip()[:7].upper()
+    if opening.startswith(READS):
+        return False
+    if opening.startswith("WITH"):
+        return _CHANGES.search(statement) is not None
+    return True
 
 
 # Per process and database: the threads of one process queue here first, woken in turn by

@@ -65,6 +65,42 @@ def test_reads_never_take_the_lock(app, article, lock_path):
     assert _lock_is_free(lock_path)
 
 
+def test_a_statement_opening_with_common_table_expressions_reads_unless_it_changes(
+    app, site, article, lock_path
+):
+    from newsroom import search
+
+    # The reader's search opens with WITH: it runs while a writer holds the lock.
+    search.index_article(article)
+    db.session.commit()
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process writing
+        started = time.monotonic()
+        found = search.search_articles(article.title)
+        assert time.monotonic() - started < sqlite.BUSY_TIMEOUT_MS / 1000  # didn't wait
+        assert [hit.article.id for hit in found.hits] == [article.id]
+        db.session.rollback()
+    finally:
+        os.close(fd)
+    assert _lock_is_free(lock_path)
+
+    # One that changes rows after its WITH queues like any write.
+    db.session.execute(
+        sa.text(
+            "WITH chosen AS (SELECT id FROM articles WHERE id = :id)"
+            " UPDATE articles SET title = 'Renamed' WHERE id IN (SELECT id FROM chosen)"
+        ),
+        {"id": article.id},
+    )
+    assert not _lock_is_free(lock_path)
+    db.session.rollback()
+    assert _lock_is_free(lock_path)
+    assert not sqlite.writes("  with x as (select 1) select * from x")
+    assert sqlite.writes("WITH x AS (SELECT 1) DELETE FROM comments")
+    assert sqlite.writes("SAVEPOINT sa_savepoint_1")
+
+
 def test_a_second_writer_waits_for_the_first_then_writes(app, article, lock_path):
     happened: list[str] = []
     first_holds, first_may_commit = threading.Event(), threading.Event()
