@@ -206,7 +206,7 @@ def save_article(article: Article | None, fields: ArticleFields, author: User) -
     ):
         # Uploaded with an earlier try of the form, and removed since: the only article
         # that showed the same picture let go of it meanwhile.
-        raise FieldError("The picture is no longer stored. Upload it again.", "image")
+        raise FieldError(images.NO_LONGER_STORED, images.FIELD)
 
     is_new = article is None
     if article is None:

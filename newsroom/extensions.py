@@ -44,7 +44,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 mailer = Mail()
 
 
-READS = frozenset({"GET", "HEAD"})
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 @limiter.request_filter
@@ -52,7 +52,7 @@ def _reading_is_never_limited() -> bool:
     # Only sending things is limited (comments, logins, reports).
     from flask import request
 
-    return request.method in READS
+    return request.method in READING_METHODS
 
 
 def init_limiter(app) -> None:

@@ -43,8 +43,17 @@ def upload_folder(instance_path: str) -> Path:
     return Path(instance_path) / "uploads"
 
 
+# A picture an editor's form kept from an earlier try, whose files were removed since.
+NO_LONGER_STORED = "The picture is no longer stored. Upload it again."
+
+
 def file_name(name: str, width: int) -> str:
     return f"{name}-{width}.webp"
+
+
+def picture_of(stored_file: str) -> str:
+    """The picture a stored file is a size of (file_name's inverse)."""
+    return stored_file.rsplit("-", 1)[0]
 
 
 def _megabytes(size: int) -> str:

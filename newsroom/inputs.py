@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from newsroom.errors import render_error
-from newsroom.extensions import READS
+from newsroom.extensions import READING_METHODS
 
 # Every id column is an `integer`: 32 bits on PostgreSQL (SQLite's hold 64).
 MAX_ID = 2**31 - 1
@@ -81,7 +81,7 @@ def refuse_nul() -> Response | None:
     sends. PostgreSQL refuses NUL in text, so it must never reach a query; and no page of
     ours has any use for one, so it is refused the same on SQLite."""
     # A read's body is never parsed (Flask-WTF reads forms that are sent, not read).
-    sent = request.method not in READS
+    sent = request.method not in READING_METHODS
     htmx_headers = ((k, v) for k, v in request.environ.items() if k.startswith("HTTP_HX_"))
     if (
         "\x00" in request.path

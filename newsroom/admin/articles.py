@@ -103,7 +103,7 @@ def _chosen_image(form: ArticleForm, article: Article | None) -> images.StoredIm
             # Removed since the earlier try: the only article showing the same picture let
             # go of it. Asked again, not dropped in silence; the next try starts afresh.
             form.kept_image.data = ""
-            raise FieldError("The picture is no longer stored. Upload it again.", "image")
+            raise FieldError(images.NO_LONGER_STORED, images.FIELD)
         return kept
     if article is not None and article.image_name:
         return images.StoredImage(article.image_name, article.image_width, article.image_height)

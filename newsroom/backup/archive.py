@@ -69,7 +69,7 @@ def write(partial: Path, kind: str, uploads: Path, take_snapshot: Callable[[Path
             _add_pictures(archive, uploads, added)
     finally:
         snapshot.unlink(missing_ok=True)
-    return len({name.rsplit("-", 1)[0] for name in added})
+    return len({images.picture_of(name) for name in added})
 
 
 @contextlib.contextmanager
@@ -118,5 +118,5 @@ def restore_pictures(archive: tarfile.TarFile, uploads: Path) -> int:
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
-        put_back.add(name.rsplit("-", 1)[0])
+        put_back.add(images.picture_of(name))
     return len(put_back)
