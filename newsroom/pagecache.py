@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import importlib.metadata
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,7 +25,7 @@ from newsroom.discovery import discussed_period
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, SiteSettings, UTCDateTime, utcnow
 from newsroom.moderation.policy import comments_close_at
-from newsroom.plainsql import PlainSelect
+from newsroom.plainsql import PlainStatement
 
 
 def _template_generation() -> str:
@@ -103,7 +103,7 @@ _VERSION_QUERY = sa.select(
 
 # Run without the session, whose work around it was half a kept article page's time in the
 # app (plainsql.py).
-_VERSION_LOOKUP = PlainSelect(_VERSION_QUERY, {"slug": "", "now": datetime(2000, 1, 1, tzinfo=UTC)})
+_VERSION_LOOKUP = PlainStatement(_VERSION_QUERY, ("slug", "now"))
 
 
 class ArticlePageVersion(NamedTuple):

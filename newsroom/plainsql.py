@@ -1,41 +1,57 @@
-"""A SELECT on the hottest path, run on a pooled DBAPI connection without SQLAlchemy's work
+"""Statements on the hottest paths, run on the DBAPI connection without SQLAlchemy's work
 around each execution.
 
 A cached article page costs one query (pagecache.article_page_version). Through the
 session it took about 140 µs (the session's transaction, the compiled-statement cache's
 key, the connection and result objects) where the query itself took 7, and the page's
-whole time in the app was twice what it is now. A PlainSelect compiles its statement once
-per engine and binds its fixed parameters then; each run binds what varies with the
-types' own bind processors, borrows a connection from the engine's own pool (so the same
-checks run at checkout: postgres.py), reads one row, and converts its values with the
-columns' result processors: about 20 µs in all.
+whole time in the app was twice what it is now. A reader's comment is three statements
+(submission.py), and that work around them was a fifth of the POST's time in the app.
+
+A PlainStatement compiles its statement once per engine and binds its fixed parameters
+then; each run binds what varies with the types' own bind processors and converts the row
+it reads with the columns' result processors: about 20 µs in all. Two ways to run one:
+
+- `first(bind)`: a SELECT on a connection the engine's pool lends (so the same checks run
+  at checkout: postgres.py), given back rolled back, as the pool returns every connection;
+  or on a connection in use (a test's transaction), which it joins.
+- `run(connection)`: any statement (INSERT ... RETURNING too), in that SQLAlchemy
+  connection's transaction, as `connection.execute` would run it: the engine's
+  before_cursor_execute listeners first (SQLite's writer queue, sqlite.py).
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
-SQLAlchemy's own DBAPIError. Nothing here writes: a connection goes back to the pool
-rolled back, as the pool returns every connection.
+SQLAlchemy's own DBAPIError subclass (IntegrityError for a refused insert).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.base import Executable
 
 
 class _Compiled:
     """The statement as one engine's dialect runs it."""
 
-    def __init__(self, statement: sa.Select, engine: Engine, varying: dict[str, Any]) -> None:
+    def __init__(self, statement: Executable, engine: Engine, varying: frozenset[str]) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
+        # Values SQLAlchemy would make in Python at each execution (a column's default or
+        # onupdate) would be missing here: the statement must give them itself.
+        made = [*compiled.insert_prefetch, *compiled.update_prefetch]
+        if made:
+            names = ", ".join(column.name for column in made)
+            raise ValueError(f"give the statement its own values for {names}")
         self.sql = str(compiled)
         binds = compiled.binds
-        fixed = compiled.construct_params(varying)
+        # Every bind parameter not named in `varying` needs its value in the statement.
+        fixed = compiled.construct_params(dict.fromkeys(varying))
         self.processors: dict[str, Callable[[Any], Any]] = {}
         for name in list(fixed):
             process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -46,69 +62,94 @@ class _Compiled:
                 fixed[name] = process(fixed[name])
         self.fixed = fixed
         self.positions = compiled.positiontup  # None for a dialect with named parameters
+        columns = list(statement.exported_columns)  # a SELECT's, or what RETURNING gives
         self.results = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
+        # Rows read by position, as tuples, or by the columns' names.
+        self.row_type = collections.namedtuple(
+            "Row", [column.key or "_" for column in columns], rename=True
+        )
         self.error = dialect.loaded_dbapi.Error
         self.dialect = dialect
 
-    def parameters(self, values: dict[str, Any]) -> dict[str, Any] | list[Any]:
+    def parameters(self, values: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         bound = dict(self.fixed)
         for name, value in values.items():
             process = self.processors.get(name)
             bound[name] = process(value) if process is not None else value
         if self.positions is None:
             return bound
-        return [bound[name] for name in self.positions]
+        return tuple(bound[name] for name in self.positions)
 
     def row(self, raw: tuple | None) -> tuple | None:
         if raw is None:
             return None
-        return tuple(
+        return self.row_type._make(
             process(value) if process is not None else value
             for process, value in zip(self.results, raw, strict=True)
         )
 
 
-class PlainSelect:
-    """`statement` (one row at most wanted), run by `first(bind, **values)` with the
-    values of its bind parameters named in `varying` (a name and a sample value each:
-    compiling binds the others once)."""
+class PlainStatement:
+    """`statement` (one row at most wanted back), run with the values of its bind
+    parameters named in `varying` (compiling binds the others, which must have their values
+    in the statement, once)."""
 
-    def __init__(self, statement: sa.Select, varying: dict[str, Any]) -> None:
+    def __init__(self, statement: Executable, varying: Iterable[str] = ()) -> None:
         self.statement = statement
-        self.varying = varying
+        self.varying = frozenset(varying)
         self._by_engine: weakref.WeakKeyDictionary[Engine, _Compiled] = weakref.WeakKeyDictionary()
 
-    def first(self, bind: Engine | Connection, **values: Any) -> tuple | None:
-        """The first row, its values converted as SQLAlchemy would, or None. `bind`: what
-        the session would use (`db.session.get_bind()`): the engine, whose pool lends a
-        connection for the statement, or a connection in use (a test's transaction),
-        which the statement joins."""
-        engine = bind.engine
+    def _compiled(self, engine: Engine) -> _Compiled:
         compiled = self._by_engine.get(engine)
         if compiled is None:
             compiled = self._by_engine[engine] = _Compiled(self.statement, engine, self.varying)
-        parameters = compiled.parameters(values)
+        return compiled
+
+    def first(self, bind: Engine | Connection, **values: Any) -> tuple | None:
+        """A SELECT's first row, its values converted as SQLAlchemy would, or None. `bind`:
+        what the session would use (`db.session.get_bind()`): the engine, whose pool lends a
+        connection for the statement, or a connection in use (a test's transaction),
+        which the statement joins. Nothing written this way is kept: use run()."""
+        engine = bind.engine
+        compiled = self._compiled(engine)
         lent = isinstance(bind, Engine)
         connection = engine.raw_connection() if lent else bind.connection
+        try:
+            return self._execute(compiled, connection, compiled.parameters(values))
+        finally:
+            if lent:
+                connection.close()  # back to the pool, rolled back
+
+    def run(self, connection: Connection, **values: Any) -> tuple | None:
+        """Run the statement in `connection`'s transaction (the caller commits): the row it
+        gives back (a SELECT's first, what RETURNING gives), or None."""
+        compiled = self._compiled(connection.engine)
+        fairy = connection.connection  # begins the connection's transaction if need be
+        return self._execute(compiled, fairy, compiled.parameters(values), connection)
+
+    @staticmethod
+    def _execute(
+        compiled: _Compiled, connection, parameters, listened: Connection | None = None
+    ) -> tuple | None:
         cursor = None
+        sql = compiled.sql
         try:
             cursor = connection.cursor()
-            cursor.execute(compiled.sql, parameters)
-            raw = cursor.fetchone()
+            if listened is not None and (listened._has_events or listened.engine._has_events):
+                # As SQLAlchemy calls them (the listeners take and give back both).
+                for listener in listened.dispatch.before_cursor_execute:
+                    sql, parameters = listener(listened, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            raw = cursor.fetchone() if compiled.results else None
         except compiled.error as error:
             if compiled.dialect.is_disconnect(error, connection.dbapi_connection, cursor):
                 # Thrown away: the pool makes a new one for the next borrower.
                 connection.invalidate(error)
-            raise sa.exc.DBAPIError.instance(
-                compiled.sql, parameters, error, compiled.error
-            ) from error
+            raise sa.exc.DBAPIError.instance(sql, parameters, error, compiled.error) from error
         finally:
             if cursor is not None:
                 with contextlib.suppress(compiled.error):  # its connection may be gone
                     cursor.close()
-            if lent:
-                connection.close()  # back to the pool, rolled back
         return compiled.row(raw)

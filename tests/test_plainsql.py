@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from newsroom import create_app, pagecache, postgres
 from newsroom.extensions import db
-from newsroom.models import Article, ArticleStatus, UTCDateTime
-from newsroom.plainsql import PlainSelect
+from newsroom.models import Article, ArticleStatus, Section, UTCDateTime
+from newsroom.plainsql import PlainStatement
 from tests.conftest import app_config
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -28,7 +28,7 @@ _ARTICLES = sa.select(
     Article.status == ArticleStatus.PUBLISHED,
     Article.published_at <= sa.bindparam("now", type_=UTCDateTime),
 )
-_LOOKUP = PlainSelect(_ARTICLES, {"slug": "", "now": datetime(2000, 1, 1, tzinfo=UTC)})
+_LOOKUP = PlainStatement(_ARTICLES, ("slug", "now"))
 
 
 def _through_sqlalchemy(**values):
@@ -68,11 +68,11 @@ def test_the_article_pages_version_is_read_the_same_both_ways(app, site, article
 
 
 def test_a_failed_statement_is_sqlalchemys_error_and_the_pool_goes_on(app):
-    missing = PlainSelect(
+    missing = PlainStatement(
         sa.select(sa.column("x"))
         .select_from(sa.table("no_such_table"))
         .where(sa.column("x") == sa.bindparam("x")),
-        {"x": 0},
+        ("x",),
     )
     lent = db.engine.pool.checkedout()
     with pytest.raises(sa.exc.DBAPIError) as raised:
@@ -81,7 +81,7 @@ def test_a_failed_statement_is_sqlalchemys_error_and_the_pool_goes_on(app):
 
     # The connection went back to the pool, and the next statement is served.
     assert db.engine.pool.checkedout() == lent
-    assert PlainSelect(sa.select(sa.literal_column("1")), {}).first(db.engine) == (1,)
+    assert PlainStatement(sa.select(sa.literal_column("1"))).first(db.engine) == (1,)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="only a server's connections go away")
@@ -89,7 +89,7 @@ def test_a_connection_the_server_dropped_is_thrown_away(database_url, monkeypatc
     # The connection was used a moment ago, so the pool hands it out unchecked
     # (postgres.py): the statement fails as SQLAlchemy's would, and the pool replaces it.
     own = create_app(app_config(database_url))
-    pid = PlainSelect(sa.select(sa.func.pg_backend_pid()), {})
+    pid = PlainStatement(sa.select(sa.func.pg_backend_pid()))
     with own.app_context():
         engine = db.engine
         dropped = pid.first(engine)[0]
@@ -104,3 +104,110 @@ def test_a_connection_the_server_dropped_is_thrown_away(database_url, monkeypatc
 
         assert pid.first(engine)[0] != dropped
         engine.dispose()
+
+
+# --- Statements run in the session's transaction ------------------------------------------
+
+_RENAME = PlainStatement(
+    sa.update(Article)
+    .where(Article.id == sa.bindparam("article_id"))
+    .values(title=sa.bindparam("title"), updated_at=sa.bindparam("at", type_=UTCDateTime))
+    .returning(Article.id, Article.title, Article.updated_at),
+    ("article_id", "title", "at"),
+)
+
+
+def _title(article_id: int) -> str:
+    return db.session.execute(sa.select(Article.title).where(Article.id == article_id)).scalar()
+
+
+def test_a_write_comes_back_by_name_and_lasts_as_its_transaction_does(app, site, article):
+    at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+
+    row = _RENAME.run(db.session.connection(), article_id=article.id, title="Renamed", at=at)
+
+    # What RETURNING gives, by name, converted by the columns' types.
+    assert (row.id, row.title, row.updated_at) == (article.id, "Renamed", at)
+    assert row == (article.id, "Renamed", at)
+    # In the session's own transaction: what it reads next sees it, and it is taken back
+    # with the transaction.
+    assert _title(article.id) == "Renamed"
+    db.session.rollback()
+    assert _title(article.id) == article.title
+
+    _RENAME.run(db.session.connection(), article_id=article.id, title="Kept", at=at)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Article, article.id).title == "Kept"
+
+
+def test_a_write_without_returning_gives_nothing_back(app, site, article):
+    touch = PlainStatement(
+        sa.update(Article)
+        .where(Article.id == sa.bindparam("id"))
+        .values(title="Touched", updated_at=Article.updated_at),
+        ("id",),
+    )
+    assert touch.run(db.session.connection(), id=article.id) is None
+    assert _title(article.id) == "Touched"
+
+
+def test_a_value_sqlalchemy_would_make_in_python_must_be_given(app, site, article):
+    # The article's updated_at is set in Python on every UPDATE through SQLAlchemy (its
+    # onupdate); run plainly, it would be NULL. The statement is refused when first run.
+    touch = PlainStatement(
+        sa.update(Article).where(Article.id == sa.bindparam("id")).values(title="Touched"),
+        ("id",),
+    )
+    with pytest.raises(ValueError, match="updated_at"):
+        touch.run(db.session.connection(), id=article.id)
+    assert _title(article.id) == article.title
+
+
+def test_a_refused_write_is_sqlalchemys_integrity_error_and_changes_nothing(app, site, article):
+    section_id = article.section_id
+    add = PlainStatement(
+        sa.insert(Section).values(
+            id=sa.bindparam("id"),
+            name=sa.bindparam("name"),
+            slug=sa.bindparam("name"),
+            description="",
+            position=9,
+            moderation_policy=None,
+        ),
+        ("id", "name"),
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        add.run(db.session.connection(), id=section_id, name="taken-id")
+    db.session.rollback()
+
+    # The session goes on, nothing of the refused row is there, and a good one goes in.
+    names = sa.select(Section.name).order_by(Section.id)
+    assert "taken-id" not in db.session.execute(names).scalars().all()
+    add.run(db.session.connection(), id=section_id + 100, name="new-section")
+    db.session.commit()
+    assert "new-section" in db.session.execute(names).scalars().all()
+
+
+def test_the_engines_statement_listeners_see_a_plain_write(app, site, article):
+    # SQLite's writer queue is one of them (sqlite.py); the tests' own recorder another.
+    article_id, connection = article.id, db.session.connection()
+    seen = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        _RENAME.run(connection, article_id=article_id, title="Heard", at=datetime.now(UTC))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    [(statement, parameters)] = seen
+    assert statement.startswith("UPDATE articles")
+    assert "Heard" in (parameters.values() if isinstance(parameters, dict) else parameters)
+
+
+def test_every_parameter_not_named_as_varying_needs_its_value(app):
+    unnamed = PlainStatement(sa.select(sa.literal_column("1")).where(sa.bindparam("x") == 1))
+    with pytest.raises(sa.exc.InvalidRequestError):
+        unnamed.first(db.session.get_bind())

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from newsroom import create_app, planner, sqlite
 from newsroom.extensions import db
 from newsroom.models import Article
+from newsroom.plainsql import PlainStatement
 
 pytestmark = [
     pytest.mark.skipif(
@@ -57,6 +58,24 @@ def test_a_write_holds_the_lock_until_its_transaction_ends(app, article, lock_pa
     assert _lock_is_free(lock_path)
     db.session.expire_all()
     assert db.session.get(Article, article.id).title == "Written"
+
+
+def test_a_plain_write_queues_as_any_write_does(app, article, lock_path):
+    # The comment POST's statements skip SQLAlchemy's execution (plainsql.py), not the
+    # engine's listeners: the lock is taken at the write and held until the commit.
+    retitle = PlainStatement(
+        sa.update(Article)
+        .where(Article.id == sa.bindparam("id"))
+        .values(title="Plainly", updated_at=Article.updated_at),
+        ("id",),
+    )
+    article_id = article.id
+    assert _lock_is_free(lock_path)
+    retitle.run(db.session.connection(), id=article_id)
+    assert not _lock_is_free(lock_path)
+    db.session.commit()
+    assert _lock_is_free(lock_path)
+    assert db.session.get(Article, article_id).title == "Plainly"
 
 
 def test_reads_never_take_the_lock(app, article, lock_path):

@@ -30,6 +30,7 @@ from newsroom.models import (
     UTCDateTime,
     utcnow,
 )
+from newsroom.plainsql import PlainStatement
 from newsroom.refused import FieldError
 
 REASON_MAX = 255
@@ -91,14 +92,12 @@ def arrive(email: str, fingerprint: str | None, now: datetime) -> Arrival:
     upsert, and one insert only for a fingerprint new to this commenter. In the caller's
     transaction."""
     connection = db.session.connection()
-    statement = _ARRIVE[connection.dialect.name]
-    row = connection.execute(
-        statement, {"email": normalize_email(email), "now": now, "fingerprint": fingerprint}
-    ).one()
+    dialect = connection.dialect.name
+    row = _ARRIVE[dialect].run(
+        connection, email=normalize_email(email), now=now, fingerprint=fingerprint
+    )
     if fingerprint is not None and not row.fingerprint_linked:
-        connection.execute(
-            _LINK[connection.dialect.name], {"id": row.id, "fingerprint": fingerprint}
-        )
+        _LINK[dialect].run(connection, id=row.id, fingerprint=fingerprint)
     return Arrival(
         commenter_id=row.id,
         standing=row.standing,
@@ -162,10 +161,16 @@ def _link_statement(dialect) -> sa.Insert:
     )
 
 
-# Built once, like the lifecycle's statements: a reader's comment runs these inside the
-# write lock.
-_ARRIVE = {"sqlite": _arrive_statement(sqlite), "postgresql": _arrive_statement(postgresql)}
-_LINK = {"sqlite": _link_statement(sqlite), "postgresql": _link_statement(postgresql)}
+# Built once, like the lifecycle's statements, and run plainly (plainsql.py): a reader's
+# comment runs these inside the write lock.
+_ARRIVE = {
+    name: PlainStatement(_arrive_statement(dialect), ("email", "now", "fingerprint"))
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_LINK = {
+    name: PlainStatement(_link_statement(dialect), ("id", "fingerprint"))
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 
 
 def link_unlinked_comments() -> None:

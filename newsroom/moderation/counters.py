@@ -32,6 +32,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.commenters import link_unlinked_comments
+from newsroom.plainsql import PlainStatement
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 # The statuses a commenter's record counts (pending is not a verdict on them).
@@ -100,6 +101,18 @@ _COUNT_ON_COMMENTER = (
 )
 
 
+# Run plainly (plainsql.py): every new comment and every decision runs some of them.
+_ON_ARTICLE = PlainStatement(_COUNT_ON_ARTICLE, ("article_id", "approved", "list_changed"))
+_SITE_PAIR = ("tally_shard", "first", "second", "first_delta", "second_delta")
+_ON_SITE = PlainStatement(_COUNT_ON_SITE, _SITE_PAIR)
+_ON_ARTICLE_AND_SITE = PlainStatement(
+    _COUNT_ON_ARTICLE_AND_SITE, ("article_id", "approved", "list_changed", *_SITE_PAIR)
+)
+_ON_COMMENTER = PlainStatement(
+    _COUNT_ON_COMMENTER, ("commenter_id", "approved", "rejected", "spam", "now")
+)
+
+
 def count_move(
     comment_id: int,
     article_id: int,
@@ -149,11 +162,11 @@ def count_move(
         purge.later(f"article-{article_id}")
     moves_article = bool(approved)
     if moves_article and pairs and connection.dialect.name == "postgresql":
-        connection.execute(_COUNT_ON_ARTICLE_AND_SITE, {**on_article, **pairs.pop(0)})
+        _ON_ARTICLE_AND_SITE.run(connection, **on_article, **pairs.pop(0))
     elif moves_article:
-        connection.execute(_COUNT_ON_ARTICLE, on_article)
+        _ON_ARTICLE.run(connection, **on_article)
     for pair in pairs:
-        connection.execute(_COUNT_ON_SITE, pair)
+        _ON_SITE.run(connection, **pair)
 
 
 # A new comment held for a moderator moves one row only, its shard's pending tally. On
@@ -161,7 +174,7 @@ def count_move(
 # reading the new id): every round trip costs the server and the worker a wake-up, and a
 # reader's comment is the one write a busy site does most. One statement per set of columns.
 @functools.cache
-def _insert_pending_and_count(columns: tuple[str, ...]) -> sa.Select:
+def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
     comments = Comment.__table__
     inserted = (
         sa.insert(comments)
@@ -182,16 +195,30 @@ def _insert_pending_and_count(columns: tuple[str, ...]) -> sa.Select:
         .values(total=_tallies.c.total + 1)
         .cte("tally_counted")
     )
-    return sa.select(inserted.c.id).add_cte(counted)
+    return PlainStatement(
+        sa.select(inserted.c.id).add_cte(counted), (f"new_{name}" for name in columns)
+    )
 
 
-# Inside a CTE the columns' Python defaults are not filled in: the values carry them.
+@functools.cache
+def _insert_comment(columns: tuple[str, ...]) -> PlainStatement:
+    """INSERT ... RETURNING id, one statement per set of columns (SQLite has RETURNING since
+    3.35: the id comes back as PostgreSQL's does)."""
+    comments = Comment.__table__
+    return PlainStatement(
+        sa.insert(comments)
+        .values({name: sa.bindparam(name, type_=comments.c[name].type) for name in columns})
+        .returning(comments.c.id),
+        columns,
+    )
+
+
+# Compiled ahead, the columns' Python defaults are not filled in: the values carry them.
 _COMMENT_DEFAULTS = {
     column.name: column.default.arg
     for column in Comment.__table__.columns
     if column.default is not None and column.default.is_scalar
 }
-_INSERT_COMMENT = sa.insert(Comment.__table__)
 
 
 def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:
@@ -199,11 +226,11 @@ def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:
     transaction; its id. Refused (IntegrityError) as the INSERT alone would be."""
     connection = db.session.connection()
     status = values["status"]
+    row = _COMMENT_DEFAULTS | dict(values)
     if status == PENDING and not review and connection.dialect.name == "postgresql":
-        row = _COMMENT_DEFAULTS | dict(values)
         statement = _insert_pending_and_count(tuple(row))
-        return connection.execute(statement, {f"new_{k}": v for k, v in row.items()}).scalar_one()
-    comment_id = connection.execute(_INSERT_COMMENT, values).inserted_primary_key[0]
+        return statement.run(connection, **{f"new_{k}": v for k, v in row.items()}).id
+    comment_id = _insert_comment(tuple(row)).run(connection, **row).id
     count_move(
         comment_id, values["article_id"], None, status, values.get("commenter_id"), review=review
     )
@@ -215,9 +242,7 @@ def _count_on_commenter(
 ) -> None:
     counts = {name: changes.get(status, 0) for status, name in COMMENTER_COUNTS.items()}
     if any(counts.values()):
-        connection.execute(
-            _COUNT_ON_COMMENTER, {"commenter_id": commenter_id, "now": utcnow(), **counts}
-        )
+        _ON_COMMENTER.run(connection, commenter_id=commenter_id, now=utcnow(), **counts)
 
 
 def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
@@ -239,10 +264,7 @@ def count_removal(removed: Mapping[tuple[int, int | None, str], int]) -> None:
         _count_on_commenter(connection, commenter_id, changes)
     for article_id, statuses in per_article.items():
         if approved := statuses[APPROVED]:
-            connection.execute(
-                _COUNT_ON_ARTICLE,
-                {"article_id": article_id, "approved": -approved, "list_changed": 1},
-            )
+            _ON_ARTICLE.run(connection, article_id=article_id, approved=-approved, list_changed=1)
             purge.later(f"article-{article_id}")
     # Any shard will do: only the sum of a status's rows is a count.
     for status, total in per_status.items():

@@ -36,6 +36,7 @@ from newsroom.moderation.counters import insert_counted
 from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
 from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
 from newsroom.moderation.screening import screen
+from newsroom.plainsql import PlainStatement
 
 PENDING = CommentStatus.PENDING
 
@@ -59,7 +60,7 @@ class Commentable(NamedTuple):
 def find_commentable(slug: str) -> Commentable | None:
     """The public article at `slug`, as little of it as a comment POST needs, with its
     policy, its closing time and the rules' version: one lookup."""
-    row = db.session.connection().execute(_COMMENTABLE, {"slug": slug, "now": utcnow()}).first()
+    row = _COMMENTABLE.run(db.session.connection(), slug=slug, now=utcnow())
     if row is None:
         return None
     return Commentable(
@@ -220,7 +221,7 @@ def _submitted_before(submission_id: str) -> sa.Row | None:
 # write lock.
 _comments = Comment.__table__
 _site = SiteSettings.__table__
-_COMMENTABLE = (
+_COMMENTABLE = PlainStatement(
     sa.select(
         Article.id,
         Article.slug,
@@ -244,7 +245,8 @@ _COMMENTABLE = (
     .where(
         Article.slug == sa.bindparam("slug"),
         Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
-    )
+    ),
+    ("slug", "now"),
 )
 _RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
