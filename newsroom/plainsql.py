@@ -33,6 +33,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
 
 
@@ -153,3 +156,35 @@ class PlainStatement:
                 with contextlib.suppress(compiled.error):  # its connection may be gone
                     cursor.close()
         return compiled.row(raw)
+
+
+class PlainGet:
+    """`Session.get(model, id)` without the ORM's load: the row read plainly by its primary
+    key, made into the session's persistent object as if the session had loaded it (the
+    identity map first, as Session.get looks; no change to flush). For a mapped class on one
+    table with a one-column primary key, every column mapped as an attribute."""
+
+    def __init__(self, model: type) -> None:
+        mapper = sa.inspect(model)
+        table = mapper.local_table
+        [key] = table.primary_key.columns
+        self.model = model
+        self.mapper = mapper
+        self.names = [mapper.get_property_by_column(column).key for column in table.columns]
+        self.statement = PlainStatement(
+            sa.select(*table.columns).where(key == sa.bindparam("id")), ("id",)
+        )
+
+    def __call__(self, session: Session, id: int) -> Any | None:
+        known = session.identity_map.get(identity_key(self.model, id))
+        if known is not None:
+            return known
+        row = self.statement.run(session.connection(), id=id)
+        if row is None:
+            return None
+        found = self.mapper.class_manager.new_instance()
+        for name, value in zip(self.names, row, strict=True):
+            set_committed_value(found, name, value)
+        make_transient_to_detached(found)
+        session.add(found)
+        return found

@@ -7,7 +7,15 @@ import pytest
 from newsroom import accounts
 from newsroom.extensions import db
 from newsroom.models import User
-from tests.conftest import STAFF_PASSWORD, csrf_token, log_in, page, submit_form, text_of
+from tests.conftest import (
+    STAFF_PASSWORD,
+    csrf_token,
+    log_in,
+    page,
+    statements_sent,
+    submit_form,
+    text_of,
+)
 
 
 def _login(client, email, password, next_url=None, **fields):
@@ -338,3 +346,31 @@ def test_accounts_get_their_own_session_keys(app, moderator, admin):
     before = moderator.session_key
     accounts.end_sessions(moderator)
     assert db.session.get(User, moderator.id).session_key != before
+
+
+def test_a_new_secret_key_ends_every_session_and_a_fallback_keeps_them(app, site, moderator):
+    # The cookies' signer is made once per set of keys (access.CookieSessions): a key
+    # changed in the running app is used from the next request on.
+    browser = app.test_client()
+    assert _login(browser, moderator.email, STAFF_PASSWORD).status_code == 303
+    captured = _session_cookie(browser)
+    assert _opens_the_dashboard(_browser_with(app, session=captured))
+
+    old_key = app.config["SECRET_KEY"]
+    app.secret_key = "a-new-secret-key-for-this-test"
+    assert not _opens_the_dashboard(_browser_with(app, session=captured))
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert _opens_the_dashboard(_browser_with(app, session=captured))
+
+
+def test_the_account_is_read_once_per_request_and_never_written_back(app, site, moderator):
+    # Read plainly (access._account), it is the session's own object: one SELECT, and
+    # nothing flushed for it when the request only reads.
+    browser = app.test_client()
+    assert _login(browser, moderator.email, STAFF_PASSWORD).status_code == 303
+    with statements_sent() as sent:
+        assert _opens_the_dashboard(browser)
+    account_reads = [s for s, _ in sent if s.startswith("SELECT") and "FROM users" in s]
+    assert len(account_reads) == 1, account_reads
+    assert not [s for s, _ in sent if s.startswith(("UPDATE users", "INSERT INTO users"))]

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from newsroom import create_app, pagecache, postgres
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, Section, UTCDateTime
-from newsroom.plainsql import PlainStatement
-from tests.conftest import app_config
+from newsroom.plainsql import PlainGet, PlainStatement
+from tests.conftest import app_config, statements_sent
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
 
@@ -211,3 +211,44 @@ def test_every_parameter_not_named_as_varying_needs_its_value(app):
     unnamed = PlainStatement(sa.select(sa.literal_column("1")).where(sa.bindparam("x") == 1))
     with pytest.raises(sa.exc.InvalidRequestError):
         unnamed.first(db.session.get_bind())
+
+
+# --- Objects read plainly -------------------------------------------------------------------
+
+_GET_ARTICLE = PlainGet(Article)
+
+
+def _columns(obj) -> dict:
+    return {column.key: getattr(obj, column.key) for column in sa.inspect(obj).mapper.columns}
+
+
+def test_a_plain_get_is_the_object_the_session_would_load(app, site, article):
+    article_id = article.id
+    db.session.expunge_all()
+    expected = _columns(db.session.get(Article, article_id))
+    db.session.expunge_all()
+
+    found = _GET_ARTICLE(db.session(), article_id)
+
+    assert _columns(found) == expected
+    state = sa.inspect(found)
+    assert state.persistent and not db.session.dirty
+    # The session's own: asked again, by either way, the same object; relationships load.
+    assert db.session.get(Article, article_id) is found
+    assert _GET_ARTICLE(db.session(), article_id) is found
+    assert found.section.id == expected["section_id"]
+    assert _GET_ARTICLE(db.session(), article_id + 1000) is None
+
+
+def test_a_plain_get_object_changes_like_any_other(app, site, article):
+    article_id = article.id
+    db.session.expunge_all()
+    found = _GET_ARTICLE(db.session(), article_id)
+    with statements_sent() as sent:
+        db.session.flush()
+    assert sent == []  # read, not changed: nothing to write
+
+    found.title = "Changed through the plain object"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(Article, article_id).title == "Changed through the plain object"

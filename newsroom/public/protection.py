@@ -17,6 +17,7 @@ Two checks instead of Flask-WTF's session-bound token (staff forms keep that one
 
 from __future__ import annotations
 
+import functools
 import time
 from urllib.parse import urlsplit
 
@@ -34,7 +35,13 @@ MAX_TOKEN = 128
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="newsroom comment form")
+    return _signer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_for(secret_key: str) -> Signer:
+    """Made once per key: every article page and every comment POST signs or checks."""
+    return Signer(secret_key, salt="newsroom comment form")
 
 
 def form_period(now: float | None = None) -> int:
