@@ -38,6 +38,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
 
+from newsroom.statements import writes
+
 
 class _Compiled:
     """The statement as one engine's dialect runs it."""
@@ -52,6 +54,7 @@ class _Compiled:
             names = ", ".join(column.name for column in made)
             raise ValueError(f"give the statement its own values for {names}")
         self.sql = str(compiled)
+        self.writes = writes(self.sql)
         binds = compiled.binds
         # Every bind parameter not named in `varying` needs its value in the statement.
         fixed = compiled.construct_params(dict.fromkeys(varying))
@@ -117,6 +120,9 @@ class PlainStatement:
         which the statement joins. Nothing written this way is kept: use run()."""
         engine = bind.engine
         compiled = self._compiled(engine)
+        if compiled.writes:
+            # No listener sees it here: nothing would queue it, or know to roll it back.
+            raise ValueError("first() runs a SELECT; run() a statement that writes")
         lent = isinstance(bind, Engine)
         connection = engine.raw_connection() if lent else bind.connection
         try:

@@ -25,7 +25,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -34,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from newsroom import planner
+from newsroom.statements import writes
 
 BUSY_TIMEOUT_MS = 5000
 # How often a waiting writer tries the lock again.
@@ -47,12 +47,6 @@ STATISTICS_EVERY_S = 3600.0
 # once it reaches this many pages (40 MB at 4 KB a page), so it can't grow without bound.
 # The thread, every half second, keeps it far below that.
 AUTOCHECKPOINT_PAGES = 10_000
-# Statements that read; anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) writes. A
-# statement that opens with common table expressions (WITH ...) reads unless it names a
-# change: the reader's search is one, and queued as a writer it waited for every comment
-# and decision, and they for it (a tenth of a second at the tail, with a million comments).
-READS = ("SELECT", "PRAGMA", "EXPLAIN")
-_CHANGES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +107,6 @@ def _queue_writer(connection, cursor, statement, parameters, context, executeman
     # Held, or None: waited in vain. Either way once per transaction: a transaction that
     # gave up waiting doesn't wait again at each of its later writes.
     info[_HELD] = take_writer_lock(database)
-
-
-def writes(statement: str) -> bool:
-    """Whether `statement` may change the database (and so queues for the writer lock)."""
-    opening = statement.lstrip()[:7].upper()
-    if opening.startswith(READS):
-        return False
-    if opening.startswith("WITH"):
-        return _CHANGES.search(statement) is not None
-    return True
 
 
 # Per process and database: the threads of one process queue here first, woken in turn by

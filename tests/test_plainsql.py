@@ -207,6 +207,12 @@ def test_the_engines_statement_listeners_see_a_plain_write(app, site, article):
     assert "Heard" in (parameters.values() if isinstance(parameters, dict) else parameters)
 
 
+def test_a_write_is_never_run_outside_the_sessions_transaction(app, site, article):
+    with pytest.raises(ValueError, match="SELECT"):
+        _RENAME.first(db.engine, article_id=article.id, title="Lent", at=datetime.now(UTC))
+    assert _title(article.id) == article.title
+
+
 def test_every_parameter_not_named_as_varying_needs_its_value(app):
     unnamed = PlainStatement(sa.select(sa.literal_column("1")).where(sa.bindparam("x") == 1))
     with pytest.raises(sa.exc.InvalidRequestError):

@@ -82,3 +82,64 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(own_app, monkeypatch):
     monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
     assert _backend_pid(own_app) == first
     assert pings == [1]
+
+
+# --- A transaction that only read ends with COMMIT ---------------------------------------
+
+_PREPARED = sa.text("SELECT count(*) FROM pg_prepared_statements")
+
+
+def _read_requests(app, times: int) -> int:
+    """Read-only requests' worth of one SELECT, each session closed as a request's is; the
+    statements the server then holds prepared for the connection."""
+    for _ in range(times):
+        with app.app_context():
+            db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+            db.session.remove()
+    with app.app_context():
+        prepared = db.session.scalar(_PREPARED)
+        db.session.remove()
+    return prepared
+
+
+def test_requests_that_only_read_keep_the_connections_prepared_statements(own_app):
+    # psycopg prepares a statement the sixth time a connection runs it, and drops them all
+    # at a ROLLBACK: the read-only requests' transactions end with COMMIT instead.
+    assert _read_requests(own_app, 8) >= 1
+
+
+def test_a_transaction_that_wrote_is_still_rolled_back(own_app):
+    with own_app.app_context():
+        db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS rollback_probe (n int)"))
+        db.session.commit()
+        try:
+            db.session.execute(sa.text("INSERT INTO rollback_probe VALUES (1)"))
+            db.session.rollback()
+            # A write inside a statement that opens as a read (a data-modifying CTE).
+            db.session.execute(
+                sa.text(
+                    "WITH added AS (INSERT INTO rollback_probe VALUES (2) RETURNING n)"
+                    " SELECT n FROM added"
+                )
+            )
+            db.session.remove()  # the session closes: the pool's rollback
+            # Read first, then written, then closed: rolled back too.
+            db.session.scalar(sa.text("SELECT 1"))
+            db.session.execute(sa.text("UPDATE rollback_probe SET n = 3"))
+            db.session.execute(sa.text("INSERT INTO rollback_probe VALUES (4)"))
+            db.session.remove()
+
+            assert db.session.scalar(sa.text("SELECT count(*) FROM rollback_probe")) == 0
+        finally:
+            db.session.rollback()
+            db.session.execute(sa.text("DROP TABLE rollback_probe"))
+            db.session.commit()
+
+
+def test_a_failed_transaction_is_rolled_back(own_app):
+    with own_app.app_context():
+        with pytest.raises(sa.exc.ProgrammingError):
+            db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        db.session.rollback()
+        assert db.session.scalar(sa.text("SELECT 1")) == 1
+        db.session.remove()
