@@ -18,7 +18,9 @@ round trip), at every ROLLBACK, and every request that only read ended with one:
 session closes its transaction by rolling it back. Here a transaction in which no statement
 wrote (statements.writes, told by the engine's before_cursor_execute listeners, which plain
 statements run too: plainsql.py) is ended by COMMIT, which for a transaction that only read
-is the same thing; one that wrote, or failed, is rolled back as ever.
+is the same thing; one that wrote, or failed, is rolled back as ever. A SELECT is taken at
+its word: none the app runs calls a function whose effect a rollback would undo (its
+advisory locks and sequences end the same either way; a pg_notify would not).
 
 Only the app's own engine is set up this way (`configure`, called by create_app).
 """
