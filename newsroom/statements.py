@@ -1,10 +1,8 @@
 """Whether a statement may change the database, from its text.
 
-SQLite's writers queue by it (sqlite.py), and on PostgreSQL a transaction that only read is
-ended by COMMIT rather than ROLLBACK, which keeps the connection's prepared statements
-(postgres.py). In doubt, a statement writes: a reader queued as a writer waits for nothing
-worse than its turn, and a transaction that wrote is always rolled back when it is not
-committed.
+SQLite's writers queue by it (sqlite.py), and a plain statement run outside the session's
+transaction must be a read (plainsql.py). In doubt, a statement writes: a reader queued as
+a writer waits for nothing worse than its turn.
 """
 
 from __future__ import annotations
