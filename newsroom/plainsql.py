@@ -18,6 +18,9 @@ it reads with the columns' result processors: about 20 µs in all. Two ways to r
   connection's transaction, as `connection.execute` would run it: the engine's
   before_cursor_execute listeners first (SQLite's writer queue, sqlite.py).
 
+A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
+the session's own object: each staff request's account, and the comment a decision moves.
+
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
 SQLAlchemy's own DBAPIError subclass (IntegrityError for a refused insert).
