@@ -113,12 +113,3 @@ def test_a_transaction_that_wrote_is_rolled_back(own_app):
             db.session.rollback()
             db.session.execute(sa.text("DROP TABLE rollback_probe"))
             db.session.commit()
-
-
-def test_a_failed_transaction_is_rolled_back(own_app):
-    with own_app.app_context():
-        with pytest.raises(sa.exc.ProgrammingError):
-            db.session.execute(sa.text("SELECT * FROM no_such_table"))
-        db.session.rollback()
-        assert db.session.scalar(sa.text("SELECT 1")) == 1
-        db.session.remove()
