@@ -19,7 +19,8 @@ it reads with the columns' result processors: about 20 µs in all. Two ways to r
   before_cursor_execute listeners first (SQLite's writer queue, sqlite.py).
 
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
-the session's own object: each staff request's account, and the comment a decision moves.
+the session's own object: each staff request's account, the comment a decision moves, and
+the site's settings row.
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
@@ -183,12 +184,24 @@ class PlainGet:
         self.statement = PlainStatement(
             sa.select(*table.columns).where(key == sa.bindparam("id")), ("id",)
         )
+        self.lowest = PlainStatement(sa.select(*table.columns).order_by(key).limit(1))
+        self.key_index = list(table.columns).index(key)
 
     def __call__(self, session: Session, id: int) -> Any | None:
         known = session.identity_map.get(identity_key(self.model, id))
         if known is not None:
             return known
-        row = self.statement.run(session.connection(), id=id)
+        return self._adopted(session, self.statement.run(session.connection(), id=id))
+
+    def first(self, session: Session) -> Any | None:
+        """The row with the lowest key (a table of one row: the site's settings), or None."""
+        row = self.lowest.run(session.connection())
+        if row is None:
+            return None
+        known = session.identity_map.get(identity_key(self.model, row[self.key_index]))
+        return known if known is not None else self._adopted(session, row)
+
+    def _adopted(self, session: Session, row: tuple | None) -> Any | None:
         if row is None:
             return None
         found = self.mapper.class_manager.new_instance()

@@ -258,3 +258,26 @@ def test_a_plain_get_object_changes_like_any_other(app, site, article):
     db.session.commit()
     db.session.expunge_all()
     assert db.session.get(Article, article_id).title == "Changed through the plain object"
+
+
+def test_the_first_row_by_key_is_the_sessions_own_or_none(app, site, article):
+    values = _columns(article)
+    db.session.execute(sa.delete(Article))
+    db.session.commit()
+    assert _GET_ARTICLE.first(db.session()) is None
+
+    later = Article(**{**values, "id": None, "slug": "later"})
+    earlier = Article(**{**values, "id": None, "slug": "earlier"})
+    db.session.add_all([later, earlier])
+    db.session.commit()
+    earlier_id = min(later.id, earlier.id)
+    expected = _columns(db.session.get(Article, earlier_id))
+    db.session.expunge_all()
+
+    found = _GET_ARTICLE.first(db.session())
+
+    assert _columns(found) == expected
+    assert sa.inspect(found).persistent and not db.session.dirty
+    # Already in the session: that object, not a second one for the same row.
+    assert _GET_ARTICLE.first(db.session()) is found
+    assert db.session.get(Article, earlier_id) is found
