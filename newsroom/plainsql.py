@@ -20,7 +20,8 @@ it reads with the columns' result processors: about 20 µs in all. Two ways to r
 
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
 the session's own object: each staff request's account, the comment a decision moves, and
-the site's settings row.
+the site's settings row. A PlainAdd is the other way: a new object's INSERT, its row made the
+session's object (a decision's event).
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
@@ -202,11 +203,61 @@ class PlainGet:
         return known if known is not None else self._adopted(session, row)
 
     def _adopted(self, session: Session, row: tuple | None) -> Any | None:
-        if row is None:
-            return None
-        found = self.mapper.class_manager.new_instance()
-        for name, value in zip(self.names, row, strict=True):
-            set_committed_value(found, name, value)
-        make_transient_to_detached(found)
-        session.add(found)
-        return found
+        return None if row is None else _adopt(session, self.mapper, self.names, row)
+
+
+class PlainAdd:
+    """`session.add(model(**values))` and its flush in one plain INSERT ... RETURNING, the
+    row made the session's persistent object (as PlainGet makes a row read). The columns'
+    Python defaults are filled here, as the ORM would fill them; the server's come back
+    with the row. For a mapped class on one table, every column mapped as an attribute."""
+
+    def __init__(self, model: type) -> None:
+        mapper = sa.inspect(model)
+        self.table = mapper.local_table
+        self.mapper = mapper
+        self.names = [mapper.get_property_by_column(column).key for column in self.table.columns]
+        self.values: dict[str, Any] = {}  # the columns' scalar defaults
+        self.made: dict[str, Callable[[Any], Any]] = {}  # ... and those a function makes
+        for column in self.table.columns:
+            default = column.default
+            if default is None:
+                continue
+            if default.is_scalar:
+                self.values[column.key] = default.arg
+            elif default.is_callable:
+                # SQLAlchemy's wrapper takes the execution context, which there is none of:
+                # a function of the context would fail here, at once.
+                self.made[column.key] = default.arg
+            else:
+                raise ValueError(f"{column.key}: a default SQLAlchemy makes in SQL")
+        self._by_columns: dict[tuple[str, ...], PlainStatement] = {}
+
+    def __call__(self, session: Session, **values: Any) -> Any:
+        """The new object; `values` by column name (those missing take their defaults)."""
+        values = self.values | values
+        for name, make in self.made.items():
+            if name not in values:
+                values[name] = make(None)
+        columns = tuple(values)
+        statement = self._by_columns.get(columns)
+        if statement is None:
+            table = self.table
+            statement = self._by_columns[columns] = PlainStatement(
+                sa.insert(table)
+                .values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
+                .returning(*table.columns),
+                columns,
+            )
+        row = statement.run(session.connection(), **values)
+        return _adopt(session, self.mapper, self.names, row)
+
+
+def _adopt(session: Session, mapper: sa.orm.Mapper, names: list[str], row: tuple) -> Any:
+    """The row as the session's persistent object, as if the session had loaded it."""
+    found = mapper.class_manager.new_instance()
+    for name, value in zip(names, row, strict=True):
+        set_committed_value(found, name, value)
+    make_transient_to_detached(found)
+    session.add(found)
+    return found

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from newsroom import create_app, pagecache, postgres
 from newsroom.extensions import db
-from newsroom.models import Article, ArticleStatus, Section, UTCDateTime
-from newsroom.plainsql import PlainGet, PlainStatement
+from newsroom.models import Article, ArticleStatus, ModerationEvent, Section, UTCDateTime
+from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement
 from tests.conftest import app_config, statements_sent
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -281,3 +281,76 @@ def test_the_first_row_by_key_is_the_sessions_own_or_none(app, site, article):
     # Already in the session: that object, not a second one for the same row.
     assert _GET_ARTICLE.first(db.session()) is found
     assert db.session.get(Article, earlier_id) is found
+
+
+# --- Objects added plainly ------------------------------------------------------------------
+
+_ADD_EVENT = PlainAdd(ModerationEvent)
+
+
+def test_a_plain_add_stores_what_the_orm_would_store(app, site, article, make_comment, moderator):
+    comment = make_comment(article)
+    before = datetime.now(UTC)
+    by_orm = ModerationEvent(
+        comment_id=comment.id, actor_id=moderator.id, from_status="pending", to_status="spam"
+    )
+    db.session.add(by_orm)
+    db.session.flush()
+
+    added = _ADD_EVENT(
+        db.session(),
+        comment_id=comment.id,
+        actor_id=moderator.id,
+        from_status="pending",
+        to_status="spam",
+    )
+
+    # The defaults filled as the ORM fills them: the scalar ones, the time made now, the
+    # server's (none here) and the new id come back with the row.
+    assert added.id > by_orm.id
+    assert (added.action, added.note, added.reason, added.rule) == ("decision", "", "", None)
+    assert before <= added.at <= datetime.now(UTC)
+    state = sa.inspect(added)
+    assert state.persistent and not db.session.dirty and not db.session.new
+    assert db.session.get(ModerationEvent, added.id) is added
+    assert added.actor is moderator and added.comment is comment
+    added_id, added_at = added.id, added.at
+    comment_id, moderator_id = comment.id, moderator.id
+    db.session.commit()
+    db.session.expunge_all()
+    stored = db.session.get(ModerationEvent, added_id)
+    assert (stored.comment_id, stored.actor_id, stored.to_status) == (
+        comment_id,
+        moderator_id,
+        "spam",
+    )
+    assert stored.at == added_at
+
+
+def test_a_plain_add_goes_with_the_sessions_transaction(app, site, article, make_comment):
+    comment = make_comment(article)
+    added = _ADD_EVENT(db.session(), comment_id=comment.id, from_status="pending", to_status="spam")
+    added_id = added.id
+    db.session.rollback()
+    assert db.session.scalar(sa.select(ModerationEvent).filter_by(id=added_id)) is None
+
+
+def test_a_refused_plain_add_is_sqlalchemys_integrity_error(app, site, article):
+    with pytest.raises(sa.exc.IntegrityError):
+        # to_status has no default and may not be NULL.
+        _ADD_EVENT(db.session(), from_status="pending", to_status=None)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(ModerationEvent.id))) == 0
+
+
+def test_a_default_made_in_sql_is_refused_when_the_add_is_made():
+    class Base(sa.orm.DeclarativeBase):
+        pass
+
+    class Stamped(Base):
+        __tablename__ = "stamped"
+        id: sa.orm.Mapped[int] = sa.orm.mapped_column(primary_key=True)
+        at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(default=sa.func.now())
+
+    with pytest.raises(ValueError, match="at"):
+        PlainAdd(Stamped)

@@ -33,7 +33,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.counters import count_move, count_removal
-from newsroom.plainsql import PlainGet
+from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement
 
 PENDING, APPROVED, REJECTED, SPAM = (
     CommentStatus.PENDING,
@@ -252,22 +252,22 @@ def _apply(
     now = utcnow()
     seen_status, seen_unreviewed = stored_as(seen)
     new_status, new_unreviewed = stored_as(to_status)
-    result = db.session.connection().execute(
-        _MOVE,
-        {
-            "comment_id": comment.id,
-            "seen": seen_status,
-            "seen_unreviewed": seen_unreviewed,
-            "to_status": new_status,
-            "to_unreviewed": new_unreviewed,
-        },
+    session = db.session()
+    moved = _MOVE.run(
+        session.connection(),
+        comment_id=comment.id,
+        seen=seen_status,
+        seen_unreviewed=seen_unreviewed,
+        to_status=new_status,
+        to_unreviewed=new_unreviewed,
     )
-    if result.rowcount != 1:
+    if moved is None:
         if commit:
             db.session.rollback()
         db.session.refresh(comment)
         return lost(comment, to_status, seen, zone)
-    event = ModerationEvent(
+    event = _add_event(
+        session,
         comment_id=comment.id,
         actor_id=actor.id,
         from_status=seen,
@@ -276,7 +276,6 @@ def _apply(
         note=note,
         reason=reason,
     )
-    db.session.add(event)
     count_move(
         comment.id,
         comment.article_id,
@@ -355,7 +354,8 @@ def latest_event(comment_id: int) -> ModerationEvent | None:
 # Built once: a decision runs these inside the write lock, where every millisecond spent
 # building statements holds up the next moderator's decision; a reader's comment, too.
 _comments = Comment.__table__
-_MOVE = (
+# The move and its event, run plainly (plainsql.py): a decision's two writes.
+_MOVE = PlainStatement(
     sa.update(_comments)
     .where(
         _comments.c.id == sa.bindparam("comment_id"),
@@ -371,4 +371,7 @@ _MOVE = (
         hidden_by_reports=False,
         report_round=_comments.c.report_round + 1,
     )
+    .returning(_comments.c.id),  # no row: the comment was not where the moderator saw it
+    ("comment_id", "seen", "seen_unreviewed", "to_status", "to_unreviewed"),
 )
+_add_event = PlainAdd(ModerationEvent)
