@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-
 from newsroom import moderation, purge
 from newsroom.extensions import db
 from newsroom.models import Policy, SiteSettings
