@@ -103,7 +103,7 @@ class _Compiled:
 
 
 class PlainStatement:
-    """`statement` (one row at most wanted back), run with the values of its bind
+    """`statement` (one row wanted back, or a few: rows()), run with the values of its bind
     parameters named in `varying` (compiling binds the others, which must have their values
     in the statement, once)."""
 
@@ -143,10 +143,20 @@ class PlainStatement:
         fairy = connection.connection  # begins the connection's transaction if need be
         return self._execute(compiled, fairy, compiled.parameters(values), connection)
 
+    def rows(self, connection: Connection, **values: Any) -> list[tuple]:
+        """Every row, as run() would run the statement (a few: a row per status, say)."""
+        compiled = self._compiled(connection.engine)
+        fairy = connection.connection
+        return self._execute(compiled, fairy, compiled.parameters(values), connection, every=True)
+
     @staticmethod
     def _execute(
-        compiled: _Compiled, connection, parameters, listened: Connection | None = None
-    ) -> tuple | None:
+        compiled: _Compiled,
+        connection,
+        parameters,
+        listened: Connection | None = None,
+        every: bool = False,
+    ) -> Any:
         cursor = None
         sql = compiled.sql
         try:
@@ -156,6 +166,8 @@ class PlainStatement:
                 for listener in listened.dispatch.before_cursor_execute:
                     sql, parameters = listener(listened, cursor, sql, parameters, None, False)
             cursor.execute(sql, parameters)
+            if every:
+                return [compiled.row(raw) for raw in cursor.fetchall()]
             raw = cursor.fetchone() if compiled.results else None
         except compiled.error as error:
             if compiled.dialect.is_disconnect(error, connection.dbapi_connection, cursor):

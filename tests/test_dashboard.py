@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
 from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import Comment, ModerationEvent, utcnow
+from newsroom.moderation import QueueFilter
 from tests.conftest import csrf_token, log_in, page, text_of
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/dashboard/?status=pending"}
@@ -504,3 +506,22 @@ def test_public_page_follows_approval_and_rejection(app, staff, site, article, m
 
 def test_dashboard_is_never_cached(staff, site):
     assert staff.get("/dashboard/").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "narrowing",
+    [
+        {},
+        {"status": "spam"},
+        {"status": "approved", "section_id": 3, "article_id": 41},
+        {"search": "café & tea?=1 @home/ünï 100%"},
+    ],
+)
+def test_a_tabs_link_is_the_one_url_for_writes(app, narrowing):
+    queue = QueueFilter(**narrowing)
+    with app.test_request_context("/dashboard/"):
+        for status in ("pending", "reported", "rejected"):
+            tab = queue.with_status(status)
+            assert url_for("dashboard.queue") + tab.as_query() == url_for(
+                "dashboard.queue", **tab.as_args()
+            )

@@ -354,3 +354,17 @@ def test_a_default_made_in_sql_is_refused_when_the_add_is_made():
 
     with pytest.raises(ValueError, match="at"):
         PlainAdd(Stamped)
+
+
+def test_every_row_is_the_one_sqlalchemy_reads(app, site, article):
+    by_section = sa.select(Article.section_id, sa.func.count(Article.id).label("articles")).where(
+        Article.status == sa.bindparam("status")
+    )
+    grouped = by_section.group_by(Article.section_id).order_by(Article.section_id)
+    statement = PlainStatement(grouped, ("status",))
+
+    rows = statement.rows(db.session.connection(), status=ArticleStatus.PUBLISHED)
+
+    assert rows == [tuple(row) for row in db.session.execute(grouped, {"status": "published"})]
+    assert rows and rows[0].articles >= 1  # by name too
+    assert statement.rows(db.session.connection(), status=ArticleStatus.DRAFT) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import urllib.parse
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -31,6 +32,11 @@ from newsroom.moderation.commenters import normalize_email
 from newsroom.moderation.counters import queue_tally
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, APPROVED, PENDING, stored_as
 from newsroom.moderation.reports import REPORTED
+from newsroom.plainsql import PlainStatement
+
+# What a query string leaves unescaped, as url_for writes one (werkzeug: the URL standard's
+# percent-encode set).
+URL_SAFE = "!$'()*,/:;?@"
 
 # The tabs a moderator can be on: each status (and the approved comments still unreviewed),
 # and the approved comments readers reported.
@@ -107,6 +113,12 @@ class QueueFilter:
         if self.search:
             args["q"] = self.search
         return args
+
+    def as_query(self) -> str:
+        """as_args as the query url_for would append ("?status=spam"; "" for the pending
+        queue): the tabs, redrawn by every decision, put it after one url_for."""
+        args = self.as_args()
+        return "?" + urllib.parse.urlencode(args, safe=URL_SAFE) if args else ""
 
 
 def queue_filter_from(args) -> QueueFilter:
@@ -452,7 +464,7 @@ def live_state() -> tuple[int, dict[str, int]]:
     """What the queue's poll compares, in one statement: the newest comment's id (the end
     of the primary key) and the kept tallies (a few rows per status). Nothing here grows with the
     comments table."""
-    rows = db.session.execute(_LIVE_STATE).all()
+    rows = _LIVE_STATE.rows(db.session.connection())
     totals = {status.value: 0 for status in CommentStatus}
     totals.update({status: int(total) for _, status, total in rows})
     newest = rows[0][0] if rows else newest_comment_id()
@@ -475,7 +487,7 @@ def queue_state() -> QueueState:
     wake-up of the server on every page, decision and poll). Nothing here grows with the
     comments table: an index end, a few rows per status, a count bounded at
     reports.REPORTED_COUNT_CAP and a row by primary key."""
-    rows = db.session.execute(_QUEUE_STATE, {"cap": reports.REPORTED_COUNT_CAP}).all()
+    rows = _QUEUE_STATE.rows(db.session.connection(), cap=reports.REPORTED_COUNT_CAP)
     if not rows:  # no tallies at all (before their first recount): read one by one
         totals = {**queue_tally(), REPORTED: reports.reported_total()}
         return QueueState(newest_comment_id(), totals, rules.current_version())
@@ -492,19 +504,25 @@ def live_signature(newest_id: int, tallies: dict[str, int]) -> str:
     return "-".join(str(n) for n in (newest_id, *(tallies[s.value] for s in CommentStatus)))
 
 
-# A status's count is the sum of its shards (models.TALLY_SHARDS).
-_QUEUE_STATE = sa.select(
-    sa.select(sa.func.max(Comment.id)).scalar_subquery().label("newest"),
-    reports.REPORTED_TOTAL.scalar_subquery().label("reported"),
-    rules.VERSION.scalar_subquery().label("rules_version"),
-    CommentTally.status,
-    sa.func.sum(CommentTally.total).label("total"),
-).group_by(CommentTally.status)
-_LIVE_STATE = sa.select(
-    sa.select(sa.func.max(Comment.id)).scalar_subquery(),
-    CommentTally.status,
-    sa.func.sum(CommentTally.total),
-).group_by(CommentTally.status)
+# A status's count is the sum of its shards (models.TALLY_SHARDS). Both run plainly
+# (plainsql.py): every dashboard answer reads one, every poll the other.
+_QUEUE_STATE = PlainStatement(
+    sa.select(
+        sa.select(sa.func.max(Comment.id)).scalar_subquery().label("newest"),
+        reports.REPORTED_TOTAL.scalar_subquery().label("reported"),
+        rules.VERSION.scalar_subquery().label("rules_version"),
+        CommentTally.status,
+        sa.func.sum(CommentTally.total).label("total"),
+    ).group_by(CommentTally.status),
+    ("cap",),
+)
+_LIVE_STATE = PlainStatement(
+    sa.select(
+        sa.select(sa.func.max(Comment.id)).scalar_subquery(),
+        CommentTally.status,
+        sa.func.sum(CommentTally.total),
+    ).group_by(CommentTally.status)
+)
 
 
 def history_page(
