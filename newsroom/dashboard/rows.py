@@ -84,7 +84,7 @@ def rejection_reasons() -> list[tuple[int, str]]:
     """The admins' rejection reasons as (id, words), read once per request and only when a
     page shows them (a decision's strip doesn't)."""
     if "rejection_reasons" not in g:
-        g.rejection_reasons = [(r.id, r.label) for r in moderation.rejection_reasons()]
+        g.rejection_reasons = moderation.rejection_reason_labels()
     return g.rejection_reasons
 
 

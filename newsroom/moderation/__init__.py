@@ -96,6 +96,7 @@ from newsroom.moderation.reasons import (
     add_rejection_reason,
     move_rejection_reason,
     rejection_reason_label,
+    rejection_reason_labels,
     rejection_reasons,
     remove_rejection_reason,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "add_rejection_reason",
     "move_rejection_reason",
     "rejection_reason_label",
+    "rejection_reason_labels",
     "rejection_reasons",
     "remove_rejection_reason",
     "REPORT_DETAIL_MAX",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import RejectionReason
+from newsroom.plainsql import PlainStatement
 from newsroom.refused import FieldError, commit_or_refuse
 
 REJECTION_REASON_MAX = 80
@@ -24,6 +25,19 @@ def rejection_reasons() -> list[RejectionReason]:
             sa.select(RejectionReason).order_by(RejectionReason.position, RejectionReason.id)
         )
     )
+
+
+# Every queue page is kept under the list's words (dashboard/pages.py): read plainly.
+_LABELS = PlainStatement(
+    sa.select(RejectionReason.id, RejectionReason.label).order_by(
+        RejectionReason.position, RejectionReason.id
+    )
+)
+
+
+def rejection_reason_labels() -> list[tuple[int, str]]:
+    """The list as (id, words), in the admins' order."""
+    return _LABELS.rows(db.session.connection())
 
 
 def add_rejection_reason(label: str) -> RejectionReason:
