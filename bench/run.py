@@ -33,6 +33,7 @@ import shutil
 import signal
 import sqlite3
 import statistics
+import string
 import subprocess
 import sys
 import textwrap
@@ -1839,6 +1840,17 @@ README_START = "<!-- bench:latest -->"
 README_END = "<!-- /bench:latest -->"
 
 
+def results_path(now: datetime) -> Path:
+    """The day's results file; a later run the same day gets its own (2026-11-30b.md, ...),
+    so none overwrites another."""
+    day = f"{now:%Y-%m-%d}"
+    for suffix in ("", *string.ascii_lowercase[1:]):
+        path = RESULTS / f"{day}{suffix}.md"
+        if not path.exists():
+            return path
+    raise RuntimeError(f"bench/results/ has a results file for every letter on {day}")
+
+
 def update_readme(report: Report, results: Path) -> None:
     """Replace what stands between the README's two markers; nothing else is touched."""
     readme = ROOT / "README.md"
@@ -1974,7 +1986,7 @@ def main() -> int:
         print(f"\n{failure}", file=sys.stderr)
     if not options.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"{datetime.now():%Y-%m-%d}.md"
+        path = results_path(datetime.now())
         path.write_text(markdown(report, passed))
         print(f"\nWritten to {path.relative_to(ROOT)}")
         if options.update_readme:
