@@ -238,8 +238,8 @@ class PlainAdd:
             if default.is_scalar:
                 self.values[column.key] = default.arg
             elif default.is_callable:
-                # SQLAlchemy's wrapper takes the execution context, which there is none of:
-                # a function of the context would fail here, at once.
+                # Called as SQLAlchemy calls it, with the execution context, of which there
+                # is none here (None): for defaults that don't read it (utcnow).
                 self.made[column.key] = default.arg
             else:
                 raise ValueError(f"{column.key}: a default SQLAlchemy makes in SQL")
