@@ -33,7 +33,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,7 +204,8 @@ class PlainGet:
         known = session.identity_map.get(identity_key(self.model, id))
         if known is not None:
             return known
-        return self._adopted(session, self.statement.run(session.connection(), id=id))
+        row = self.statement.run(session.connection(), id=id)
+        return None if row is None else _adopt(session, self.mapper, self.names, row)
 
     def first(self, session: Session) -> Any | None:
         """The row with the lowest key (a table of one row: the site's settings), or None."""
@@ -212,10 +213,36 @@ class PlainGet:
         if row is None:
             return None
         known = session.identity_map.get(identity_key(self.model, row[self.key_index]))
-        return known if known is not None else self._adopted(session, row)
+        return known if known is not None else _adopt(session, self.mapper, self.names, row)
 
-    def _adopted(self, session: Session, row: tuple | None) -> Any | None:
-        return None if row is None else _adopt(session, self.mapper, self.names, row)
+
+class ColumnDefaults:
+    """A table's Python-side column defaults, filled in as the ORM fills them. A statement
+    compiled ahead (PlainStatement) is given every value it inserts: the values must carry
+    them. A function is called as SQLAlchemy calls it, with the execution context, of which
+    there is none here (None): for defaults that don't read it (utcnow)."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.values: dict[str, Any] = {}  # the scalar defaults
+        self.made: dict[str, Callable[[Any], Any]] = {}  # ... and those a function makes
+        for column in table.columns:
+            default = column.default
+            if default is None:
+                continue
+            if default.is_scalar:
+                self.values[column.key] = default.arg
+            elif default.is_callable:
+                self.made[column.key] = default.arg
+            else:
+                raise ValueError(f"{column.key}: a default SQLAlchemy makes in SQL")
+
+    def __call__(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` (by column name) with every missing default added."""
+        filled = self.values | dict(values)
+        for name, make in self.made.items():
+            if name not in filled:
+                filled[name] = make(None)
+        return filled
 
 
 class PlainAdd:
@@ -229,28 +256,12 @@ class PlainAdd:
         self.table = mapper.local_table
         self.mapper = mapper
         self.names = [mapper.get_property_by_column(column).key for column in self.table.columns]
-        self.values: dict[str, Any] = {}  # the columns' scalar defaults
-        self.made: dict[str, Callable[[Any], Any]] = {}  # ... and those a function makes
-        for column in self.table.columns:
-            default = column.default
-            if default is None:
-                continue
-            if default.is_scalar:
-                self.values[column.key] = default.arg
-            elif default.is_callable:
-                # Called as SQLAlchemy calls it, with the execution context, of which there
-                # is none here (None): for defaults that don't read it (utcnow).
-                self.made[column.key] = default.arg
-            else:
-                raise ValueError(f"{column.key}: a default SQLAlchemy makes in SQL")
+        self.defaults = ColumnDefaults(self.table)
         self._by_columns: dict[tuple[str, ...], PlainStatement] = {}
 
     def __call__(self, session: Session, **values: Any) -> Any:
         """The new object; `values` by column name (those missing take their defaults)."""
-        values = self.values | values
-        for name, make in self.made.items():
-            if name not in values:
-                values[name] = make(None)
+        values = self.defaults(values)
         columns = tuple(values)
         statement = self._by_columns.get(columns)
         if statement is None:

@@ -82,34 +82,3 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(own_app, monkeypatch):
     monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
     assert _backend_pid(own_app) == first
     assert pings == [1]
-
-
-# --- Transactions end as they should -------------------------------------------------------
-
-
-def test_a_transaction_that_wrote_is_rolled_back(own_app):
-    with own_app.app_context():
-        db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS rollback_probe (n int)"))
-        db.session.commit()
-        try:
-            db.session.execute(sa.text("INSERT INTO rollback_probe VALUES (1)"))
-            db.session.rollback()
-            # A write inside a statement that opens as a read (a data-modifying CTE).
-            db.session.execute(
-                sa.text(
-                    "WITH added AS (INSERT INTO rollback_probe VALUES (2) RETURNING n)"
-                    " SELECT n FROM added"
-                )
-            )
-            db.session.remove()  # the session closes: the pool's rollback
-            # Read first, then written, then closed: rolled back too.
-            db.session.scalar(sa.text("SELECT 1"))
-            db.session.execute(sa.text("UPDATE rollback_probe SET n = 3"))
-            db.session.execute(sa.text("INSERT INTO rollback_probe VALUES (4)"))
-            db.session.remove()
-
-            assert db.session.scalar(sa.text("SELECT count(*) FROM rollback_probe")) == 0
-        finally:
-            db.session.rollback()
-            db.session.execute(sa.text("DROP TABLE rollback_probe"))
-            db.session.commit()

@@ -32,7 +32,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.commenters import link_unlinked_comments
-from newsroom.plainsql import PlainStatement
+from newsroom.plainsql import ColumnDefaults, PlainStatement
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 # The statuses a commenter's record counts (pending is not a verdict on them).
@@ -213,12 +213,7 @@ def _insert_comment(columns: tuple[str, ...]) -> PlainStatement:
     )
 
 
-# Compiled ahead, the columns' Python defaults are not filled in: the values carry them.
-_COMMENT_DEFAULTS = {
-    column.name: column.default.arg
-    for column in Comment.__table__.columns
-    if column.default is not None and column.default.is_scalar
-}
+_with_defaults = ColumnDefaults(Comment.__table__)
 
 
 def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:
@@ -226,7 +221,7 @@ def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:
     transaction; its id. Refused (IntegrityError) as the INSERT alone would be."""
     connection = db.session.connection()
     status = values["status"]
-    row = _COMMENT_DEFAULTS | dict(values)
+    row = _with_defaults(values)
     if status == PENDING and not review and connection.dialect.name == "postgresql":
         statement = _insert_pending_and_count(tuple(row))
         return statement.run(connection, **{f"new_{k}": v for k, v in row.items()}).id
