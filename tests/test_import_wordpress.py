@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newsroom import moderation
+from newsroom import moderation, search
 from newsroom.extensions import db
 from newsroom.imports import wordpress
 from newsroom.models import (
@@ -283,6 +283,19 @@ def test_running_it_again_adds_nothing(app, runner, site):
     pages = _import(runner, "--pages")
     assert "Imported from WordPress: 1 articles, 1 old addresses, 1 sections." in pages.output
     assert _count(Article) == counts[Article] + 1
+
+
+def test_readers_find_the_imported_posts_by_search_at_once(app, runner, client, site):
+    assert _import(runner).exit_code == 0
+
+    found = page(client.get("/search", query_string={"q": "ice went out"}))
+    assert [text_of(h) for h in found.select(".search-results h2")] == ["Hello, Lake & Shore"]
+    # Every post is indexed, the draft and the scheduled one too, and found by no reader.
+    assert db.session.scalar(sa.text("SELECT count(*) FROM article_search")) == 5
+    assert search.search_articles("auger").hits == []
+    # A second run indexes nothing twice.
+    assert _import(runner, "--pages").exit_code == 0
+    assert db.session.scalar(sa.text("SELECT count(*) FROM article_search")) == 6
 
 
 def test_cached_pages_show_the_import_at_once(app, runner, client, site, make_article):

@@ -556,7 +556,9 @@ def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path)
         assert _rows("SELECT id, email FROM users") == [(1, "a@example.com")]
 
 
-def test_0022_indexes_what_is_there_and_0023_adds_pictures_and_both_go_back(tmp_path):
+def test_0022_indexes_what_is_there_0023_adds_pictures_0024_keeps_who_may_see_and_all_go_back(
+    tmp_path,
+):
     from newsroom import moderation, search
 
     with _scratch_database(tmp_path):
@@ -579,14 +581,25 @@ def test_0022_indexes_what_is_there_and_0023_adds_pictures_and_both_go_back(tmp_
             )
             connection.execute(
                 sa.text(
+                    "INSERT INTO articles (id, section_id, title, slug, summary, body_markdown,"
+                    " body_html, status, published_at, created_at, updated_at, comments_open,"
+                    " approved_comment_count, comments_version) VALUES (2, 1, 'Flood draft',"
+                    " 'flood-draft', 'Rain', '', '<p>The river and the lake</p>', 'draft',"
+                    " NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, true, 0, 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
                     "INSERT INTO comments (id, article_id, author_name, author_email, body,"
                     " status, created_at, held_reasons) VALUES (1, 1, 'Noor', 'n@example.com',"
                     " 'Sandbags are ready', 'pending', CURRENT_TIMESTAMP, '')"
                 )
             )
 
-        upgrade(revision="0023")
+        upgrade(revision="0024")
 
+        # The draft is indexed too, and found by no reader.
+        assert _rows("SELECT count(*) FROM article_search") == [(2,)]
         found = search.search_articles("rivers lake")
         assert [hit.article.slug for hit in found.hits] == ["flood"]
         assert "<em>" not in found.hits[0].snippet

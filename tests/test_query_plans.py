@@ -492,8 +492,9 @@ def test_a_search_reads_articles_rows_only_for_its_page(
 ):
     """The candidates are ranked from the index alone (SQLite reads the articles readers
     may not see through the status index's ranges, and an article's row, which runs over
-    several pages, only for what can reach the page); on PostgreSQL a phrase is checked
-    among the bounded candidates, never by a walk of every article."""
+    several pages, only for what can reach the page; PostgreSQL reads no article's row);
+    on PostgreSQL a phrase is checked among the bounded candidates, never by a walk of
+    every article."""
     for number in range(3):
         make_article(f"Harbour {number}", body="The harbour lights are on.")
     with statements_sent() as sent:
@@ -517,6 +518,8 @@ def test_a_search_reads_articles_rows_only_for_its_page(
         ), plan
     else:
         assert not full_scans(plan), plan
+        # The candidates come from article_search alone: its row says when each is public.
+        assert not re.search(r"\bon articles\b", plan), plan
         # The candidates are limited before any phrase is checked, on the rows they name.
         subquery = plan.index("Subquery Scan on newest")
         assert "Limit" in plan[subquery:], plan

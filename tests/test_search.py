@@ -177,6 +177,22 @@ def test_the_index_follows_saves_and_deletions(client, site, section, admin):
     assert _titles(client, "/search?q=apples") == []
     assert _titles(client, "/search?q=pears") == ["Orchard opens"]
 
+    # Taken back to a draft, then scheduled: the index follows who may see it.
+    fields.status = ArticleStatus.DRAFT
+    save_article(article, fields, admin)
+    assert _titles(client, "/search?q=pears") == []
+    fields.status, fields.published_at = ArticleStatus.PUBLISHED, utcnow() + timedelta(days=1)
+    save_article(article, fields, admin)
+    assert _titles(client, "/search?q=pears") == []
+    fields.published_at = utcnow() - timedelta(minutes=1)
+    save_article(article, fields, admin)
+    assert _titles(client, "/search?q=pears") == ["Orchard opens"]
+
+    # Made a draft behind the service's back, the index not told: still never shown.
+    article.status = ArticleStatus.DRAFT
+    db.session.commit()
+    assert _titles(client, "/search?q=pears") == []
+
     delete_article(article.id)
     assert _titles(client, "/search?q=pears") == []
 

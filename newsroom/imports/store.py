@@ -1,6 +1,7 @@
 """Writing what an import read: sections, articles with their old addresses, and comments
 with their threads, in batches of bulk inserts inside the caller's one transaction; then
-the counters, the page-cache versions and the planner's statistics.
+the new articles' rows of the search index, the counters, the page-cache versions and the
+planner's statistics.
 
 Every row keeps its source key. Before each batch is written, the keys already stored
 are looked up (one query per batch, through the partial unique indexes), so a second run
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from newsroom import articles, content, moderation, pagecache, planner
+from newsroom import articles, content, moderation, pagecache, planner, search
 from newsroom.extensions import db
 from newsroom.imports import Summary, wphtml
 from newsroom.models import (
@@ -127,6 +128,8 @@ class Store:
     def __init__(self, summary: Summary) -> None:
         self.summary = summary
         self.connection = db.session.connection()
+        # The articles this import added, indexed for readers' search at the end.
+        self.added_articles: list[int] = []
         self.sections: dict[str, int] = {}
         self.secret = current_app.config["SECRET_KEY"]
         # Replies and the source keys of their parents, resolved at the end.
@@ -221,7 +224,9 @@ class Store:
             ),
             rows,
         )
-        ids.update((key, article_id) for key, article_id in made)
+        added = {key: article_id for key, article_id in made}
+        ids.update(added)
+        self.added_articles.extend(added.values())
         self.summary.imported["articles"] += len(new)
         self._add_old_paths(new, ids)
         return ids
@@ -288,8 +293,8 @@ class Store:
         self.summary.imported["comments"] += len(new)
 
     def finish(self) -> None:
-        """Link replies to their parents, then recount, date every page and commit; then
-        refresh the planner's statistics."""
+        """Link replies to their parents, index the new articles for search, then recount,
+        date every page and commit; then refresh the planner's statistics."""
         child, parent = _comments.alias("child"), _comments.alias("parent")
         linked = (
             sa.select(child.c.id.label("child_id"), parent.c.id.label("parent_id"))
@@ -309,6 +314,8 @@ class Store:
             # The site's date keys every cached page; without a settings row it has none.
             db.session.add(SiteSettings())
             db.session.flush()
+        # Readers find the new articles as they find any other.
+        search.index_articles(self.added_articles)
         # Imported articles may be older than every cached list's latest edit.
         pagecache.touch_site()
         moderation.recount()  # commits, with everything above
