@@ -1457,10 +1457,13 @@ def staff_phase(
                 )
 
 
-def search_phase(report: Report, servers: list[Server], load: Load, warmup: int) -> None:
-    """Readers' search of the articles and the moderators' of the comments, one run each per
-    data set: every request another query of ARTICLE_QUERIES / COMMENT_QUERIES (pages 1 to 3
-    of the readers' results). Search pages are never kept by the app, so each is searched."""
+def search_phase(
+    report: Report, servers: list[Server], load: Load, warmup: int, rounds: int
+) -> None:
+    """Readers' search of the articles and the moderators' of the comments, in rounds (the
+    data sets alternate, as in staff_phase): every request another query of
+    ARTICLE_QUERIES / COMMENT_QUERIES (pages 1 to 3 of the readers' results). Search pages
+    are never kept by the app, so each is searched."""
     script = write_script("paths.lua", PATHS_LUA)
     articles = [
         f"/search?q={urllib.parse.quote_plus(query)}&page={page}"
@@ -1473,17 +1476,19 @@ def search_phase(report: Report, servers: list[Server], load: Load, warmup: int)
         for query in COMMENT_QUERIES
         for status in ("pending", "approved")
     ]
-    for server in servers:
-        name = server.dataset.name
-        measure(
-            report, ARTICLE_SEARCH, name, server.base + "/search", load, warmup, None, script,
-            articles, what=f"{len(articles)} searches in turn",
-        )  # fmt: skip
-        measure(
-            report, COMMENT_SEARCH, name, server.base + "/dashboard/", load, warmup,
-            {"Cookie": f"session={server.cookie}"}, script, comments,
-            what=f"{len(comments)} searches in turn",
-        )  # fmt: skip
+    for index in range(rounds):
+        first = warmup if index == 0 else 0
+        for server in servers:
+            name = server.dataset.name
+            measure(
+                report, ARTICLE_SEARCH, name, server.base + "/search", load, first, None, script,
+                articles, round_number=index + 1, what=f"{len(articles)} searches in turn",
+            )  # fmt: skip
+            measure(
+                report, COMMENT_SEARCH, name, server.base + "/dashboard/", load, first,
+                {"Cookie": f"session={server.cookie}"}, script, comments,
+                round_number=index + 1, what=f"{len(comments)} searches in turn",
+            )  # fmt: skip
 
 
 def memory_check(report: Report, server: Server, workers: int) -> None:
@@ -1809,7 +1814,7 @@ EXPLANATION = """\
 Each page is driven by wrk on 127.0.0.1 against gunicorn with the repository's gunicorn.conf.py; \
 `large` and `small` are SQLite databases, `pg-large` and `pg-small` the same data in PostgreSQL. \
 Rows measured in several rounds (the article page, nginx and the article through the front cache \
-alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard rows \
+alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard and search rows \
 alternate between the data sets) show the median of the rounds; every run is listed at the end. \
 p50/p99 are wrk's latency percentiles; bytes/response is what wrk read, headers included, over \
 the number of responses. Ratio to nginx: requests/s over nginx's for the article page's exact \
@@ -1819,8 +1824,8 @@ ratios against the nginx run beside each). "Through the front cache" is nginx wi
 deploy/nginx.conf in front of the same gunicorn, read by anonymous readers: what a reader of a \
 popular article gets. Each comment POST is a new comment through the real form, answered by a \
 303; the comments are counted in the database after each run (every acknowledged one must be \
-there) and removed again. The dashboard rows run at lower concurrency (a handful of moderators), \
-so no ratio."""
+there) and removed again. The dashboard and search rows run at lower concurrency (a handful of \
+moderators or readers), so no ratio."""
 
 
 def markdown(report: Report, passed: bool) -> str:
@@ -1894,7 +1899,7 @@ def main() -> int:
         "--warmup", type=int, default=2, help="seconds of wrk before a page's first run"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds for the article, nginx and dashboard rows"
+        "--rounds", type=int, default=3, help="rounds for the article, nginx, dashboard and search rows"
     )
     parser.add_argument(
         "--workers",
@@ -1955,7 +1960,7 @@ def main() -> int:
                     public_phase(report, server, public, options.warmup, options.rounds)
             post_phase(report, servers, public, options.warmup, options.rounds)
             staff_phase(report, servers, staff, options.warmup, options.rounds)
-            search_phase(report, servers, staff, options.warmup)
+            search_phase(report, servers, staff, options.warmup, options.rounds)
             for server in servers:
                 memory_check(report, server, options.workers)
         share = others.share()
