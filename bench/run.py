@@ -1814,18 +1814,18 @@ EXPLANATION = """\
 Each page is driven by wrk on 127.0.0.1 against gunicorn with the repository's gunicorn.conf.py; \
 `large` and `small` are SQLite databases, `pg-large` and `pg-small` the same data in PostgreSQL. \
 Rows measured in several rounds (the article page, nginx and the article through the front cache \
-alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard and search rows \
-alternate between the data sets) show the median of the rounds; every run is listed at the end. \
-p50/p99 are wrk's latency percentiles; bytes/response is what wrk read, headers included, over \
-the number of responses. Ratio to nginx: requests/s over nginx's for the article page's exact \
-bytes saved as a file and served in the same run with the same wrk settings (for the article, \
-the article through the front cache and the comment POST: the median of the round-by-round \
-ratios against the nginx run beside each). "Through the front cache" is nginx with the shipped \
-deploy/nginx.conf in front of the same gunicorn, read by anonymous readers: what a reader of a \
-popular article gets. Each comment POST is a new comment through the real form, answered by a \
-303; the comments are counted in the database after each run (every acknowledged one must be \
-there) and removed again. The dashboard and search rows run at lower concurrency (a handful of \
-moderators or readers), so no ratio."""
+alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard and \
+search rows alternate between the data sets) show the median of the rounds; every run is listed \
+at the end. p50/p99 are wrk's latency percentiles; bytes/response is what wrk read, headers \
+included, over the number of responses. Ratio to nginx: requests/s over nginx's for the article \
+page's exact bytes saved as a file and served in the same run with the same wrk settings (for the \
+article, the article through the front cache and the comment POST: the median of the \
+round-by-round ratios against the nginx run beside each). "Through the front cache" is nginx with \
+the shipped deploy/nginx.conf in front of the same gunicorn, read by anonymous readers: what a \
+reader of a popular article gets. Each comment POST is a new comment through the real form, \
+answered by a 303; the comments are counted in the database after each run (every acknowledged \
+one must be there) and removed again. The dashboard and search rows run at lower concurrency (a \
+handful of moderators or readers), so no ratio."""
 
 
 def markdown(report: Report, passed: bool) -> str:
@@ -1899,7 +1899,10 @@ def main() -> int:
         "--warmup", type=int, default=2, help="seconds of wrk before a page's first run"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds for the article, nginx, dashboard and search rows"
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds for the article, nginx, dashboard and search rows",
     )
     parser.add_argument(
         "--workers",
