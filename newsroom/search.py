@@ -52,8 +52,9 @@ _WORD = re.compile(r"\w+")
 # The weights of title, summary and body in SQLite's bm25 (PostgreSQL's setweight A, B, C).
 _BM25 = "bm25(article_search, 10.0, 4.0, 1.0)"
 _SNIPPET_WORDS = 28
-# PostgreSQL's tsvector of a comment: exactly the expression ix_comments_search indexes.
-COMMENT_DOCUMENT = "to_tsvector('english'::regconfig, author_name || ' ' || body)"
+# PostgreSQL's tsvector of a comment: a stored column, indexed by ix_comments_search
+# (migration 0025), so a row is checked without parsing its text again.
+COMMENT_DOCUMENT = "search_document"
 
 
 def plain_text(markup: str | None) -> str:
@@ -390,7 +391,7 @@ def comment_search(text: str | None) -> CommentSearch | None:
         )
         # Listing the matches of a word in most comments took PostgreSQL 150-200 ms (a
         # bitmap of every match, or the text of each comment read in turn); its planner's
-        # estimate, from the statistics ANALYZE keeps on ix_comments_search, says as much
+        # estimate, from the statistics ANALYZE keeps on search_document, says as much
         # in a millisecond.
         estimate = _estimated_rows(
             "SELECT 1 " + matching.replace(":match", ":text"),  # nosec B608 # a constant
@@ -454,7 +455,7 @@ def comments_among() -> sa.ColumnElement[bool]:
 def comments_matching() -> sa.ColumnElement[bool]:
     """Comments whose text or author's name holds every term of the bound `match`
     (CommentSearch.match), checked for each row the query reads: through comment_search by
-    rowid (SQLite) or the row's own tsvector (PostgreSQL; its planner may take
+    rowid (SQLite) or the row's stored tsvector (PostgreSQL; its planner may take
     ix_comments_search instead)."""
     match = sa.bindparam("match", type_=sa.String)
     if _is_sqlite():

@@ -556,9 +556,7 @@ def test_0020_adds_the_mail_outbox_and_keeps_every_comment_and_account(tmp_path)
         assert _rows("SELECT id, email FROM users") == [(1, "a@example.com")]
 
 
-def test_0022_indexes_what_is_there_0023_adds_pictures_0024_keeps_who_may_see_and_all_go_back(
-    tmp_path,
-):
+def test_0022_indexes_what_is_there_and_0023_to_0025_keep_it_found_and_all_go_back(tmp_path):
     from newsroom import moderation, search
 
     with _scratch_database(tmp_path):
@@ -596,7 +594,7 @@ def test_0022_indexes_what_is_there_0023_adds_pictures_0024_keeps_who_may_see_an
                 )
             )
 
-        upgrade(revision="0024")
+        upgrade(revision="0025")
 
         # The draft is indexed too, and found by no reader.
         assert _rows("SELECT count(*) FROM article_search") == [(2,)]

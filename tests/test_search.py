@@ -280,8 +280,8 @@ def test_dashboard_search_finds_words_names_and_addresses(article, make_comment)
     assert found("BEN@marsh.example") == ["Ben Ray"]
     assert found("nobody@marsh.example") == []
     assert found("!!!") == []
-    # A changed text is found by its new words only (a trigger on SQLite, the expression
-    # index on PostgreSQL).
+    # A changed text is found by its new words only (a trigger on SQLite, the stored
+    # generated tsvector on PostgreSQL).
     river.body = "The lake rose overnight."
     db.session.commit()
     assert found("river") == []
