@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
+from sqlalchemy.dialects import postgresql
 
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, Comment, utcnow
@@ -448,8 +449,13 @@ def _asked_estimate(engine: sa.Engine, statement: str, text: str, period: int) -
 
 
 def comments_among() -> sa.ColumnElement[bool]:
-    """Comments among the bound list `match_ids` (CommentSearch.ids)."""
-    return Comment.id.in_(sa.bindparam("match_ids", expanding=True))
+    """Comments among the bound list `match_ids` (CommentSearch.ids). On PostgreSQL one
+    array parameter: an IN list of up to COMMENT_IDS_MAX parameters was written out, sent
+    and parsed anew (too long for the driver's cache of parsed statements) in each of a
+    search's two statements."""
+    if _is_sqlite():
+        return Comment.id.in_(sa.bindparam("match_ids", expanding=True))
+    return Comment.id == sa.any_(sa.bindparam("match_ids", type_=postgresql.ARRAY(sa.Integer)))
 
 
 def comments_matching() -> sa.ColumnElement[bool]:
