@@ -162,6 +162,25 @@ def index_articles(ids: Collection[int]) -> None:
             index_article(article)
 
 
+# SQLite's FTS5 tables (migration 0022).
+FULL_TEXT_TABLES = ("article_search", "comment_search")
+
+
+def merge_segments() -> None:
+    """SQLite: merge each full-text index into one segment ('optimize'), in the caller's
+    transaction; nothing to do on PostgreSQL. FTS5 adds a segment with every transaction
+    that writes to it and merges them a few at a time, so a bulk load leaves many, and a
+    lookup by rowid (the dashboard's check of a common word, comment by comment) seeks in
+    each: 85-190 us a comment before the merge, 58-102 after (10,000 comments). Called
+    after bulk loads, with the planner's statistics (planner.refresh_statistics)."""
+    if not _is_sqlite():
+        return
+    for table in FULL_TEXT_TABLES:
+        db.session.execute(
+            sa.text(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # nosec B608 # a constant
+        )
+
+
 # --- Readers' search ---------------------------------------------------------------------
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsroom import moderation, search
+from newsroom import moderation, planner, search
 from newsroom.articles import ArticleFields, delete_article, save_article
 from newsroom.extensions import db
 from newsroom.models import ArticleStatus, utcnow
@@ -370,3 +371,26 @@ def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
         search.comment_search("harbour")
     asked = [statement for statement, _ in sent if statement.startswith("EXPLAIN")]
     assert len(asked) == (0 if db.engine.dialect.name == "sqlite" else 1)
+
+
+def test_a_bulk_loads_upkeep_merges_the_full_text_indexes_and_loses_no_match(
+    app, article, make_comment
+):
+    for number in range(6):  # a transaction each: a segment each in SQLite's index
+        make_comment(article, author_name=f"Reader {number}", body=f"The weir, note {number}.")
+    db.session.commit()
+
+    def found() -> list[str]:
+        rows, _ = moderation.queue_page(moderation.QueueFilter(search="weir"))
+        return sorted(c.author_name for c in rows)
+
+    def segments() -> int:
+        return db.session.scalar(sa.text("SELECT count(DISTINCT segid) FROM comment_search_idx"))
+
+    sqlite = db.engine.dialect.name == "sqlite"
+    before = found()
+    assert not sqlite or segments() > 1
+    planner.refresh_statistics()
+
+    assert found() == before == [f"Reader {number}" for number in range(6)]
+    assert not sqlite or segments() == 1
