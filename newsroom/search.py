@@ -8,7 +8,8 @@ string (FTS5) or a quoted phrase to websearch_to_tsquery (PostgreSQL), all of th
 So `a OR b`, `-x`, `title:y`, `"` or `*` find words, never raise a syntax error.
 
 An article's row is written by `index_article`, which articles.save_article calls in the
-same transaction as the save; `forget_article` goes with a deletion.
+same transaction as the save (and an import, for the articles it adds: `index_articles`);
+`forget_article` goes with a deletion.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 The dashboard's search of a word found in too many comments to list checks each comment it
 walks in the queue's order (newsroom/search.py, `comments_matching`), and a GIN match is
 rechecked on the row: both made the comment's tsvector anew (`to_tsvector` parses and stems
-the whole text, tens of microseconds a comment): 7-14 ms for a page of a word in half
-of a million comments. Stored, it
-is made once, when the comment is written or its text or author's name changes; the GIN index
-moves from the expression to the column. SQLite's FTS5 index (comment_search) is unchanged.
+the whole text, tens of microseconds a comment): 7-14 ms for a page of a word in half of a
+million comments. Stored, it is made once, when the comment is written or its text or
+author's name changes; the GIN index moves from the expression to the column. SQLite's
+FTS5 index (comment_search) is unchanged.
 
 Every comment is written again: on a million comments this takes a few minutes, with the
 table locked.
