@@ -89,10 +89,17 @@ class Standing(StrEnum):
     BANNED = "banned"
 
 
+def public_from(status: str, published_at: datetime | None) -> datetime | None:
+    """From when readers see an article: its publication time once it is published (a time
+    to come for a scheduled one), None for a draft."""
+    return published_at if status == ArticleStatus.PUBLISHED else None
+
+
 def is_public(status: str, published_at: datetime | None, now: datetime) -> bool:
     """Readers see an article once it is published and its time has come (Article.is_public,
     and a queue row read as plain values)."""
-    return status == ArticleStatus.PUBLISHED and published_at is not None and published_at <= now
+    visible = public_from(status, published_at)
+    return visible is not None and visible <= now
 
 
 def is_banned(standing: str, banned_until: datetime | None, now: datetime) -> bool:
@@ -289,6 +296,10 @@ class Article(db.Model):
             Article.status == ArticleStatus.PUBLISHED,
             Article.published_at <= (utcnow() if now is None else now),
         )
+
+    @property
+    def public_from(self) -> datetime | None:
+        return public_from(self.status, self.published_at)
 
     def is_public(self, now: datetime | None = None) -> bool:
         return is_public(self.status, self.published_at, now or utcnow())

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.dialects import postgresql
 
 from newsroom.extensions import db
-from newsroom.models import Article, ArticleStatus, Comment, utcnow
+from newsroom.models import Article, Comment, utcnow
 
 # The longest search kept: longer text is cut here before anything reads it.
 QUERY_MAX = 200
@@ -107,18 +107,24 @@ def index_article(article: Article) -> None:
     article scheduled for later is found from its time on without being indexed again."""
     db.session.flush()  # a new article has its id
     forget_article(article.id)
-    values = {
-        "id": article.id,
-        "title": _clean(article.title),
-        "summary": _clean(article.summary),
-        "body": plain_text(article.body_html),
-    }
-    if _is_sqlite():
-        db.session.execute(_SQLITE_INDEX_ROW, values)
-    else:
-        public = article.status == ArticleStatus.PUBLISHED
-        values["visible_from"] = article.published_at if public else None
-        db.session.execute(_POSTGRES_INDEX_ROW, values)
+    _write_rows([article])
+
+
+def _write_rows(articles: Collection[Article]) -> None:
+    """Add the articles' rows to the index (none of them is in it), in one statement."""
+    if not articles:
+        return
+    rows = [
+        {
+            "id": article.id,
+            "title": _clean(article.title),
+            "summary": _clean(article.summary),
+            "body": plain_text(article.body_html),
+            "visible_from": article.public_from,
+        }
+        for article in articles
+    ]
+    db.session.execute(_SQLITE_INDEX_ROW if _is_sqlite() else _POSTGRES_INDEX_ROW, rows)
 
 
 _SQLITE_INDEX_ROW = sa.text(
@@ -134,33 +140,41 @@ _POSTGRES_INDEX_ROW = sa.text(
 
 def forget_article(article_id: int) -> None:
     """Take the article out of the index (in the caller's transaction)."""
+    _forget([article_id])
+
+
+def _forget(ids: Collection[int]) -> None:
     key = "rowid" if _is_sqlite() else "article_id"
-    db.session.execute(
-        sa.text(f"DELETE FROM article_search WHERE {key} = :id"),  # nosec B608 # a fixed name
-        {"id": article_id},
-    )
+    statement = sa.text(
+        f"DELETE FROM article_search WHERE {key} IN :ids"  # nosec B608 # a fixed name
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    db.session.execute(statement, {"ids": list(ids)})
+
+
+# Articles read and indexed at a time.
+INDEX_BATCH = 500
 
 
 def reindex_articles() -> int:
     """Index every article afresh (after a bulk load or a restore); commits. Returns how
     many were indexed."""
     db.session.execute(sa.text("DELETE FROM article_search"))
+    articles = db.session.scalars(sa.select(Article).execution_options(yield_per=INDEX_BATCH))
     count = 0
-    for article in db.session.scalars(sa.select(Article).execution_options(yield_per=500)):
-        index_article(article)
-        count += 1
+    for batch in articles.partitions():
+        _write_rows(batch)
+        count += len(batch)
     db.session.commit()
     return count
 
 
 def index_articles(ids: Collection[int]) -> None:
-    """Index the articles `ids` (an import's new ones), in the caller's transaction, a few
-    hundred at a time."""
+    """Index the articles `ids` (an import's new ones), in the caller's transaction."""
     ids = sorted(ids)
-    for start in range(0, len(ids), 500):
-        batch = ids[start : start + 500]
-        for article in db.session.scalars(sa.select(Article).where(Article.id.in_(batch))):
-            index_article(article)
+    for start in range(0, len(ids), INDEX_BATCH):
+        batch = ids[start : start + INDEX_BATCH]
+        _forget(batch)
+        _write_rows(db.session.scalars(sa.select(Article).where(Article.id.in_(batch))).all())
 
 
 # SQLite's FTS5 tables (migration 0022).
