@@ -4,6 +4,8 @@ what SQLAlchemy gives, on SQLite and on PostgreSQL, and fails as SQLAlchemy fail
 from __future__ import annotations
 
 import os
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 from newsroom import create_app, pagecache, postgres
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, ModerationEvent, Section, UTCDateTime
-from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement
+from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement, built_once
 from tests.conftest import app_config, statements_sent
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -367,3 +369,47 @@ def test_every_row_is_the_one_sqlalchemy_reads(app, site, article):
     assert rows == [tuple(row) for row in db.session.execute(grouped, {"status": "published"})]
     assert rows and rows[0].articles >= 1  # by name too
     assert statement.rows(db.session.connection(), status=ArticleStatus.DRAFT) == []
+
+
+def test_a_statement_built_once_is_built_by_one_thread_and_shared():
+    builds = []
+
+    @built_once
+    def statement(which: str) -> object:
+        builds.append(which)
+        time.sleep(0.05)  # long enough for every other thread to ask meanwhile
+        return object()
+
+    got, start = [], threading.Barrier(6)
+
+    def ask() -> None:
+        start.wait()
+        got.append(statement("queue"))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert builds == ["queue"]
+    assert len(got) == 6 and all(one is got[0] for one in got)
+    assert statement("other") is not got[0] and builds == ["queue", "other"]
+
+
+def test_a_build_that_fails_is_not_kept_and_is_tried_again():
+    attempts = []
+
+    @built_once
+    def statement() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the first build fails")
+        return "built"
+
+    with pytest.raises(RuntimeError):
+        statement()
+    assert statement() == "built" and statement() == "built"
+    assert len(attempts) == 2
+    statement.cache_clear()
+    assert statement() == "built" and len(attempts) == 3

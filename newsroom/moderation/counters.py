@@ -12,7 +12,6 @@ The admin's article list counts its page's pending comments instead (pending_on)
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Mapping
 
@@ -32,7 +31,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation.commenters import link_unlinked_comments
-from newsroom.plainsql import ColumnDefaults, PlainStatement
+from newsroom.plainsql import ColumnDefaults, PlainStatement, built_once
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
 # The statuses a commenter's record counts (pending is not a verdict on them).
@@ -173,7 +172,7 @@ def count_move(
 # PostgreSQL the INSERT and that UPDATE go as one statement (the UPDATE a data-modifying CTE
 # reading the new id): every round trip costs the server and the worker a wake-up, and a
 # reader's comment is the one write a busy site does most. One statement per set of columns.
-@functools.cache
+@built_once
 def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
     comments = Comment.__table__
     inserted = (
@@ -200,7 +199,7 @@ def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
     )
 
 
-@functools.cache
+@built_once
 def _insert_comment(columns: tuple[str, ...]) -> PlainStatement:
     """INSERT ... RETURNING id, one statement per set of columns (SQLite has RETURNING since
     3.35: the id comes back as PostgreSQL's does)."""

@@ -32,7 +32,7 @@ from newsroom.moderation.commenters import normalize_email
 from newsroom.moderation.counters import queue_tally
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, APPROVED, PENDING, stored_as
 from newsroom.moderation.reports import REPORTED
-from newsroom.plainsql import PlainStatement
+from newsroom.plainsql import PlainStatement, built_once
 
 # What a query string leaves unescaped, as url_for writes one (werkzeug: the URL standard's
 # percent-encode set).
@@ -188,7 +188,7 @@ def shown_page(
     return _keyset_page([ShownRow._make(row) for row in rows], size)
 
 
-@functools.cache
+@built_once
 def _plain(query: sa.Select, offered: frozenset[str]) -> tuple[PlainStatement, frozenset[str]]:
     """A queue statement run plainly (plainsql.py), and which of the `offered` parameters
     it takes: every queue page reads its rows so, kept or not, and the session's work
@@ -293,7 +293,7 @@ _WITH_ARTICLE = sa.orm.joinedload(Comment.article, innerjoin=True).load_only(
 )
 
 
-@functools.cache
+@built_once
 def _queue_query(
     unreviewed: bool,
     reported: bool,
@@ -418,7 +418,7 @@ def narrowed_tally(queue: QueueFilter) -> dict[str, int] | None:
 _NARROWED_STATES = [*(status.value for status in CommentStatus), UNREVIEWED, REPORTED]
 
 
-@functools.cache
+@built_once
 def _narrowed_count(by_article: bool, by_section: bool, by_search: str) -> sa.Select:
     counts = []
     for state in _NARROWED_STATES:
@@ -441,7 +441,7 @@ def _narrowed_count(by_article: bool, by_section: bool, by_search: str) -> sa.Se
     return sa.select(*counts)
 
 
-@functools.cache
+@built_once
 def _listed_count(by_article: bool, by_section: bool) -> sa.Select:
     """A search's few matching comments (at most search.COMMENT_IDS_MAX, listed), counted
     per tab in one pass over them by primary key: a count per tab read each of them once
@@ -583,7 +583,7 @@ def commenter_comments(
     return _keyset_page(db.session.scalars(query, parameters).all(), size)
 
 
-@functools.cache
+@built_once
 def _commenter_query(before: bool) -> sa.Select:
     query = (
         sa.select(Comment)
