@@ -793,7 +793,9 @@ end
 """)
 OK_LUA = STATUS_LUA.substitute(status=200)
 
-# One decision per request, each on a different pending comment: ids come from a file.
+# One decision per request, each on a different pending comment: ids come from a file. The
+# run stops with this many ids left (a few per connection), none of them sent.
+APPROVE_SPARE_IDS = 16
 APPROVE_LUA = (
     OK_LUA
     + """
@@ -816,7 +818,15 @@ function request()
   local id = ids[position] or "0"
   return wrk.format(nil, "/dashboard/comments/" .. id .. "/decision")
 end
-"""
+
+-- A fast machine decides every comment of a small data set before the run's end: the run
+-- stops there (wrk counts its time to then), while every connection still has an id.
+local base_response = response
+function response(status, headers, body)
+  base_response(status, headers, body)
+  if position >= #ids - APPROVE_SPARE_IDS then wrk.thread:stop() end
+end
+""".replace("APPROVE_SPARE_IDS", str(APPROVE_SPARE_IDS))
 )
 
 # One comment per request through the real form, answered by a redirect (303) to the
@@ -1174,8 +1184,13 @@ def approve_round(
         round_number,
         what=f"POST {server.base}/dashboard/comments/<id>/decision, a new comment each time",
     )
-    if row.requests >= len(rest) - split:
-        row.note = "ran out of comment ids"
+    if row.requests >= len(rest) - split - APPROVE_SPARE_IDS - load.connections:
+        # Measured as long as there were comments: fewer requests, every one a real decision.
+        report.notes.append(
+            f"{name}: approve, round {round_number}: every comment set aside was decided "
+            f"after {row.requests:,} requests, before the run's {load.duration} s were out; "
+            "the row is of that shorter run"
+        )
 
 
 # --- The phases ---------------------------------------------------------------------------
