@@ -397,8 +397,13 @@ _POSTGRES_SNIPPETS = sa.text(
 # checked row by row as the queue is walked in its order, which soon finds a page.
 COMMENT_IDS_MAX = 2000
 # PostgreSQL: matches its planner expects beyond which they are not listed (its estimates
-# of words are rough, hence the room).
+# of words are rough, hence the room) ...
 COMMENT_IDS_ESTIMATE_MAX = 5 * COMMENT_IDS_MAX
+# ... or, past COMMENT_IDS_MAX, beyond this share of all comments: the walk meets a page of
+# such a word's matches within a few hundred rows. In 10,000 comments no word's estimate
+# could pass COMMENT_IDS_ESTIMATE_MAX, and listing the 5,000 matches of a common word, only
+# to throw the list away, took half of its search page's time.
+COMMENT_WALK_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -432,7 +437,7 @@ def comment_search(text: str | None) -> CommentSearch | None:
             "SELECT 1 " + matching.replace(":match", ":text"),  # nosec B608 # a constant
             match,
         )
-        if estimate > COMMENT_IDS_ESTIMATE_MAX:
+        if estimate > COMMENT_IDS_MAX and estimate > _most_listed():
             return CommentSearch(match, None)
         # Ordered, so the planner takes every match from the GIN index: with a bare LIMIT it
         # expected to meet them soon walking the table, and made each comment's tsvector
@@ -457,6 +462,12 @@ _LISTED_SQLITE = sa.text(
     "SELECT count(*), CASE WHEN count(*) <= :most THEN group_concat(rowid, ',') END"
     " FROM (SELECT rowid FROM comment_search WHERE comment_search MATCH :match LIMIT :limit)"
 )
+
+
+def _most_listed() -> float:
+    """The planner's estimate of a search's matches past which they are not listed."""
+    comments = _estimated_rows("SELECT 1 FROM comments", "")
+    return min(COMMENT_IDS_ESTIMATE_MAX, max(COMMENT_IDS_MAX, comments * COMMENT_WALK_SHARE))
 
 
 # How long a process keeps its planner's estimate of a search's matches: an estimate only

@@ -351,6 +351,36 @@ def test_a_search_lists_up_to_its_most_comments_and_no_more(article, make_commen
     assert search.comment_search("weir").ids is None
 
 
+def test_a_word_in_a_tenth_of_the_comments_is_walked_without_listing_its_matches(
+    article, make_comment, monkeypatch
+):
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite lists by its own count: it has no planner's estimate to ask")
+    monkeypatch.setattr(search, "COMMENT_IDS_MAX", 2)
+    for n in range(20):
+        make_comment(article, body="A weir." if n < 3 else "A mill." if n < 4 else "Nothing.")
+    db.session.execute(sa.text("ANALYZE comments"))
+
+    def listed(word: str) -> bool:
+        with statements_sent() as sent:
+            search.comment_search(word)
+        return any("string_agg" in statement for statement, _ in sent)
+
+    # Three of twenty: past COMMENT_IDS_MAX and a tenth of the table, so not listed, though
+    # far from COMMENT_IDS_ESTIMATE_MAX; the walk finds them as the queue is read.
+    assert listed("weir") is False
+    assert search.comment_search("weir").ids is None
+    rows, _ = moderation.queue_page(moderation.QueueFilter(search="weir"), size=5)
+    assert [c.body for c in rows] == ["A weir."] * 3
+    # One of twenty is listed.
+    assert listed("mill") is True
+    assert len(search.comment_search("mill").ids) == 1
+    # Were they a smaller share of the comments, the same three would be listed.
+    monkeypatch.setattr(search, "COMMENT_WALK_SHARE", 0.5)
+    search._asked_estimate.cache_clear()
+    assert listed("weir") is True
+
+
 def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
     client, site, make_article, article, make_comment, monkeypatch
 ):
