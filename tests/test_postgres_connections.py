@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from newsroom import create_app, postgres
 from newsroom.extensions import db
+from newsroom.models import User
 from tests.conftest import app_config
 
 pytestmark = pytest.mark.skipif(
@@ -82,3 +83,64 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(own_app, monkeypatch):
     monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
     assert _backend_pid(own_app) == first
     assert pings == [1]
+
+
+def _prepared_here() -> int:
+    return db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+
+
+def _read_a_few_times(app, times: int = 7) -> None:
+    """One statement, in as many transactions that only read, each ended as a request ends."""
+    for _ in range(times):
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 0
+            db.session.remove()  # the session's rollback, then the pool's
+
+
+def test_statements_stay_prepared_from_one_read_only_transaction_to_the_next(own_app):
+    first = _backend_pid(own_app)
+    _read_a_few_times(own_app)
+    with own_app.app_context():
+        # psycopg prepared the statement at its fifth run; the rollbacks since kept it.
+        assert _prepared_here() >= 1
+        db.session.remove()
+    assert _backend_pid(own_app) == first
+
+
+def test_a_rollback_still_undoes_what_the_transaction_wrote(own_app):
+    with own_app.app_context():
+        db.session.execute(sa.text("CREATE TEMPORARY TABLE scratch (n integer)"))
+        db.session.commit()
+        db.session.execute(sa.text("INSERT INTO scratch VALUES (1)"))
+        db.session.remove()  # not committed
+    with own_app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM scratch")) == 0
+        db.session.remove()
+
+
+def test_a_failed_transaction_takes_the_drivers_rollback_and_the_next_statements_run(own_app):
+    _read_a_few_times(own_app)
+    with own_app.app_context():
+        with pytest.raises(sa.exc.DataError):
+            db.session.execute(sa.text("SELECT 1 / 0"))
+        db.session.remove()
+    with own_app.app_context():
+        # Forgotten, on the server and by psycopg alike: nothing runs by a missing name.
+        assert _prepared_here() == 0
+        db.session.remove()
+    _read_a_few_times(own_app)
+
+
+def test_a_connection_dropped_inside_a_transaction_is_replaced(own_app, database_url):
+    with own_app.app_context():
+        dropped = db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+        admin = sa.create_engine(database_url)
+        with admin.begin() as connection:
+            assert connection.scalar(sa.select(sa.func.pg_terminate_backend(dropped)))
+        admin.dispose()
+        # Its rollback finds the connection gone and says so, as psycopg's own did.
+        with pytest.raises(sa.exc.OperationalError):
+            db.session.remove()
+
+    assert own_app.test_client().get("/healthz").status_code == 200
+    assert _backend_pid(own_app) != dropped

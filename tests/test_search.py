@@ -343,8 +343,9 @@ def test_a_search_lists_up_to_its_most_comments_and_no_more(article, make_commen
     with statements_sent() as sent:
         found = search.comment_search("weir")
     assert found.ids == [first.id, second.id]
-    # Counted and listed in one statement (PostgreSQL asks its planner's estimate first).
-    assert len(sent) == (1 if db.engine.dialect.name == "sqlite" else 2), sent
+    # Counted and listed in one statement (PostgreSQL first asks for plans made for these
+    # words, and for its planner's estimate).
+    assert len(sent) == (1 if db.engine.dialect.name == "sqlite" else 3), sent
     assert search.comment_search("mill").ids is not None
     assert search.comment_search("zebra").ids == []
     make_comment(article, body="Weir three.")
@@ -434,3 +435,22 @@ def test_a_bulk_loads_upkeep_merges_the_full_text_indexes_and_loses_no_match(
 
     assert found() == before == [f"Reader {number}" for number in range(6)]
     assert not sqlite or segments() == 1
+
+
+def test_searches_on_postgresql_are_planned_for_their_words_and_nothing_after(
+    client, site, make_article, article, make_comment
+):
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite keeps no plans")
+    make_article("Harbour news", body="harbour")
+
+    def plan_mode() -> str:
+        return db.session.scalar(sa.text("SHOW plan_cache_mode"))
+
+    assert plan_mode() == "auto"
+    search.search_articles("harbour")
+    assert plan_mode() == "force_custom_plan"
+    db.session.rollback()
+    assert plan_mode() == "auto"  # SET LOCAL: this transaction's only
+    search.comment_search("harbour")
+    assert plan_mode() == "force_custom_plan"

@@ -160,8 +160,8 @@ errors, start = [], threading.Barrier(8)
 def first_page():
     start.wait()
     try:
-        statement = queue._queue_query(False, False, False, False, False, "", False, True)
-        queue._plain(statement, frozenset({"status", "size"}))
+        statement = queue._queue_query(False, False, False, False, False, "", False, True, 26)
+        queue._plain(statement, frozenset({"status"}))
     except Exception as error:
         errors.append(repr(error))
 sys.setswitchinterval(1e-6)
