@@ -144,3 +144,28 @@ def test_a_connection_dropped_inside_a_transaction_is_replaced(own_app, database
 
     assert own_app.test_client().get("/healthz").status_code == 200
     assert _backend_pid(own_app) != dropped
+
+
+def test_the_queue_pages_rows_are_read_by_one_plan_after_a_few_pages(article, make_comment):
+    from newsroom import moderation
+
+    for n in range(3):
+        make_comment(article, body=f"Comment {n}.")
+    # As the planner sees a million comments (only this test's transaction sees it so).
+    db.session.execute(
+        sa.text("UPDATE pg_class SET reltuples = 1000000, relpages = 1 WHERE relname = 'comments'")
+    )
+    pending = moderation.QueueFilter(status="pending")
+    for _ in range(14):
+        rows, _ = moderation.shown_page(pending)
+        assert len(rows) == 3
+    # Prepared at the fifth page; the server plans its first five runs for their values,
+    # then keeps one (generic) plan: not a plan made anew for each page, which a page size
+    # sent as a parameter forced.
+    generic, custom = db.session.execute(
+        sa.text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%shown_article%' AND statement NOT LIKE '%pg_prepared%'"
+        )
+    ).one()
+    assert generic >= 3, (generic, custom)
