@@ -76,7 +76,7 @@ def _rolled_back_keeping_prepared(dbapi_connection) -> bool:
     when it is open and in good standing; False: left for psycopg's own."""
     from psycopg import pq  # here: a site on SQLite never loads the driver (wsgi.py)
 
-    # The pool hands in its wrapper, a session the psycopg connection itself.
+    # SQLAlchemy hands in its pool's wrapper of the psycopg connection.
     connection = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
     pgconn = connection.pgconn
     if pgconn.transaction_status != pq.TransactionStatus.INTRANS:
