@@ -450,7 +450,7 @@ def comment_search(text: str | None) -> CommentSearch | None:
             "SELECT 1 " + matching.replace(":match", ":text"),  # nosec B608 # a constant
             match,
         )
-        if estimate > COMMENT_IDS_MAX and estimate > _most_listed():
+        if _too_many_to_list(estimate):
             return CommentSearch(match, None)
         # Ordered, so the planner takes every match from the GIN index: with a bare LIMIT it
         # expected to meet them soon walking the table, and made each comment's tsvector
@@ -477,10 +477,15 @@ _LISTED_SQLITE = sa.text(
 )
 
 
-def _most_listed() -> float:
-    """The planner's estimate of a search's matches past which they are not listed."""
-    comments = _estimated_rows("SELECT 1 FROM comments", "")
-    return min(COMMENT_IDS_ESTIMATE_MAX, max(COMMENT_IDS_MAX, comments * COMMENT_WALK_SHARE))
+def _too_many_to_list(estimate: float) -> bool:
+    """Whether a search the planner expects to match `estimate` comments is walked, not
+    listed: past COMMENT_IDS_ESTIMATE_MAX, or past COMMENT_IDS_MAX where that many are more
+    than COMMENT_WALK_SHARE of all comments (the table's estimate is asked only then)."""
+    if estimate <= COMMENT_IDS_MAX:
+        return False
+    if estimate > COMMENT_IDS_ESTIMATE_MAX:
+        return True
+    return estimate > _estimated_rows("SELECT 1 FROM comments", "") * COMMENT_WALK_SHARE
 
 
 # How long a process keeps its planner's estimate of a search's matches: an estimate only
