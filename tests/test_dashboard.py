@@ -284,38 +284,6 @@ def test_htmx_approve_answers_with_a_strip_and_fresh_counts(staff, site, article
     assert _status(comment.id) == "approved"
 
 
-def test_htmx_decision_reads_the_counts_it_shows_before_it_commits(
-    staff, site, article, make_comment
-):
-    comment = make_comment(article)
-    make_comment(article)
-    token = csrf_token(staff, "/dashboard/")
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *rest) -> None:
-        sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = staff.post(
-            f"/dashboard/comments/{comment.id}/decision",
-            data={"csrf_token": token, "to_status": "approved", "expected_status": "pending"},
-            headers=HTMX,
-        )
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-
-    assert text_of(page(response).select_one('#queue-tabs a[href="/dashboard/"]')) == "Pending 1"
-    # In the decision's transaction (the test's savepoint stands in for it), after its
-    # UPDATE: no transaction of its own after the commit.
-    moved = next(i for i, s in enumerate(sent) if s.startswith("UPDATE comments"))
-    [counted] = [i for i, s in enumerate(sent) if "GROUP BY comment_tallies.status" in s]
-    committed = next(
-        i for i, s in enumerate(sent) if i > moved and s.startswith("RELEASE SAVEPOINT")
-    )
-    assert moved < counted < committed, sent
-
-
 @pytest.mark.parametrize(
     ("decision", "words"),
     [("approved", "Approved"), ("rejected", "Rejected"), ("spam", "Marked as spam")],

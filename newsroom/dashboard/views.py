@@ -215,7 +215,6 @@ def decide(comment_id: int) -> ResponseReturnValue:
         expected_status=form.expected_status.data,
         zone=_zone(),
         reason=reason,
-        read_before_commit=moderation.queue_state if request.htmx else None,
     )
     return _answer(decision, queue)
 
@@ -348,7 +347,7 @@ def _answer(
             decision=decision,
             comment=decision.comment,
             announcement=message,
-            **_template_context(queue, decision.read),
+            **_template_context(queue),
         ), status
     flash(message, "success" if decision.ok else "error")
     return redirect(url_for("dashboard.queue", **queue.as_args()), 303)

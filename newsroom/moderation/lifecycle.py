@@ -15,9 +15,7 @@ overwritten. No Flask request in here: views pass in what they know.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -131,8 +129,6 @@ class Decision:
     # When someone else decided first: their event, so the UI can say who and when.
     winner: ModerationEvent | None = None
     error: str | None = None
-    # What decide()'s `read_before_commit` read, when the decision was made.
-    read: Any = None
 
     @property
     def ok(self) -> bool:
@@ -158,15 +154,10 @@ def decide(
     reason: str = "",
     commit: bool = True,
     zone: str = "UTC",
-    read_before_commit: Callable[[], Any] | None = None,
 ) -> Decision:
     """Move one comment to `to_status` if it is still in the state the moderator saw.
     `zone`: the site's clock, for the time a conflict message names; `reason`: the
-    rejection reason picked (its words), kept on the event; `read_before_commit`: what the
-    answer shows beside it (the queue's counts), read in the decision's own transaction
-    once it is made (Decision.read). Read after the commit it took a transaction of its
-    own: on PostgreSQL two more round trips (BEGIN, ROLLBACK) on a moderator's busiest
-    path."""
+    rejection reason picked (its words), kept on the event."""
     comment = _comment(db.session(), comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
@@ -180,7 +171,7 @@ def decide(
             from_status=seen,
             error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
         )
-    return _apply(comment, seen, to_status, actor, note, commit, zone, reason, read_before_commit)
+    return _apply(comment, seen, to_status, actor, note, commit, zone, reason)
 
 
 def decide_many(
@@ -257,7 +248,6 @@ def _apply(
     commit: bool,
     zone: str = "UTC",
     reason: str = "",
-    read_before_commit: Callable[[], Any] | None = None,
 ) -> Decision:
     now = utcnow()
     seen_status, seen_unreviewed = stored_as(seen)
@@ -297,7 +287,6 @@ def _apply(
     if new_status == APPROVED and seen_status != APPROVED:
         # Readers see it from this commit on: its author hears of it in the same one.
         notices.comment_published(comment)
-    read = read_before_commit() if read_before_commit is not None else None
     if commit:
         _commit_keeping_loaded()
     # The UPDATE went around the ORM: the loaded comment learns its new state here.
@@ -305,7 +294,7 @@ def _apply(
     sa.orm.attributes.set_committed_value(comment, "unreviewed", new_unreviewed)
     sa.orm.attributes.set_committed_value(comment, "open_reports", 0)
     sa.orm.attributes.set_committed_value(comment, "hidden_by_reports", False)
-    return Decision(comment, to_status, from_status=seen, event=event, read=read)
+    return Decision(comment, to_status, from_status=seen, event=event)
 
 
 def _commit_keeping_loaded() -> None:
