@@ -380,6 +380,13 @@ def test_a_word_in_a_tenth_of_the_comments_is_walked_without_listing_its_matches
     monkeypatch.setattr(search, "COMMENT_WALK_SHARE", 0.5)
     search._asked_estimate.cache_clear()
     assert listed("weir") is True
+    # Past COMMENT_IDS_ESTIMATE_MAX a word is walked whatever its share, and the table's
+    # estimate is not asked for.
+    monkeypatch.setattr(search, "COMMENT_IDS_ESTIMATE_MAX", 2)
+    search._asked_estimate.cache_clear()
+    with statements_sent() as sent:
+        assert search.comment_search("weir").ids is None
+    assert not any(s == "EXPLAIN (FORMAT JSON) SELECT 1 FROM comments" for s, _ in sent), sent
 
 
 def test_the_planners_estimate_of_a_search_is_asked_once_in_a_while(
