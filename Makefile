@@ -8,21 +8,21 @@ FLASK = $(BIN)/flask --app newsroom
 .PHONY: run test bench lint lint-imports bandit install install-test assets db
 
 # The site and its mail worker, side by side; Ctrl+C stops both (and the worker goes when
-# gunicorn does, however it ends). No mail server needed: each message is written to
+# the server does, however it ends). No mail server needed: each message is written to
 # instance/outbox/ as an .eml file and to the log.
 run: install assets db
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop); mail goes to instance/outbox/"
 	@export NEWSROOM_MAIL_BACKEND=folder NEWSROOM_PUBLIC_URL=http://127.0.0.1:$(PORT); \
 	$(FLASK) mail-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	NEWSROOM_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	NEWSROOM_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/python serve.py
 
 test: install-test assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test lint-imports bandit
-	$(BIN)/ruff check newsroom tests bench
-	$(BIN)/ruff format --check newsroom tests bench
+	$(BIN)/ruff check newsroom tests bench serve.py wsgi.py
+	$(BIN)/ruff format --check newsroom tests bench serve.py wsgi.py
 
 # The dependency direction of DESIGN.md: the import-linter contracts in pyproject.toml.
 lint-imports: install-test

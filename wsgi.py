@@ -1,4 +1,4 @@
-"""The WSGI entry point: `gunicorn wsgi:app`."""
+"""The WSGI entry point: serve.py serves it (granian), and any WSGI server can."""
 
 from newsroom import create_app
 

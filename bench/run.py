@@ -2,7 +2,7 @@
 
 Four data sets: `large` (10,000 articles and a million comments) and `small` (1,000 and ten
 thousand) in SQLite, and the same two in PostgreSQL (`pg-large`, `pg-small`). For each it
-starts gunicorn with the repository's gunicorn.conf.py on 127.0.0.1 and drives load with
+starts the site as deployed (serve.py: granian) on 127.0.0.1 and drives load with
 wrk: the public pages (SQLite sets; the article's exact bytes are served by nginx in the
 same run as the ceiling, and the article is also read through the shipped front cache,
 deploy/nginx.conf), a reader posting a comment (against nginx round by round), and
@@ -76,7 +76,7 @@ PASSWORD_FILE = "moderator-password"
 BENCH_MODERATOR = "bench-moderator@newsroom.example"
 BENCH_ARTICLE = "bench-article-200"
 BENCH_ARTICLE_APPROVED = 200  # its approved comments, as `flask bench-data` makes them
-# Fixed so sessions and CSRF tokens survive a gunicorn restart within one run; loopback only.
+# Fixed so sessions and CSRF tokens survive a server restart within one run; loopback only.
 SECRET_KEY = "bench-only-secret-key-never-used-outside-loopback"
 # Readers post as fast as wrk sends: the per-address limit (5 a minute) would answer 429.
 COMMENT_RATE_LIMIT = "1000000 per minute"
@@ -278,7 +278,7 @@ class DataSet:
         return sa.create_engine(self.sqlalchemy_url, poolclass=NullPool, connect_args=connect_args)
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The app's environment for this data set (flask commands, gunicorn)."""
+        """The app's environment for this data set (flask commands, the server)."""
         if self.url:
             extra["DATABASE_URL"] = self.url
         return app_env(self.path, **extra)
@@ -464,19 +464,21 @@ def ensure_dataset(name: str, maintenance: URL) -> DataSet:
 
 
 @contextlib.contextmanager
-def gunicorn(dataset: DataSet, workers: int) -> Iterator[tuple[int, subprocess.Popen]]:
+def site_server(dataset: DataSet, workers: int) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The site as deployed (serve.py) on its own port; yields the port and the main
+    process, whose children are the workers."""
     port = free_port()
-    log = TMP / f"gunicorn-{dataset.name}.log"
+    log = TMP / f"server-{dataset.name}.log"
     env = dataset.env(
         NEWSROOM_BIND=f"{HOST}:{port}",
         WEB_CONCURRENCY=str(workers),
         # No recycling during the run: the memory budget is about workers that served it all.
-        NEWSROOM_MAX_REQUESTS="0",
+        NEWSROOM_WORKER_MAX_RSS="0",
         NEWSROOM_COMMENT_RATE_LIMIT=COMMENT_RATE_LIMIT,
     )
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
-    with started(command, env, log, port, "gunicorn", ROOT) as process:
-        say(f"{dataset.name}: gunicorn (pid {process.pid}, {workers} workers) on {HOST}:{port}")
+    command = [str(BIN / "python"), "serve.py"]
+    with started(command, env, log, port, "serve.py", ROOT) as process:
+        say(f"{dataset.name}: serve.py (pid {process.pid}, {workers} workers) on {HOST}:{port}")
         yield port, process
 
 
@@ -549,7 +551,7 @@ class OtherWork:
     """How much CPU the machine spent on processes that are not this benchmark's.
 
     All CPU time spent since the start (/proc/stat) less this process's own and its
-    children's (gunicorn, nginx, wrk: each reaped, so counted in os.times()), and less the
+    children's (the server, nginx, wrk: each reaped, so counted in os.times()), and less the
     PostgreSQL server's when the run uses it: it is the database under test, not a neighbour.
     """
 
@@ -586,7 +588,7 @@ class OtherWork:
 
     def postgres_share(self) -> float:
         """Reported beside the others: on the PostgreSQL sets, part of each request's cost
-        is spent there rather than in gunicorn."""
+        is spent there rather than in the app's workers."""
         return (self.postgres_seconds() - self.postgres_start) / self._wall()
 
     def _wall(self) -> float:
@@ -942,7 +944,7 @@ def settle(count: Callable[[], int], quiet: float, limit: float) -> int:
     """Poll `count` until it has held still for `quiet` seconds (`limit` seconds at most);
     returns its last value.
 
-    When wrk stops, requests it had sent may still be in gunicorn's hands and land later:
+    When wrk stops, requests it had sent may still be in the server's hands and land later:
     put back or counted before they commit, their changes would be missed.
     """
     last, since = count(), time.monotonic()
@@ -1228,7 +1230,7 @@ def public_phase(report: Report, server: Server, load: Load, warmup: int, rounds
         nginx_serving(article.body) as nginx_port,
         front_cache(TMP / f"front-{name}", front_port, [server.port], worker_processes="auto"),
     ):
-        say(f"{name}: nginx with deploy/nginx.conf in front of gunicorn on {HOST}:{front_port}")
+        say(f"{name}: nginx with deploy/nginx.conf in front of the site on {HOST}:{front_port}")
         front_probe(report, name, front_port, server.port, article.body)
         nginx_url = f"http://{HOST}:{nginx_port}{article_path}"
         front_url = f"http://{HOST}:{front_port}{article_path}"
@@ -1263,7 +1265,7 @@ def front_probe(report: Report, dataset: str, port: int, app_port: int, html: by
         report.notes.append(
             f"{dataset}: the article through the front cache was not the cached article: "
             f"a second anonymous request answered {second.status}, X-Cache-Status {status}, "
-            f"bytes {'the same as' if second.body == html else 'other than'} gunicorn's "
+            f"bytes {'the same as' if second.body == html else 'other than'} the site's "
             f"(Cache-Control: {first.headers.get('Cache-Control', '-')}; "
             f"Set-Cookie: {'yes' if first.cookie('session') else 'no'}), so the "
             f'"{FRONT_PAGE}" row measures more than the cache.'
@@ -1515,11 +1517,11 @@ def memory_check(report: Report, server: Server, workers: int) -> None:
     name = server.dataset.name
     rss = {pid: rss_mb(pid) for pid in worker_pids(server.master.pid)}
     biggest = max(rss.values()) if rss else float("nan")
-    report.facts[f"gunicorn workers after the load ({name})"] = ", ".join(
+    report.facts[f"web workers after the load ({name})"] = ", ".join(
         f"pid {pid}: {mb:.1f} MB" for pid, mb in rss.items()
     )
     report.check(
-        f"{name}: largest gunicorn worker resident after the load < {WORKER_RSS_MAX_MB:.0f} MB",
+        f"{name}: largest web worker resident after the load < {WORKER_RSS_MAX_MB:.0f} MB",
         len(rss) == workers and biggest < WORKER_RSS_MAX_MB,
         f"{below(biggest, WORKER_RSS_MAX_MB, 'MB', digits=1, label='VmRSS ')} "
         f"({len(rss)} of {workers} workers alive)",
@@ -1800,12 +1802,12 @@ def machine_facts(workers: int, public: Load, staff: Load) -> dict[str, str]:
         "memory": f"{total_kb / 1024 / 1024:.1f} GiB",
         "Python": sys.version.split()[0],
         "SQLite": sqlite3.sqlite_version,
-        "gunicorn": output(str(BIN / "gunicorn"), "--version"),
+        "granian": output(str(BIN / "granian"), "--version"),
         "wrk": output("wrk", "-v"),
         "nginx": output(nginx_binary(), "-v"),
         "commit": commit + (" with uncommitted changes" if dirty != "unknown" and dirty else ""),
-        "gunicorn workers": f"{workers} workers (WEB_CONCURRENCY={workers}), "
-        "gunicorn.conf.py otherwise as committed, worker recycling off for the run",
+        "web workers": f"{workers} workers (WEB_CONCURRENCY={workers}), "
+        "serve.py otherwise as committed, worker recycling off for the run",
         "wrk, public pages and nginx": f"{public} --latency, anonymous (no cookies)",
         "wrk, comment POST": f"{public} --latency, {POST_READERS} readers taking turns (one e-mail "
         "each), with the form's token (no session) and a browser's same-origin headers, a "
@@ -1831,7 +1833,7 @@ def runs_table(report: Report) -> str:
 
 
 EXPLANATION = """\
-Each page is driven by wrk on 127.0.0.1 against gunicorn with the repository's gunicorn.conf.py; \
+Each page is driven by wrk on 127.0.0.1 against the site as deployed (serve.py: granian); \
 `large` and `small` are SQLite databases, `pg-large` and `pg-small` the same data in PostgreSQL. \
 Rows measured in several rounds (the article page, nginx and the article through the front cache \
 alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard and \
@@ -1841,7 +1843,7 @@ included, over the number of responses. Ratio to nginx: requests/s over nginx's 
 page's exact bytes saved as a file and served in the same run with the same wrk settings (for the \
 article, the article through the front cache and the comment POST: the median of the \
 round-by-round ratios against the nginx run beside each). "Through the front cache" is nginx with \
-the shipped deploy/nginx.conf in front of the same gunicorn, read by anonymous readers: what a \
+the shipped deploy/nginx.conf in front of the same server, read by anonymous readers: what a \
 reader of a popular article gets. Each comment POST is a new comment through the real form, \
 answered by a 303; the comments are counted in the database after each run (every acknowledged \
 one must be there) and removed again. The dashboard and search rows run at lower concurrency (a \
@@ -1928,7 +1930,7 @@ def main() -> int:
         "--workers",
         type=int,
         default=3,
-        help="gunicorn workers (default 3: gunicorn.conf.py's cores + 1 on a 2-core machine)",
+        help="web workers (default 3: serve.py's cores + 1 on a 2-core machine)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only; no results file")
     parser.add_argument(
@@ -1975,7 +1977,7 @@ def main() -> int:
         with contextlib.ExitStack() as stack:
             servers = []
             for dataset in datasets:
-                port, master = stack.enter_context(gunicorn(dataset, options.workers))
+                port, master = stack.enter_context(site_server(dataset, options.workers))
                 servers.append(Server(dataset, port, master))
             # The public pages and their nginx ceiling on the SQLite sets, as the budget has them.
             for server in servers:

@@ -1,9 +1,9 @@
-"""Two gunicorn instances, one PostgreSQL database, one Redis, nginx in front: tried for real.
+"""Two instances of the site, one PostgreSQL database, one Redis, nginx in front: tried for real.
 
 Started on 127.0.0.1 only, by bench/scale_out.sh:
 - a fresh PostgreSQL database (migrated, demo content seeded) and one Redis database
   (flushed) for the rate limiter and the page cache;
-- instance A and instance B: gunicorn with the repository's config, each on its own port
+- instance A and instance B: the site as deployed (serve.py), each on its own port
   and its own empty instance folder, sharing NEWSROOM_SECRET_KEY, DATABASE_URL, REDIS_URL;
 - nginx on a third port with the shipped deploy/nginx.conf (bench/front_cache.py makes its
   loopback variant): the front cache and the load balancer (round robin over A and B),
@@ -478,7 +478,7 @@ def main() -> int:
         "REDIS_URL": redis_url,
         "NEWSROOM_PROXY_FIX_HOPS": "1",
         "WEB_CONCURRENCY": "2",
-        "NEWSROOM_ACCESS_LOG": "-",
+        "NEWSROOM_ACCESS_LOG": "1",
     }
     store = redis.Redis.from_url(redis_url, socket_timeout=5)
     created = False
@@ -498,13 +498,13 @@ def main() -> int:
 
         ports = {"A": free_port(), "B": free_port(), "front": free_port()}
         with contextlib.ExitStack() as stack:
-            step("Two gunicorn instances, one database, one Redis")
+            step("Two instances of the site, one database, one Redis")
             for name in ("A", "B"):
                 instance = work / f"instance-{name}"
                 instance.mkdir()
                 env = app_env(instance, settings, NEWSROOM_BIND=f"{HOST}:{ports[name]}")
-                command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
-                log = work / f"gunicorn-{name}.log"
+                command = [str(BIN / "python"), "serve.py"]
+                log = work / f"server-{name}.log"
                 stack.enter_context(started(command, env, log, ports[name], f"instance {name}"))
             step("nginx in front of both: deploy/nginx.conf, the front cache and balancer")
             # Connecting from another loopback address, the front is 127.0.0.2 to A and B,
@@ -534,7 +534,7 @@ def main() -> int:
         return 0
     except (CheckFailed, ConfigChanged, processes.ServerFailed) as failure:
         print(f"\nscale-out: FAILED: {failure}", file=sys.stderr)
-        for log in sorted(work.glob("gunicorn-*.log")):
+        for log in sorted(work.glob("server-*.log")):
             print(f"--- {log.name} (last lines)\n{tail(log, 15)}", file=sys.stderr)
         return 1
     except (OSError, psycopg.Error, redis.RedisError, subprocess.SubprocessError) as error:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scaling out, tried on loopback: two gunicorn instances sharing one PostgreSQL database
+# Scaling out, tried on loopback: two instances of the site sharing one PostgreSQL database
 # and one Redis, behind nginx with the shipped deploy/nginx.conf as front cache and load
 # balancer (see README, "Scaling out" and "Production setup").
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on

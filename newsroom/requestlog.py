@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
         raise ValueError(f'REQUEST_LOG is "json" or empty (off), not {setting!r}.')
     log.setLevel(logging.INFO)
     if not has_level_handler(log):
-        # Nothing configured to take the lines (gunicorn configures only its own loggers):
+        # Nothing configured to take the lines (the server configures only its own loggers):
         # they go to standard error as they are, one JSON document a line.
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))

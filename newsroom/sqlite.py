@@ -2,7 +2,7 @@
 
 SQLite lets one connection write at a time. A writer that finds the lock taken waits in
 SQLite's busy handler, which sleeps 1, 2, 5, 10, ... up to 100 ms between tries, so under
-steady writes from several gunicorn workers a waiter keeps waking too late and losing the
+steady writes from several web workers a waiter keeps waking too late and losing the
 lock to a newer one: a decision that takes 5 ms could wait 300 ms. Here each writer first
 takes an OS lock on a file beside the database (`<db>-writer.lock`), held from its first
 write statement until the connection goes back to the pool (after the commit or the

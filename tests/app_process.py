@@ -1,7 +1,7 @@
 """Another process of the app, for tests about what processes share (the page cache).
 
 `python -m tests.app_process CONFIG STEP URL [FIELDS]` builds the app from CONFIG (JSON) in
-a fresh interpreter, as another gunicorn worker or instance would (its own module state,
+a fresh interpreter, as another server worker or instance would (its own module state,
 its own start-up), then as a reader with no session yet:
 
 - `read`: opens URL;

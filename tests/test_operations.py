@@ -19,7 +19,7 @@ from flask import Flask
 from newsroom import create_app
 from newsroom.extensions import db
 from tests.conftest import app_config, form_fields, page
-from tests.gunicorn_process import gunicorn, socket_to
+from tests.server_process import served, socket_to
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -201,16 +201,16 @@ def test_an_unknown_request_log_setting_stops_the_start(database_url):
         create_app({**app_config(database_url), "REQUEST_LOG": "text"})
 
 
-def test_gunicorn_writes_the_request_log_to_standard_error(tmp_path):
+def test_the_server_writes_the_request_log_to_standard_error(tmp_path):
     with (
-        gunicorn(tmp_path, NEWSROOM_REQUEST_LOG="json", WEB_CONCURRENCY="1") as served,
-        socket_to(served.port) as connection,
+        served(tmp_path, NEWSROOM_REQUEST_LOG="json", WEB_CONCURRENCY="1") as server,
+        socket_to(server.port) as connection,
     ):
         connection.request("GET", "/healthz?key=hidden", headers={"X-Request-ID": "probe-1"})
         response = connection.getresponse()
         assert response.status == 200
         assert response.getheader("X-Request-ID") == "probe-1"
-    lines = [json.loads(x) for x in served.stderr.splitlines() if x.startswith("{")]
+    lines = [json.loads(x) for x in server.stderr.splitlines() if x.startswith("{")]
     assert [(x["request_id"], x["method"], x["path"], x["status"]) for x in lines] == [
         ("probe-1", "GET", "/healthz", 200)
     ]
@@ -258,8 +258,8 @@ def test_the_command_line_keeps_its_commands(app):
     assert "migrate" not in serving.extensions
 
 
-def test_gunicorn_caps_mallocs_arenas_unless_the_operator_did():
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+def test_the_server_caps_mallocs_arenas_unless_the_operator_did():
+    settings = runpy.run_path(str(ROOT / "serve.py"))
     assert settings["fewer_malloc_arenas"]() is True  # glibc: the cap is taken
     os.environ["MALLOC_ARENA_MAX"] = "4"
     try:

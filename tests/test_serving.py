@@ -1,153 +1,226 @@
-"""gunicorn's workers share the connections of a few kept-alive clients
-(newsroom/serving.py), and a worker that pauses accepting still takes every connection."""
+"""The site under its server as deployed (serve.py: granian): pages, forms and files over
+real connections, kept alive; a worker that dies is replaced; settings that can't work stop
+the start with a message naming them."""
 
 from __future__ import annotations
 
 import os
-import selectors
 import signal
-import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+import urllib.parse
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from newsroom.serving import MAX_ACCEPT_PAUSE, FairWorker, accept_pause
-from tests.gunicorn_process import gunicorn, socket_to
+from serve import DEFAULT_MAX_RSS_MB, SettingError, settings_from
+from tests.conftest import form_fields
+from tests.server_process import ROOT, served, socket_to
 
 pytestmark = pytest.mark.commits
 
-CLIENT_AND_WORKER = "%({x-client}i)s %(p)s"
 
-
-def _ask(connection, client: str) -> None:
-    connection.request("GET", "/healthz", headers={"X-Client": client})
+def _get(connection, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    connection.request("GET", path, headers=headers)
     response = connection.getresponse()
-    response.read()
-    assert response.status == 200
+    body = response.read()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
 
-def _workers_of(log) -> dict[str, set[str]]:
-    """Each client's workers, by their process ids, from gunicorn's access log."""
-    served: dict[str, set[str]] = {}
-    for line in log.read_text().splitlines():
-        client, worker = line.split()
-        served.setdefault(client, set()).add(worker.strip("<>"))
-    return served
+def _seeded(instance: Path) -> Path:
+    """`instance` with its database migrated and the demo content in it."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
+        and not name.startswith("NEWSROOM_")
+    }
+    environment.update(NEWSROOM_INSTANCE_PATH=str(instance), NEWSROOM_SECRET_KEY="a-secret")
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "newsroom", *command],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+    return instance
 
 
-def _held_open(stack: ExitStack, port: int, clients: int) -> list:
-    """`clients` connections opened at once, each asked once and kept alive."""
-    connections = [stack.enter_context(socket_to(port)) for _ in range(clients)]
-    for number, connection in enumerate(connections):
-        _ask(connection, f"client-{number}")
-    return connections
+def test_pages_a_comment_and_files_go_through_the_server(tmp_path):
+    instance = _seeded(tmp_path)
+    with served(instance, WEB_CONCURRENCY="2") as server, socket_to(server.port) as reader:
+        status, _, home = _get(reader, "/")
+        assert status == 200
+        links = BeautifulSoup(home, "html.parser").select("main a[href^='/articles/']")
+        article = links[0]["href"]
+
+        status, headers, body = _get(reader, article)
+        assert status == 200 and headers["content-type"].startswith("text/html")
+        form = BeautifulSoup(body, "html.parser").select_one("form.comment-form")
+        fields = form_fields(form)
+        fields.update(
+            author_name="Ines Served",
+            author_email="ines@example.org",
+            body="Sent over a real connection.",
+        )
+        reader.request(
+            "POST",
+            form["action"],
+            body=urllib.parse.urlencode(fields),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"http://127.0.0.1:{server.port}",
+                "Sec-Fetch-Site": "same-origin",
+            },
+        )
+        answer = reader.getresponse()
+        answer.read()
+        assert answer.status == 303
+        assert answer.getheader("Location").endswith(f"{article}#comments")
+
+        stylesheet = BeautifulSoup(body, "html.parser").select_one("link[rel=stylesheet]")
+        status, headers, css = _get(reader, stylesheet["href"])
+        assert status == 200 and headers["content-type"].startswith("text/css")
+        assert stylesheet["href"].startswith("/static/")
+        assert css == (ROOT / stylesheet["href"].removeprefix("/")).read_bytes()
+
+        # The same connection served all of it.
+        status, _, _ = _get(reader, "/healthz")
+        assert status == 200
+    with sqlite3.connect(instance / "newsroom.db") as stored:
+        assert stored.execute(
+            "SELECT status FROM comments WHERE author_email = 'ines@example.org'"
+        ).fetchall() == [("pending",)]
 
 
-def _client(port: int, name: str, until: float) -> None:
+def test_a_body_past_the_limit_is_refused_and_the_server_goes_on(tmp_path):
+    instance = _seeded(tmp_path)
+    with served(instance, WEB_CONCURRENCY="1") as server, socket_to(server.port) as reader:
+        reader.request(
+            "POST",
+            "/articles/anything/comments",
+            body=b"body=" + b"x" * 3_000_000,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = reader.getresponse()
+        answer.read()
+        assert answer.status == 413
+        with socket_to(server.port) as next_reader:
+            assert _get(next_reader, "/healthz")[0] == 200
+
+
+def _keep_asking(port: int, answers: list[int], sockets: set[int], until: float) -> None:
     """A browser that keeps its connection alive and asks again as soon as answered."""
     with socket_to(port) as connection:
         while time.monotonic() < until:
-            _ask(connection, name)
+            status, headers, _ = _get(connection, "/healthz")
+            answers.append(status)
+            sockets.add(id(connection.sock))
+            assert headers.get("connection", "").lower() != "close"
 
 
-def test_four_kept_alive_clients_are_shared_by_the_workers(tmp_path):
-    # Four clients connect at once and keep asking, as four moderators' browsers (or the
-    # benchmark's load) do; three workers, as on a 2-core machine.
-    log = tmp_path / "access.log"
-    logging = ("--access-logfile", str(log), "--access-logformat", CLIENT_AND_WORKER)
-    with gunicorn(tmp_path, *logging, WEB_CONCURRENCY="3") as served:
-        time.sleep(1)  # every worker up and listening
-        until = time.monotonic() + 1
+def test_kept_alive_clients_are_served_at_once(tmp_path):
+    # Four clients keep asking, as four moderators' browsers (or the benchmark's load) do;
+    # three workers, as on a 2-core machine. Each is answered many times on the one
+    # connection it opened.
+    with served(tmp_path, WEB_CONCURRENCY="3") as server:
+        until = time.monotonic() + 1.5
+        answers = [[] for _ in range(4)]
+        sockets = [set() for _ in range(4)]
         clients = [
-            threading.Thread(target=_client, args=(served.port, f"client-{n}", until))
+            threading.Thread(target=_keep_asking, args=(server.port, answers[n], sockets[n], until))
             for n in range(4)
         ]
         for client in clients:
             client.start()
         for client in clients:
             client.join()
-    workers = _workers_of(log)
-    assert all(len(each) == 1 for each in workers.values()), workers  # kept alive
-    held = Counter(next(iter(workers[f"client-{n}"])) for n in range(4))
-    assert len(held) == 3, f"three workers, and the four clients held by {len(held)}"
+    assert all(len(each) >= 10 and set(each) == {200} for each in answers), answers
+    assert all(len(each) == 1 for each in sockets)
 
 
-def test_a_worker_holding_many_connections_still_takes_new_ones(tmp_path):
-    with gunicorn(tmp_path, WEB_CONCURRENCY="1") as served, ExitStack() as stack:
-        _held_open(stack, served.port, 10)
-        # The one worker pauses after each; the newcomer is served all the same.
-        with socket_to(served.port) as newcomer:
-            _ask(newcomer, "newcomer")
+def test_a_killed_worker_is_replaced_and_new_clients_are_served(tmp_path):
+    with served(tmp_path, WEB_CONCURRENCY="2") as server, ExitStack() as stack:
+        deadline = time.monotonic() + 30
+        while len(server.workers()) < 2:
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.1)
+        first = server.workers()
+        killed = min(first)
+        os.kill(killed, signal.SIGKILL)
+        while not (len(server.workers()) == 2 and killed not in server.workers()):
+            assert time.monotonic() < deadline, f"no worker replaced {killed}"
+            time.sleep(0.1)
+        for _ in range(4):
+            newcomer = stack.enter_context(socket_to(server.port))
+            assert _get(newcomer, "/healthz")[0] == 200
 
 
-def test_a_new_client_is_served_after_a_worker_is_killed(tmp_path):
-    log = tmp_path / "access.log"
-    logging = ("--access-logfile", str(log), "--access-logformat", CLIENT_AND_WORKER)
-    with gunicorn(tmp_path, *logging, WEB_CONCURRENCY="2") as served, ExitStack() as stack:
-        time.sleep(1)
-        _held_open(stack, served.port, 4)
-        killed = next(iter(_workers_of(log)["client-0"]))
-        os.kill(int(killed), signal.SIGKILL)
-        with socket_to(served.port) as newcomer:
-            _ask(newcomer, "newcomer")
-    assert _workers_of(log)["newcomer"] != {killed}
+def test_settings_come_from_the_environment_with_defaults():
+    assert settings_from({}, cores=2).workers == 3
+    defaults = settings_from({}, cores=2)
+    assert (defaults.address, defaults.port, defaults.threads) == ("127.0.0.1", 8000, 1)
+    assert defaults.max_rss_mb == DEFAULT_MAX_RSS_MB and not defaults.access_log
+    chosen = settings_from(
+        {
+            "NEWSROOM_BIND": "0.0.0.0:8080",
+            "WEB_CONCURRENCY": "5",
+            "NEWSROOM_THREADS": "2",
+            "NEWSROOM_WORKER_MAX_RSS": "0",
+            "NEWSROOM_ACCESS_LOG": "1",
+        },
+        cores=2,
+    )
+    assert (chosen.address, chosen.port, chosen.workers, chosen.threads) == ("0.0.0.0", 8080, 5, 2)
+    assert chosen.max_rss_mb is None and chosen.access_log
+    assert settings_from({"NEWSROOM_BIND": "[::1]:9000"}, cores=1).address == "::1"
+    unix = settings_from({"NEWSROOM_BIND": "unix:/run/newsroom.sock"}, cores=1)
+    assert unix.socket_path == Path("/run/newsroom.sock")
 
 
-def test_the_pause_grows_with_the_connections_held_and_is_bounded():
-    assert accept_pause(0) == 0
-    assert 0 < accept_pause(1) < accept_pause(2) < accept_pause(4)
-    assert accept_pause(1000) == MAX_ACCEPT_PAUSE
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEWSROOM_BIND", "8000"),
+        ("NEWSROOM_BIND", "localhost:http"),
+        ("NEWSROOM_BIND", "127.0.0.1:70000"),
+        ("NEWSROOM_BIND", "unix:"),
+        ("WEB_CONCURRENCY", "0"),
+        ("WEB_CONCURRENCY", "three"),
+        ("NEWSROOM_THREADS", "-1"),
+        ("NEWSROOM_WORKER_MAX_RSS", "1e9"),
+    ],
+)
+def test_a_setting_that_cant_work_is_named(name, value):
+    with pytest.raises(SettingError, match=name):
+        settings_from({name: value}, cores=2)
 
 
-@pytest.fixture
-def worker():
-    """A FairWorker in this process, listening on a free port, that keeps the
-    connections it accepts in `worker.taken` instead of serving them."""
-    from gunicorn.config import Config
-    from gunicorn.glogging import Logger
-
-    config = Config()
-    listener = socket.create_server(("127.0.0.1", 0))
-    worker = FairWorker(0, os.getpid(), [listener], None, 30, config, Logger(config))
-    worker.poller = selectors.DefaultSelector()
-    worker.method_queue.init()
-    worker.taken = []
-    worker.enqueue_req = worker.taken.append
-    yield worker
-    for conn in worker.taken:
-        conn.close()
-    worker.poller.close()
-    worker.method_queue.close()
-    worker.tmp.close()
-    listener.close()
-
-
-def _listening(worker) -> bool:
-    return any(key.fileobj in worker.sockets for key in worker.poller.get_map().values())
-
-
-def test_a_worker_stops_listening_after_a_connection_and_listens_again_after_the_pause(
-    worker,
-):
-    worker.set_accept_enabled(True)
-    port = worker.sockets[0].getsockname()[1]
-    with socket.create_connection(("127.0.0.1", port)):
-        worker.wait_for_and_dispatch_events(timeout=5)
-        assert len(worker.taken) == 1
-        assert not _listening(worker)
-        worker.set_accept_enabled(True)  # what the worker's loop asks at once
-        assert not _listening(worker)
-
-        started = time.monotonic()
-        worker.wait_for_and_dispatch_events(timeout=5)  # woken by the pause's end
-        assert time.monotonic() - started < 2
-        worker.set_accept_enabled(True)
-        assert _listening(worker)
+def test_the_server_does_not_start_with_a_setting_that_cant_work(tmp_path):
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSROOM_")},
+        "NEWSROOM_INSTANCE_PATH": str(tmp_path),
+        "NEWSROOM_SECRET_KEY": "a-secret",
+        "WEB_CONCURRENCY": "none",
+    }
+    started = subprocess.run(
+        [sys.executable, "serve.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 2
+    assert "WEB_CONCURRENCY is a whole number of at least 1, not 'none'." in started.stderr
+    assert "Traceback" not in started.stderr
 
 
 # A worker's threads asking for the queue's first page at once, in a process that has built
@@ -175,10 +248,11 @@ print(len(errors), errors[:1])
 
 
 def test_a_workers_threads_can_build_the_queues_statements_at_once():
-    # While each thread built the statement itself, they failed in about four processes in
-    # ten ("Can't determine which FROM clause to join from", or a column of an alias not
-    # found), and the worker kept the broken statement: a fifth of the bench's queue pages
-    # answered 500. Now one thread builds it (plainsql.built_once) and the others wait.
+    # With NEWSROOM_THREADS above 1, a worker's threads share its statements. While each
+    # thread built the statement itself, they failed in about four processes in ten
+    # ("Can't determine which FROM clause to join from", or a column of an alias not found),
+    # and the worker kept the broken statement: a fifth of the bench's queue pages answered
+    # 500. Now one thread builds it (plainsql.built_once) and the others wait.
     outputs = [
         subprocess.run(
             [sys.executable, "-c", FIRST_PAGES_AT_ONCE],

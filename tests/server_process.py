@@ -1,5 +1,5 @@
-"""The site under gunicorn, as deployed (gunicorn.conf.py, wsgi.py), for tests about what
-only a real server does: its workers, its connections, its logs."""
+"""The site under its server, as deployed (serve.py, wsgi.py), for tests about what only a
+real server does: its workers, its connections, its logs."""
 
 from __future__ import annotations
 
@@ -22,14 +22,27 @@ ROOT = Path(__file__).resolve().parent.parent
 class Served:
     port: int
     process: subprocess.Popen
-    stderr: str = ""  # what gunicorn wrote, once it has stopped
+    stderr: str = ""  # what the server wrote, once it has stopped
+
+    def workers(self) -> set[int]:
+        """The process ids of the workers: the main process's children."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # gone meanwhile
+                if int(fields[1]) == self.process.pid:
+                    found.add(int(entry.name))
+        return found
 
 
 @contextmanager
-def gunicorn(instance: Path, *options: str, **settings: str) -> Iterator[Served]:
-    """gunicorn serving the site from `instance` with `settings` as its environment's
-    NEWSROOM_* and WEB_CONCURRENCY; yields once it listens (the app loaded first: the
-    configuration preloads it), and stops it after."""
+def served(instance: Path, **settings: str) -> Iterator[Served]:
+    """serve.py serving the site from `instance` with `settings` as its environment's
+    NEWSROOM_* and WEB_CONCURRENCY; yields once it listens (the app loaded first: serve.py
+    makes it before the workers), and stops it after."""
     port = _free_port()
     environment = {
         name: value
@@ -43,10 +56,8 @@ def gunicorn(instance: Path, *options: str, **settings: str) -> Iterator[Served]
         NEWSROOM_BIND=f"127.0.0.1:{port}",
         **settings,
     )
-    # No control socket: it would be the one in the home folder every gunicorn shares.
-    command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", *options]
     process = subprocess.Popen(
-        [sys.executable, *command, "wsgi:app"],
+        [sys.executable, "serve.py"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
@@ -61,7 +72,7 @@ def gunicorn(instance: Path, *options: str, **settings: str) -> Iterator[Served]
                     break
             except ConnectionRefusedError:
                 assert process.poll() is None and time.monotonic() < deadline, (
-                    "gunicorn didn't start"
+                    "serve.py didn't start"
                 )
                 time.sleep(0.1)
         yield served
