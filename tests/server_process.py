@@ -38,12 +38,9 @@ class Served:
         return found
 
 
-@contextmanager
-def served(instance: Path, **settings: str) -> Iterator[Served]:
-    """serve.py serving the site from `instance` with `settings` as its environment's
-    NEWSROOM_* and WEB_CONCURRENCY; yields once it listens (the app loaded first: serve.py
-    makes it before the workers), and stops it after."""
-    port = _free_port()
+def site_environment(instance: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without the site's own settings (nor the tests'
+    database), for a process of the site serving `instance` with `settings`."""
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -53,9 +50,18 @@ def served(instance: Path, **settings: str) -> Iterator[Served]:
     environment.update(
         NEWSROOM_INSTANCE_PATH=str(instance),
         NEWSROOM_SECRET_KEY="a-secret-for-this-test-only",
-        NEWSROOM_BIND=f"127.0.0.1:{port}",
         **settings,
     )
+    return environment
+
+
+@contextmanager
+def served(instance: Path, **settings: str) -> Iterator[Served]:
+    """serve.py serving the site from `instance` with `settings` as its environment's
+    NEWSROOM_* and WEB_CONCURRENCY; yields once it listens (the app loaded first: serve.py
+    makes it before the workers), and stops it after."""
+    port = _free_port()
+    environment = site_environment(instance, NEWSROOM_BIND=f"127.0.0.1:{port}", **settings)
     process = subprocess.Popen(
         [sys.executable, "serve.py"],
         cwd=ROOT,

@@ -19,7 +19,7 @@ from flask import Flask
 from newsroom import create_app
 from newsroom.extensions import db
 from tests.conftest import app_config, form_fields, page
-from tests.server_process import served, socket_to
+from tests.server_process import served, site_environment, socket_to
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -238,14 +238,7 @@ def _imported_by_wsgi(environment: dict[str, str]) -> list[str]:
 def test_the_web_workers_load_no_migrations_and_no_commands(tmp_path):
     """Alembic, the command line's modules and (on SQLite) the PostgreSQL driver are a
     fifth of a worker's memory, and a worker runs none of them."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
-        and not name.startswith("NEWSROOM_")
-    }
-    environment.update(NEWSROOM_INSTANCE_PATH=str(tmp_path), NEWSROOM_SECRET_KEY="a-secret")
-    assert _imported_by_wsgi(environment) == []
+    assert _imported_by_wsgi(site_environment(tmp_path)) == []
 
 
 def test_the_command_line_keeps_its_commands(app):

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 
 from serve import DEFAULT_MAX_RSS_MB, SettingError, settings_from
 from tests.conftest import form_fields
-from tests.server_process import ROOT, served, socket_to
+from tests.server_process import ROOT, served, site_environment, socket_to
 
 pytestmark = pytest.mark.commits
 
@@ -34,13 +34,7 @@ def _get(connection, path: str, **headers: str) -> tuple[int, dict[str, str], by
 
 def _seeded(instance: Path) -> Path:
     """`instance` with its database migrated and the demo content in it."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}
-        and not name.startswith("NEWSROOM_")
-    }
-    environment.update(NEWSROOM_INSTANCE_PATH=str(instance), NEWSROOM_SECRET_KEY="a-secret")
+    environment = site_environment(instance)
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "newsroom", *command],
@@ -204,16 +198,10 @@ def test_a_setting_that_cant_work_is_named(name, value):
 
 
 def test_the_server_does_not_start_with_a_setting_that_cant_work(tmp_path):
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSROOM_")},
-        "NEWSROOM_INSTANCE_PATH": str(tmp_path),
-        "NEWSROOM_SECRET_KEY": "a-secret",
-        "WEB_CONCURRENCY": "none",
-    }
     started = subprocess.run(
         [sys.executable, "serve.py"],
         cwd=ROOT,
-        env=environment,
+        env=site_environment(tmp_path, WEB_CONCURRENCY="none"),
         capture_output=True,
         text=True,
         timeout=60,
