@@ -1017,13 +1017,21 @@ def restore_pool(dataset: DataSet, pool: list[tuple[int, str]], moderator_email:
 
 def recount(dataset: DataSet) -> None:
     """The app's own counter rebuild (per-article counts, tab totals, cache versions), after
-    the bench changed comments behind the app's back; then the clean-up autovacuum does."""
+    the bench changed comments behind the app's back, and on SQLite the full-text index
+    merged back into one segment (search.merge_segments): every comment posted and deleted
+    left it a segment more, and on small the moderators' search of two common words took a
+    third longer for them (14.7 against 10.9 ms, one process: each walked comment is sought
+    in every segment). Then the clean-up autovacuum does."""
     subprocess.run(
         [
             str(BIN / "python"),
             "-c",
-            "from newsroom import create_app, moderation\n"
-            "with create_app().app_context(): moderation.recount()",
+            "from newsroom import create_app, moderation, search\n"
+            "from newsroom.extensions import db\n"
+            "with create_app().app_context():\n"
+            "    moderation.recount()\n"
+            "    search.merge_segments()\n"
+            "    db.session.commit()",
         ],
         cwd=ROOT,
         env=dataset.env(),
@@ -1485,18 +1493,7 @@ def search_phase(
     """Readers' search of the articles and the moderators' of the comments, in rounds (the
     data sets alternate, as in staff_phase): every request another query of
     ARTICLE_QUERIES / COMMENT_QUERIES (pages 1 to 3 of the readers' results). Search pages
-    are never kept by the app, so each is searched.
-
-    First `flask analyze`, as after any bulk load: the POST runs wrote and deleted tens of
-    thousands of comments, and on SQLite each of their transactions left the full-text index
-    a segment more (search.merge_segments). Merged back, the index is the data set's as it
-    was built; left in pieces, the moderators' search of two common words took a third
-    longer on small (14.7 ms against 10.9, one process: each walked comment is sought in
-    every segment)."""
-    for server in servers:
-        started = time.monotonic()
-        flask(server.dataset, "analyze", timeout=1800)
-        say(f"{server.dataset.name}: flask analyze ({time.monotonic() - started:.0f} s)")
+    are never kept by the app, so each is searched."""
     script = write_script("paths.lua", PATHS_LUA)
     articles = [
         f"/search?q={urllib.parse.quote_plus(query)}&page={page}"

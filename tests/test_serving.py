@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from newsroom.moderation.policy import HELD
 from serve import DEFAULT_MAX_RSS_MB, SettingError, settings_from
-from tests.conftest import form_fields
+from tests.conftest import form_fields, text_of
 from tests.server_process import ROOT, served, site_environment, socket_to
 
 pytestmark = pytest.mark.commits
@@ -51,6 +52,7 @@ def test_pages_a_comment_and_files_go_through_the_server(tmp_path):
     instance = _seeded(tmp_path)
     with served(instance, WEB_CONCURRENCY="2") as server, socket_to(server.port) as reader:
         status, _, home = _get(reader, "/")
+        opened = reader.sock.getsockname()
         assert status == 200
         links = BeautifulSoup(home, "html.parser").select("main a[href^='/articles/']")
         article = links[0]["href"]
@@ -77,7 +79,18 @@ def test_pages_a_comment_and_files_go_through_the_server(tmp_path):
         answer = reader.getresponse()
         answer.read()
         assert answer.status == 303
-        assert answer.getheader("Location").endswith(f"{article}#comments")
+        location = answer.getheader("Location")
+        assert location.endswith(f"{article}#comments")
+        # Back on the article, the reader is thanked and told it waits for a moderator;
+        # anyone else's copy of the page doesn't show it.
+        cookie = answer.getheader("Set-Cookie").split(";", 1)[0]
+        _, _, thanked = _get(reader, urllib.parse.urlsplit(location).path, Cookie=cookie)
+        assert HELD in text_of(BeautifulSoup(thanked, "html.parser"))
+        with socket_to(server.port) as someone_else:
+            status, _, public = _get(someone_else, article)
+        shown = BeautifulSoup(public, "html.parser")
+        assert status == 200 and shown.select_one("form.comment-form") is not None
+        assert "Sent over a real connection." not in text_of(shown)
 
         stylesheet = BeautifulSoup(body, "html.parser").select_one("link[rel=stylesheet]")
         status, headers, css = _get(reader, stylesheet["href"])
@@ -85,9 +98,9 @@ def test_pages_a_comment_and_files_go_through_the_server(tmp_path):
         assert stylesheet["href"].startswith("/static/")
         assert css == (ROOT / stylesheet["href"].removeprefix("/")).read_bytes()
 
-        # The same connection served all of it.
-        status, _, _ = _get(reader, "/healthz")
-        assert status == 200
+        # One connection, kept alive, served all of it (http.client would have opened
+        # another, from another port, had the server closed it).
+        assert reader.sock.getsockname() == opened
     with sqlite3.connect(instance / "newsroom.db") as stored:
         assert stored.execute(
             "SELECT status FROM comments WHERE author_email = 'ines@example.org'"
@@ -104,19 +117,21 @@ def test_a_body_past_the_limit_is_refused_and_the_server_goes_on(tmp_path):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         answer = reader.getresponse()
-        answer.read()
+        refused = BeautifulSoup(answer.read(), "html.parser")
         assert answer.status == 413
+        assert "larger than this site accepts" in text_of(refused.select_one("main"))
         with socket_to(server.port) as next_reader:
             assert _get(next_reader, "/healthz")[0] == 200
 
 
-def _keep_asking(port: int, answers: list[int], sockets: set[int], until: float) -> None:
-    """A browser that keeps its connection alive and asks again as soon as answered."""
+def _keep_asking(port: int, answers: list[int], sockets: set, until: float) -> None:
+    """A browser that keeps its connection alive and asks again as soon as answered;
+    `sockets` gets the local address of every connection it used."""
     with socket_to(port) as connection:
         while time.monotonic() < until:
             status, headers, _ = _get(connection, "/healthz")
             answers.append(status)
-            sockets.add(id(connection.sock))
+            sockets.add(connection.sock.getsockname())
             assert headers.get("connection", "").lower() != "close"
 
 
