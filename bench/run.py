@@ -1437,11 +1437,13 @@ def post_phase(report: Report, servers: list[Server], load: Load, warmup: int, r
                 measure(report, NGINX_POST_PAGE, server.dataset.name, nginx_url, load, first,
                         round_number=index + 1)  # fmt: skip
             post_round(report, server, reader, load, first, index + 1, script)
-    # Then one round with every rule on (its first seconds compile the lists: warmed up).
-    with all_rules([server.dataset for server in servers]):
-        for server in servers:
-            reader = readers[server.dataset.name]
-            post_round(report, server, reader, load, warmup, 1, script, RULES_POST_ACTION)
+            # Then the same with every rule on, in the same round: its share of the POST
+            # without is taken round by round. Each time the rules are written anew, so
+            # the workers' first seconds compile the lists again: warmed up every time.
+            with all_rules([server.dataset]):
+                post_round(
+                    report, server, reader, load, warmup, index + 1, script, RULES_POST_ACTION
+                )
 
 
 def full_queue(server: Server) -> None:
@@ -1566,15 +1568,25 @@ def aggregate(report: Report, names: list[str]) -> None:
             continue
         if row.page in RATIO_BY_ROUND:
             # Against the nginx run beside it, round by round: the noise cancels best.
-            nginx = {n.round: n.requests_per_s for n in nginx_runs}
-            ratios = [
-                r.requests_per_s / nginx[r.round]
-                for r in groups[(row.page, row.dataset)]
-                if nginx.get(r.round)
-            ]
-            row.ratio = statistics.median(ratios) if ratios else None
+            row.ratio = share_by_round(report, row.page, CEILINGS[row.page], row.dataset)
         else:
             row.ratio = row.requests_per_s / statistics.median(n.requests_per_s for n in nginx_runs)
+
+
+def share_by_round(report: Report, page: str, against: str, dataset: str) -> float | None:
+    """The median over the rounds of `page`'s requests/s over `against`'s in the same round
+    (None if they share no round)."""
+    base = {
+        run.round: run.requests_per_s
+        for run in report.runs
+        if run.page == against and run.dataset == dataset
+    }
+    ratios = [
+        run.requests_per_s / base[run.round]
+        for run in report.runs
+        if run.page == page and run.dataset == dataset and base.get(run.round)
+    ]
+    return statistics.median(ratios) if ratios else None
 
 
 def public_checks(report: Report, dataset: DataSet, port: int, html: bytes) -> None:
@@ -1687,14 +1699,14 @@ def budget(report: Report) -> None:
     for name in DATASETS:
         plain, ruled = report.row(POST_ACTION, name), report.row(RULES_POST_ACTION, name)
         if plain and ruled and plain.requests_per_s:
-            share = ruled.requests_per_s / plain.requests_per_s
+            share = share_by_round(report, RULES_POST_ACTION, POST_ACTION, name) or 0.0
             report.check(
                 f"{name}: comment POST with every rule on ≥ {RULES_MIN_SHARE_OF_POST:.0%} of "
                 "the POST without",
                 share >= RULES_MIN_SHARE_OF_POST,
-                f"{at_least(share, RULES_MIN_SHARE_OF_POST)}; {ruled.requests_per_s:,.0f} vs "
-                f"{plain.requests_per_s:,.0f} req/s, p99 {ruled.p99_ms:.2f} vs "
-                f"{plain.p99_ms:.2f} ms",
+                f"{at_least(share, RULES_MIN_SHARE_OF_POST)}; median of {ruled.round} "
+                f"rounds, {ruled.requests_per_s:,.0f} vs {plain.requests_per_s:,.0f} req/s, "
+                f"p99 {ruled.p99_ms:.2f} vs {plain.p99_ms:.2f} ms",
             )
     for page, limit in P99_BUDGETS.items():
         for name in DATASETS:
@@ -1844,7 +1856,8 @@ EXPLANATION = """\
 Each page is driven by wrk on 127.0.0.1 against the site as deployed (serve.py: granian); \
 `large` and `small` are SQLite databases, `pg-large` and `pg-small` the same data in PostgreSQL. \
 Rows measured in several rounds (the article page, nginx and the article through the front cache \
-alternate; the comment POST and nginx alternate, and so do the data sets; the dashboard and \
+alternate; nginx, the comment POST and the POST with every rule on alternate, and so do the data \
+sets; the dashboard and \
 search rows alternate between the data sets) show the median of the rounds; every run is listed \
 at the end. p50/p99 are wrk's latency percentiles; bytes/response is what wrk read, headers \
 included, over the number of responses. Ratio to nginx: requests/s over nginx's for the article \
@@ -1854,8 +1867,9 @@ round-by-round ratios against the nginx run beside each). "Through the front cac
 the shipped deploy/nginx.conf in front of the same server, read by anonymous readers: what a \
 reader of a popular article gets. Each comment POST is a new comment through the real form, \
 answered by a 303; the comments are counted in the database after each run (every acknowledged \
-one must be there) and removed again. The dashboard and search rows run at lower concurrency (a \
-handful of moderators or readers), so no ratio."""
+one must be there) and removed again; the POST with every rule on is taken against the POST \
+without in the same round (the median of the rounds' shares). The dashboard and search rows run \
+at lower concurrency (a handful of moderators or readers), so no ratio."""
 
 
 def markdown(report: Report, passed: bool) -> str:
