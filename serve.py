@@ -30,7 +30,8 @@ from pathlib import Path
 # One thread per worker runs the app: on SQLite the work is CPU-bound (renders, queries in
 # the worker's own thread), and a second thread only takes turns with the first for the
 # global lock. On PostgreSQL a second thread fills a worker's waits for the server: on
-# pg-small it posted a quarter more comments, and the queue's p99 grew (README).
+# one machine's pg-small it posted a quarter more comments, on another no more, and the
+# queue's p99 grew on both (README).
 DEFAULT_THREADS = 1
 DEFAULT_MAX_RSS_MB = 200
 DEFAULT_BIND = "127.0.0.1:8000"
