@@ -1311,10 +1311,10 @@ class Reader:
         return [self.fields, marker, str(POST_READERS), *texts]
 
 
-# The POST's last round has every rule of moderation/rules.py on, with lists of a
-# newsroom's size, none of which the bench's texts trip (each comment is still held): the
-# row then measures what screening by the rules costs (matching, the duplicate lookup),
-# not another outcome.
+# Each round of the POST is followed by one with every rule of moderation/rules.py on,
+# with lists of a newsroom's size, none of which the bench's texts trip (each comment is
+# still held): that row measures what screening by the rules costs (matching, the
+# duplicate lookup), not another outcome.
 RULE_WORDS = 200
 
 
@@ -1857,19 +1857,19 @@ Each page is driven by wrk on 127.0.0.1 against the site as deployed (serve.py: 
 `large` and `small` are SQLite databases, `pg-large` and `pg-small` the same data in PostgreSQL. \
 Rows measured in several rounds (the article page, nginx and the article through the front cache \
 alternate; nginx, the comment POST and the POST with every rule on alternate, and so do the data \
-sets; the dashboard and \
-search rows alternate between the data sets) show the median of the rounds; every run is listed \
-at the end. p50/p99 are wrk's latency percentiles; bytes/response is what wrk read, headers \
-included, over the number of responses. Ratio to nginx: requests/s over nginx's for the article \
-page's exact bytes saved as a file and served in the same run with the same wrk settings (for the \
-article, the article through the front cache and the comment POST: the median of the \
-round-by-round ratios against the nginx run beside each). "Through the front cache" is nginx with \
-the shipped deploy/nginx.conf in front of the same server, read by anonymous readers: what a \
-reader of a popular article gets. Each comment POST is a new comment through the real form, \
-answered by a 303; the comments are counted in the database after each run (every acknowledged \
-one must be there) and removed again; the POST with every rule on is taken against the POST \
-without in the same round (the median of the rounds' shares). The dashboard and search rows run \
-at lower concurrency (a handful of moderators or readers), so no ratio."""
+sets; the dashboard and search rows alternate between the data sets) show the median of the \
+rounds; every run is listed at the end. p50/p99 are wrk's latency percentiles; bytes/response is \
+what wrk read, headers included, over the number of responses. Ratio to nginx: requests/s over \
+nginx's for the article page's exact bytes saved as a file and served in the same run with the \
+same wrk settings (for the article, the article through the front cache and the comment POST: \
+the median of the round-by-round ratios against the nginx run beside each). "Through the front \
+cache" is nginx with the shipped deploy/nginx.conf in front of the same server, read by \
+anonymous readers: what a reader of a popular article gets. Each comment POST is a new comment \
+through the real form, answered by a 303; the comments are counted in the database after each \
+run (every acknowledged one must be there) and removed again; the POST with every rule on is \
+taken against the POST without in the same round (the median of the rounds' shares). The \
+dashboard and search rows run at lower concurrency (a handful of moderators or readers), so no \
+ratio."""
 
 
 def markdown(report: Report, passed: bool) -> str:
