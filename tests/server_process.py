@@ -77,9 +77,11 @@ def served(instance: Path, **settings: str) -> Iterator[Served]:
                 with socket_to(port):
                     break
             except ConnectionRefusedError:
-                assert process.poll() is None and time.monotonic() < deadline, (
-                    "serve.py didn't start"
-                )
+                if process.poll() is not None:
+                    raise AssertionError(
+                        f"serve.py stopped: {process.stderr.read().decode()}"
+                    ) from None
+                assert time.monotonic() < deadline, "serve.py didn't listen within 30 s"
                 time.sleep(0.1)
         yield served
     finally:
