@@ -17,6 +17,13 @@ it reads with the columns' result processors: about 20 µs in all. Two ways to r
 - `run(connection)`: any statement (INSERT ... RETURNING too), in that SQLAlchemy
   connection's transaction, as `connection.execute` would run it: the engine's
   before_cursor_execute listeners first (SQLite's writer queue, sqlite.py).
+- `alone(bind)`: on PostgreSQL, a statement that writes as its own transaction, on a
+  connection the pool lends: every change it makes (its data-modifying CTEs too) is kept,
+  or none is.
+
+On PostgreSQL a lent connection runs its one statement in autocommit: psycopg would
+otherwise send BEGIN before it and the pool a ROLLBACK after it, two more round trips, each
+a wake-up of the server's process and of the worker, for a statement that is atomic alone.
 
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
 the session's own object: each staff request's account, the comment a decision moves, and
@@ -35,7 +42,7 @@ import contextlib
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -155,18 +162,30 @@ class PlainStatement:
         what the session would use (`db.session.get_bind()`): the engine, whose pool lends a
         connection for the statement, or a connection in use (a test's transaction),
         which the statement joins. Nothing written this way is kept: use run()."""
-        engine = bind.engine
-        compiled = self._compiled(engine)
+        compiled = self._compiled(bind.engine)
         if compiled.writes:
             # No listener sees it here: nothing would queue it, or know to roll it back.
             raise ValueError("first() runs a SELECT; run() a statement that writes")
-        lent = isinstance(bind, Engine)
-        connection = engine.raw_connection() if lent else bind.connection
-        try:
+        if isinstance(bind, Connection):
+            return self.run(bind, **values)
+        with _lent(bind) as connection:
             return self._execute(compiled, connection, compiled.parameters(values))
-        finally:
-            if lent:
-                connection.close()  # back to the pool, rolled back
+
+    def alone(self, bind: Engine | Connection, **values: Any) -> tuple | None:
+        """Run a statement that writes as its own transaction on PostgreSQL (a connection the
+        pool lends, in autocommit): the row it gives back, or None; refused as a whole
+        (IntegrityError, say) with nothing kept. `bind` as for first(): a connection in use
+        (a test's transaction) runs it in a savepoint of its own, kept or undone as a whole
+        the same way. Not on SQLite, whose writes go through the writer queue (sqlite.py)
+        in the session's transaction: use run()."""
+        compiled = self._compiled(bind.engine)
+        if compiled.dialect.name != "postgresql":
+            raise ValueError("alone() runs a statement on PostgreSQL; use run() elsewhere")
+        if isinstance(bind, Connection):
+            with bind.begin_nested():
+                return self.run(bind, **values)
+        with _lent(bind) as connection:
+            return self._execute(compiled, connection, compiled.parameters(values))
 
     def run(self, connection: Connection, **values: Any) -> tuple | None:
         """Run the statement in `connection`'s transaction (the caller commits): the row it
@@ -211,6 +230,25 @@ class PlainStatement:
                 with contextlib.suppress(compiled.error):  # its connection may be gone
                     cursor.close()
         return compiled.row(raw)
+
+
+@contextlib.contextmanager
+def _lent(engine: Engine) -> Iterator[Any]:
+    """A connection of the engine's pool for one statement, given back rolled back; on
+    PostgreSQL in autocommit while lent (the statement is its own transaction, and there is
+    none for the pool to roll back)."""
+    connection = engine.raw_connection()
+    driver = connection.driver_connection if engine.dialect.name == "postgresql" else None
+    try:
+        if driver is not None:
+            driver.autocommit = True  # set on the client: no round trip
+        yield connection
+    finally:
+        try:
+            if driver is not None and not driver.closed:
+                driver.autocommit = False
+        finally:
+            connection.close()  # back to the pool, rolled back
 
 
 class PlainGet:

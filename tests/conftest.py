@@ -38,6 +38,7 @@ from newsroom.models import (
     User,
     utcnow,
 )
+from newsroom.plainsql import PlainStatement
 
 STAFF_PASSWORD = "correct horse battery"
 
@@ -233,17 +234,28 @@ _SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 @contextlib.contextmanager
 def statements_sent():
     """Every statement the application sent to the database inside the block, with its
-    parameters (the savepoints that stand in for its transactions left out)."""
+    parameters (the savepoints that stand in for its transactions left out): those the
+    engine's listeners see, and those run alone on a connection the pool lent
+    (plainsql.PlainStatement.first and .alone), which no listener sees."""
     sent: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         if not statement.startswith(_SAVEPOINTS):
             sent.append((statement, parameters))
 
+    execute = PlainStatement._execute
+
+    def record_lent(compiled, connection, parameters, listened=None, every=False):
+        if listened is None:
+            sent.append((compiled.sql, parameters))
+        return execute(compiled, connection, parameters, listened, every)
+
     sa.event.listen(db.engine, "before_cursor_execute", record)
+    PlainStatement._execute = staticmethod(record_lent)
     try:
         yield sent
     finally:
+        PlainStatement._execute = staticmethod(execute)
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 

@@ -113,18 +113,18 @@ def test_the_same_text_from_another_reader_is_another_comment(app, site, article
 @pytest.mark.commits
 def test_two_identical_submissions_at_once_store_one_comment(app, site, article, monkeypatch):
     """Two copies of one POST race (a double click, a retry while the first still runs):
-    both get as far as their first write (making the commenter known) before either
-    writes; the database's unique index decides, and the loser answers like the winner."""
+    both have read what they need and screened the comment before either writes; the
+    database's unique index decides, and the loser answers like the winner."""
     client = app.test_client()
     action, fields = _opened_form(client, article)
     both_read = threading.Barrier(2)
-    arrive = moderation.submission.arrive
+    screen = moderation.submission.screen
 
-    def wait_then_arrive(*args):
+    def wait_then_screen(*args, **kwargs):
         both_read.wait(timeout=10)
-        return arrive(*args)
+        return screen(*args, **kwargs)
 
-    monkeypatch.setattr(moderation.submission, "arrive", wait_then_arrive)
+    monkeypatch.setattr(moderation.submission, "screen", wait_then_screen)
     answers: list = [None, None]
     errors: list = []
 

@@ -376,6 +376,53 @@ def test_a_ban_reaches_a_new_address_from_the_same_network_address(staff, site, 
     assert innocent.status == "pending"
 
 
+def test_a_ban_reaches_the_address_of_a_commenter_who_shares_it(staff, site, article):
+    """An office or a mobile network's gateway: readers before and after the banned one
+    posted from the same address. Each is linked to it, so banning the second one reaches
+    it; lifting the ban frees it again."""
+    reader = staff.application.test_client()
+    for email in ("first@example.com", "dana@example.com", "third@example.com"):
+        assert _post_comment(reader, article, email=email, address="10.0.0.7").status_code == 303
+    linked = db.session.scalars(
+        sa.select(Commenter.email)
+        .join(CommenterFingerprint, CommenterFingerprint.commenter_id == Commenter.id)
+        .where(CommenterFingerprint.fingerprint == HOME)
+        .order_by(Commenter.email)
+    ).all()
+    assert linked == ["dana@example.com", "first@example.com", "third@example.com"]
+    banned = _commenter()
+    assert _ban(staff, banned).status_code == 303
+
+    _post_comment(reader, article, email="evading@example.com", address="10.0.0.7")
+    [evading] = db.session.scalars(
+        sa.select(Comment).where(Comment.commenter_id == _commenter("evading@example.com").id)
+    )
+    assert (evading.status, evading.held_reasons) == ("rejected", "banned")
+
+    action, form = _standing_form(staff, _commenter())
+    assert staff.post(action, data={**form, "standing": "normal"}).status_code == 303
+    assert _commenter().standing == "normal"
+    _post_comment(reader, article, email="later@example.com", address="10.0.0.7")
+    [later] = db.session.scalars(
+        sa.select(Comment).where(Comment.commenter_id == _commenter("later@example.com").id)
+    )
+    assert later.status == "pending"
+
+
+def test_a_banned_commenters_new_address_is_banned_too(staff, site, article):
+    """Banned, they post from a new address: rejected, and the new address is theirs, so
+    the next stranger who posts from it without a ban of their own is still held."""
+    reader = staff.application.test_client()
+    _post_comment(reader, article, email="dana@example.com", address="10.0.0.7")
+    _ban(staff, _commenter())
+    _post_comment(reader, article, email="dana@example.com", address="10.0.0.9")
+    _post_comment(reader, article, email="alias@example.com", address="10.0.0.9")
+    statuses = db.session.execute(
+        sa.select(Comment.author_email, Comment.status).order_by(Comment.id)
+    ).all()
+    assert statuses[-2:] == [("dana@example.com", "rejected"), ("alias@example.com", "rejected")]
+
+
 def test_an_expired_ban_no_longer_applies(staff, site, article, make_comment, moderator):
     make_comment(article, fingerprint=HOME)
     commenter = _commenter()

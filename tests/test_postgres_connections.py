@@ -2,14 +2,17 @@
 one the server dropped is replaced before a request gets it, and one back from a request a
 moment ago costs no round trip. Only for PostgreSQL: SQLite's connections don't go away."""
 
+import functools
 import os
 
 import pytest
 import sqlalchemy as sa
+from psycopg import pq
 
-from newsroom import create_app, postgres
+from newsroom import create_app, moderation, postgres
 from newsroom.extensions import db
-from newsroom.models import User
+from newsroom.models import Commenter, User, utcnow
+from newsroom.plainsql import PlainStatement
 from tests.conftest import app_config
 
 pytestmark = pytest.mark.skipif(
@@ -169,3 +172,79 @@ def test_the_queue_pages_rows_are_read_by_one_plan_after_a_few_pages(article, ma
         )
     ).one()
     assert generic >= 3, (generic, custom)
+
+
+# --- Statements run alone on a lent connection (plainsql.py) ----------------------------
+
+_ONE = PlainStatement(sa.select(sa.literal(1).label("one")))
+
+
+def test_a_lent_read_is_its_own_transaction_and_the_connection_comes_back_idle(
+    own_app, monkeypatch
+):
+    """No BEGIN before it, no ROLLBACK after it: psycopg left no transaction open once the
+    statement had run (autocommit), and the connection goes back as the session expects."""
+    after_statement = []
+    execute = PlainStatement._execute
+
+    def noting(compiled, connection, *args):
+        row = execute(compiled, connection, *args)
+        after_statement.append(connection.driver_connection.info.transaction_status)
+        return row
+
+    monkeypatch.setattr(PlainStatement, "_execute", staticmethod(noting))
+    with own_app.app_context():
+        engine = db.engine
+        for _ in range(7):  # prepared from the fifth run on, and still alone
+            assert _ONE.first(engine).one == 1
+        assert set(after_statement) == {pq.TransactionStatus.IDLE}
+        connection = engine.raw_connection()
+        try:
+            driver = connection.driver_connection
+            assert driver.info.transaction_status == pq.TransactionStatus.IDLE
+            assert driver.autocommit is False  # the session's transactions are as before
+        finally:
+            connection.close()
+
+
+def test_a_connection_checked_after_sitting_idle_is_lent_all_the_same(own_app, monkeypatch):
+    """The idle check (SQLAlchemy's SELECT 1, run in autocommit) leaves no transaction
+    open: psycopg refuses autocommit inside one, and a lent statement sets it."""
+    monkeypatch.setattr(postgres, "IDLE_BEFORE_PING_S", 0.0)
+    with own_app.app_context():
+        assert _ONE.first(db.engine).one == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 0
+        db.session.remove()
+
+
+@pytest.mark.commits
+def test_a_held_comment_refused_as_a_whole_leaves_no_commenter(own_app, site, article):
+    """The one statement that stores a held comment (its commenter, its link, its count) is
+    kept whole or not at all: a refused comment makes nobody known."""
+    from newsroom.moderation import counters
+
+    with own_app.app_context():
+        values = {
+            "article_id": article.id,
+            "author_name": "Lee",
+            "author_email": "lee@example.com",
+            "body": "Twice.",
+            "status": "pending",
+            "submission_id": "same-submission",
+        }
+        now = utcnow()
+        store = functools.partial(counters.store_held_alone, now=now, fingerprint="f" * 32)
+        store(values, email="lee@example.com", link=True)
+        pending = moderation.queue_tally()["pending"]
+        with pytest.raises(sa.exc.IntegrityError):
+            store({**values, "author_email": "new@example.com"}, email="new@example.com", link=True)
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Commenter)
+                .where(Commenter.email == "new@example.com")
+            )
+            == 0
+        )
+        assert moderation.queue_tally()["pending"] == pending
+        db.session.remove()

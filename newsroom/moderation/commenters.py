@@ -1,9 +1,12 @@
 """Commenters: readers known by their normalized e-mail address, the fingerprints they
 posted from, and the standing moderators give them (trusted, watched, banned).
 
-A new comment makes its commenter known in one statement (`arrive`: an upsert whose
-RETURNING also says whether the fingerprint is linked and whether a banned commenter used
-it) and links a new fingerprint in a second. A change of standing is one conditional
+What a new comment needs to know of its commenter (their standing and counts, whether a
+banned commenter used the fingerprint, whether they sent the same text lately) is read
+before anything is written, with the article's terms (ARRIVAL_COLUMNS, an outer join on
+their address). Storing it makes them known by an upsert and links a new fingerprint: two
+statements in the comment's transaction, or parts of the one statement that stores a held
+comment on PostgreSQL (submission.py). A change of standing is one conditional
 UPDATE on the commenter's standing_version plus one CommenterEvent, like a decision on a
 comment (lifecycle.py): a change made from a stale page matches no row and is refused,
 naming who changed it first. No Flask request in here.
@@ -34,6 +37,7 @@ from newsroom.plainsql import PlainStatement
 from newsroom.refused import FieldError
 
 REASON_MAX = 255
+EMAIL_MAX = Commenter.__table__.c.email.type.length
 # How far ahead a ban's end may be set; for longer, ban with no end.
 BAN_YEARS_MAX = 10
 
@@ -67,18 +71,26 @@ _NEW_COMMENTER = {
 
 
 class Arrival(NamedTuple):
-    """What submitting a comment learns about its commenter, before this comment."""
+    """What submitting a comment knows about its commenter, before this comment: read with
+    the article's terms (submission.find_commentable) before anything is written."""
 
-    commenter_id: int
+    # None: not known yet (this is their first comment).
+    commenter_id: int | None
     standing: str
     banned_until: datetime | None
     approved_count: int
     # When one of their comments was last rejected or marked as spam.
     last_rejected_at: datetime | None
-    # Known only since this comment.
-    is_new: bool
     # A banned commenter (ban still running) posted from this fingerprint.
     fingerprint_banned: bool
+    # This fingerprint is linked to them already.
+    fingerprint_linked: bool = False
+    # They sent the same text (its body_hash) within the duplicate rule's window.
+    sent_same_text: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        return self.commenter_id is None
 
     def is_banned(self, now: datetime) -> bool:
         own_ban = self.standing == Standing.BANNED and (
@@ -86,90 +98,170 @@ class Arrival(NamedTuple):
         )
         return own_ban or self.fingerprint_banned
 
-
-def arrive(email: str, fingerprint: str | None, now: datetime) -> Arrival:
-    """Make the commenter known (new, or seen again now) and link the fingerprint: one
-    upsert, and one insert only for a fingerprint new to this commenter. In the caller's
-    transaction."""
-    connection = db.session.connection()
-    dialect = connection.dialect.name
-    row = _ARRIVE[dialect].run(
-        connection, email=normalize_email(email), now=now, fingerprint=fingerprint
-    )
-    if fingerprint is not None and not row.fingerprint_linked:
-        _LINK[dialect].run(connection, id=row.id, fingerprint=fingerprint)
-    return Arrival(
-        commenter_id=row.id,
-        standing=row.standing,
-        banned_until=row.banned_until,
-        approved_count=row.approved_count,
-        last_rejected_at=row.last_rejected_at,
-        # The insert sets first_seen_at to now; seen again, only last_seen_at moves.
-        is_new=row.first_seen_at == now,
-        fingerprint_banned=bool(row.fingerprint_banned),
-    )
+    @classmethod
+    def of(cls, row) -> Arrival:
+        """From a row with ARRIVAL_COLUMNS."""
+        if row.commenter_id is None:
+            return cls(None, Standing.NORMAL.value, None, 0, None, bool(row.fingerprint_banned))
+        return cls(
+            row.commenter_id,
+            row.standing,
+            row.banned_until,
+            row.approved_count,
+            row.last_rejected_at,
+            bool(row.fingerprint_banned),
+            bool(row.fingerprint_linked),
+            bool(row.sent_same_text),
+        )
 
 
-def _arrive_statement(dialect) -> sa.Insert:
-    """INSERT ... ON CONFLICT (email) DO UPDATE ... RETURNING, with two lookups by index in
-    the RETURNING, so a comment costs one round trip for its commenter."""
-    commenters, links = Commenter.__table__, CommenterFingerprint.__table__
-    now = sa.bindparam("now", type_=UTCDateTime)
+# What a comment's commenter is, read by their normalized address (the bind parameter
+# "email") joined on with arriving_from(): one row whether or not they are known. The other
+# bind parameters: "fingerprint", "now", and "body_hash" and "since" for the same text.
+_known = Commenter.__table__.alias("known")
+
+
+def arriving_from(source: sa.FromClause) -> sa.Join:
+    """`source` with the commenter by the address, if known (by their unique index)."""
+    return source.outerjoin(_known, _known.c.email == sa.bindparam("email", type_=sa.String))
+
+
+def _arrival_columns() -> list[sa.ColumnElement]:
+    links, comments = CommenterFingerprint.__table__, Comment.__table__
     fingerprint = sa.bindparam("fingerprint", type_=sa.String)
-    insert = dialect.insert(commenters).values(
-        email=sa.bindparam("email"), first_seen_at=now, last_seen_at=now, **_NEW_COMMENTER
-    )
+    now = sa.bindparam("now", type_=UTCDateTime)
     # Bounded by the link table's primary key (commenter_id, fingerprint).
     linked = (
         sa.select(1)
         .select_from(links)
-        .where(links.c.commenter_id == commenters.c.id, links.c.fingerprint == fingerprint)
+        .where(links.c.commenter_id == _known.c.id, links.c.fingerprint == fingerprint)
         .exists()
     )
-    # Bounded by ix_commenter_fingerprints_fingerprint, then each commenter's primary key.
-    banner = commenters.alias("banner")
+    # Bounded by ix_commenter_fingerprints_banned (the banned commenters' fingerprints
+    # only), then each one's commenter by primary key: is the ban still running?
+    banner = Commenter.__table__.alias("banner")
     banned = (
         sa.select(1)
         .select_from(links.join(banner, banner.c.id == links.c.commenter_id))
         .where(
             links.c.fingerprint == fingerprint,
+            links.c.banned,
             banner.c.standing == Standing.BANNED.value,
             sa.or_(banner.c.banned_until.is_(None), banner.c.banned_until > now),
         )
         .exists()
     )
-    return insert.on_conflict_do_update(
-        index_elements=[commenters.c.email], set_={"last_seen_at": now}
-    ).returning(
-        commenters.c.id,
-        commenters.c.standing,
-        commenters.c.banned_until,
-        commenters.c.approved_count,
-        commenters.c.last_rejected_at,
-        commenters.c.first_seen_at,
+    # Bounded by ix_comments_body_hash_commenter; for the duplicate rule.
+    same_text = (
+        sa.select(1)
+        .select_from(comments)
+        .where(
+            comments.c.body_hash == sa.bindparam("body_hash", type_=sa.String),
+            comments.c.commenter_id == _known.c.id,
+            comments.c.created_at >= sa.bindparam("since", type_=UTCDateTime),
+        )
+        .exists()
+    )
+    return [
+        _known.c.id.label("commenter_id"),
+        _known.c.standing,
+        _known.c.banned_until,
+        _known.c.approved_count,
+        _known.c.last_rejected_at,
         linked.label("fingerprint_linked"),
         banned.label("fingerprint_banned"),
-    )
+        same_text.label("sent_same_text"),
+    ]
 
 
-def _link_statement(dialect) -> sa.Insert:
-    links = CommenterFingerprint.__table__
+ARRIVAL_COLUMNS = _arrival_columns()
+ARRIVAL_PARAMETERS = ("email", "fingerprint", "now", "body_hash", "since")
+
+
+def arrival_values(
+    email: str, fingerprint: str | None, now: datetime, body_hash: str, since: datetime
+) -> dict[str, object]:
+    """The bind parameters of ARRIVAL_COLUMNS. An address longer than any stored is nobody's
+    (and is not compared: the form refuses it anyway)."""
+    key = normalize_email(email)
+    return {
+        "email": key if len(key) <= EMAIL_MAX else "",
+        "fingerprint": fingerprint,
+        "now": now,
+        "body_hash": body_hash,
+        "since": since,
+    }
+
+
+_ARRIVAL = PlainStatement(
+    sa.select(*ARRIVAL_COLUMNS).select_from(
+        arriving_from(sa.select(sa.literal(1).label("one")).subquery("one_row"))
+    ),
+    ARRIVAL_PARAMETERS,
+)
+
+
+def arrival(
+    email: str, fingerprint: str | None, now: datetime, body_hash: str, since: datetime
+) -> Arrival:
+    """What is known of the commenter at `email` (see Arrival): one lookup, for a comment
+    submitted without its article's terms read first (find_commentable reads both)."""
+    values = arrival_values(email, fingerprint, now, body_hash, since)
+    return Arrival.of(_ARRIVAL.run(db.session.connection(), **values))
+
+
+def upsert(dialect) -> sa.Insert:
+    """The commenter made known: INSERT ... ON CONFLICT (email) DO UPDATE (seen again
+    now), by the bind parameters "email" (normalized) and "now". Without RETURNING: the
+    caller adds what it reads back."""
+    commenters = Commenter.__table__
+    now = sa.bindparam("now", type_=UTCDateTime)
     return (
-        dialect.insert(links)
-        .values(commenter_id=sa.bindparam("id"), fingerprint=sa.bindparam("fingerprint"))
-        .on_conflict_do_nothing()
+        dialect.insert(commenters)
+        .values(email=sa.bindparam("email"), first_seen_at=now, last_seen_at=now, **_NEW_COMMENTER)
+        .on_conflict_do_update(index_elements=[commenters.c.email], set_={"last_seen_at": now})
     )
+
+
+def link(dialect) -> sa.Insert:
+    """A fingerprint linked to a commenter (nothing when linked already). Without its
+    values: the caller gives them (commenter_id, fingerprint, and banned: whether the
+    commenter's standing, as the upsert returned it, is banned)."""
+    return dialect.insert(CommenterFingerprint.__table__).on_conflict_do_nothing()
+
+
+def make_known(email: str, fingerprint: str | None, now: datetime, known: Arrival) -> int:
+    """The commenter `known` before (see arrival()) made known now, or seen again, and the
+    fingerprint linked when it wasn't: their id. In the caller's transaction."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    row = _MAKE_KNOWN[dialect].run(connection, email=normalize_email(email), now=now)
+    if fingerprint is not None and not known.fingerprint_linked:
+        banned = row.standing == Standing.BANNED
+        _LINK[dialect].run(connection, id=row.id, fingerprint=fingerprint, banned=banned)
+    return row.id
 
 
 # Built once, like the lifecycle's statements, and run plainly (plainsql.py): a reader's
 # comment runs these inside the write lock.
-_ARRIVE = {
-    name: PlainStatement(_arrive_statement(dialect), ("email", "now", "fingerprint"))
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+_DIALECTS = (("sqlite", sqlite), ("postgresql", postgresql))
+_commenters = Commenter.__table__
+_MAKE_KNOWN = {
+    name: PlainStatement(
+        upsert(dialect).returning(_commenters.c.id, _commenters.c.standing), ("email", "now")
+    )
+    for name, dialect in _DIALECTS
 }
 _LINK = {
-    name: PlainStatement(_link_statement(dialect), ("id", "fingerprint"))
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    name: PlainStatement(
+        link(dialect).values(
+            commenter_id=sa.bindparam("id"),
+            fingerprint=sa.bindparam("fingerprint"),
+            banned=sa.bindparam("banned", type_=sa.Boolean),
+        ),
+        ("id", "fingerprint", "banned"),
+    )
+    for name, dialect in _DIALECTS
 }
 
 
@@ -393,6 +485,15 @@ def _apply(
         db.session.rollback()
         db.session.refresh(commenter)
         return _lost(commenter, zone)
+    if (from_standing == Standing.BANNED) != (to_standing == Standing.BANNED):
+        # The ban reaches their fingerprints (the check every new comment makes), or leaves
+        # them: by the link table's primary key.
+        db.session.execute(
+            sa.update(CommenterFingerprint)
+            .where(CommenterFingerprint.commenter_id == commenter.id)
+            .values(banned=to_standing == Standing.BANNED)
+            .execution_options(synchronize_session=False)
+        )
     event = CommenterEvent(
         commenter_id=commenter.id,
         actor_id=actor.id,

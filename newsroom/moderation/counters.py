@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from newsroom import purge
 from newsroom.extensions import db
@@ -27,10 +28,11 @@ from newsroom.models import (
     Commenter,
     CommentStatus,
     CommentTally,
+    Standing,
     UTCDateTime,
     utcnow,
 )
-from newsroom.moderation.commenters import link_unlinked_comments
+from newsroom.moderation.commenters import link, link_unlinked_comments, normalize_email, upsert
 from newsroom.plainsql import ColumnDefaults, PlainStatement, built_once
 
 APPROVED, PENDING = CommentStatus.APPROVED, CommentStatus.PENDING
@@ -185,7 +187,16 @@ def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
         .returning(comments.c.id)
         .cte("new_comment")
     )
-    counted = (
+    return PlainStatement(
+        sa.select(inserted.c.id).add_cte(pending_counted(inserted)),
+        (f"new_{name}" for name in columns),
+    )
+
+
+def pending_counted(inserted: sa.CTE) -> sa.CTE:
+    """The new held comment counted: its shard's pending tally moved by one, as a
+    data-modifying CTE reading the id from `inserted` (PostgreSQL)."""
+    return (
         sa.update(_tallies)
         .where(
             _tallies.c.status == PENDING,
@@ -193,9 +204,6 @@ def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
         )
         .values(total=_tallies.c.total + 1)
         .cte("tally_counted")
-    )
-    return PlainStatement(
-        sa.select(inserted.c.id).add_cte(counted), (f"new_{name}" for name in columns)
     )
 
 
@@ -213,6 +221,67 @@ def _insert_comment(columns: tuple[str, ...]) -> PlainStatement:
 
 
 _with_defaults = ColumnDefaults(Comment.__table__)
+
+
+@built_once
+def _held_alone(columns: tuple[str, ...]) -> PlainStatement:
+    """The statement of store_held_alone, one per set of the comment's columns."""
+    comments = Comment.__table__
+    commenter = (
+        upsert(postgresql).returning(_commenters.c.id, _commenters.c.standing).cte("commenter")
+    )
+    linked = (
+        link(postgresql)
+        .from_select(
+            ["commenter_id", "fingerprint", "banned"],
+            sa.select(
+                commenter.c.id,
+                sa.bindparam("fingerprint", type_=sa.String),
+                commenter.c.standing == Standing.BANNED.value,
+            ).where(sa.bindparam("link", type_=sa.Boolean)),
+        )
+        .cte("linked")
+    )
+    inserted = (
+        sa.insert(comments)
+        .from_select(
+            [*columns, "commenter_id"],
+            sa.select(
+                *(sa.bindparam(f"new_{name}", type_=comments.c[name].type) for name in columns),
+                commenter.c.id,
+            ),
+        )
+        .returning(comments.c.id)
+        .cte("new_comment")
+    )
+    return PlainStatement(
+        sa.select(inserted.c.id).add_cte(linked, pending_counted(inserted)),
+        ("email", "now", "fingerprint", "link", *(f"new_{name}" for name in columns)),
+    )
+
+
+def store_held_alone(
+    values: Mapping[str, object], *, email: str, now, fingerprint: str | None, link: bool
+) -> int:
+    """On PostgreSQL, a new comment held for a moderator (pending, `values` its columns but
+    its commenter) stored by one statement, its own transaction: its commenter made known
+    or seen again (commenters.upsert), the fingerprint linked when `link`, the comment
+    inserted, its pending tally moved. Its id; refused as a whole (IntegrityError).
+
+    A reader's comment is the write a busy site does most, and each round trip costs the
+    server's process and the worker a wake-up: this is two in all with the read before it
+    (submission.find_commentable), where BEGIN, the upsert, the insert and COMMIT were
+    five."""
+    row = _with_defaults(values)
+    statement = _held_alone(tuple(row))
+    return statement.alone(
+        db.session.get_bind(),
+        email=normalize_email(email),
+        now=now,
+        fingerprint=fingerprint,
+        link=fingerprint is not None and link,
+        **{f"new_{name}": value for name, value in row.items()},
+    ).id
 
 
 def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:

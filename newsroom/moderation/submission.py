@@ -1,11 +1,15 @@
-"""Submitting a comment: the article's terms read with it in one lookup, the form's
-submission id, and storing what screening decides, with its event when the rules decided
-and the counters, in one transaction.
+"""Submitting a comment: the article's terms and what is known of the commenter read in
+one lookup, the form's submission id, and storing what screening decides, with its event
+when the rules decided and the counters, in one transaction.
 
-A new comment costs its commenter's upsert (commenters.py), its INSERT, the counters, an
-event only when the rules decided, and one lookup by index only when the duplicate rule is
-on; the lists of the rules come compiled from this process's copy (rules.py), keyed by the
-version read with the article. No Flask request in here: views pass in what they know.
+A new comment costs one read before anything is written: the article, its policy and
+closing time, the rules' version, and the commenter (commenters.ARRIVAL_COLUMNS: standing,
+counts, a ban on the fingerprint, the same text sent lately), run alone. Then, for a comment
+held for a moderator on PostgreSQL, one statement that is its own transaction
+(counters.store_held_alone); otherwise a transaction of the commenter's upsert, the
+INSERT, the counters and an event when the rules decided. The lists of the rules come
+compiled from this process's copy (rules.py), keyed by the version read with the article.
+No Flask request in here: views pass in what they know.
 """
 
 from __future__ import annotations
@@ -31,14 +35,24 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation import policy as terms
-from newsroom.moderation.commenters import arrive
-from newsroom.moderation.counters import insert_counted
+from newsroom.moderation.commenters import (
+    ARRIVAL_COLUMNS,
+    ARRIVAL_PARAMETERS,
+    Arrival,
+    arrival,
+    arrival_values,
+    arriving_from,
+    make_known,
+)
+from newsroom.moderation.counters import insert_counted, store_held_alone
 from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
 from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
 from newsroom.moderation.screening import screen
 from newsroom.plainsql import PlainStatement
 
 PENDING = CommentStatus.PENDING
+# The duplicate rule looks this far back.
+DUPLICATE_WINDOW = timedelta(days=1)
 
 
 class Commentable(NamedTuple):
@@ -52,15 +66,28 @@ class Commentable(NamedTuple):
     policy: CommentPolicy
     # The version of the rules now (rules.compiled gives them); "" when none were saved.
     rules_version: str
+    # What is known of the commenter whose address was given (none given: nobody's).
+    commenter: Arrival
 
     def accepting(self, now: datetime) -> bool:
         return terms.accepting_comments(self.comments_open, self.close_at, now)
 
 
-def find_commentable(slug: str) -> Commentable | None:
+def find_commentable(
+    slug: str, *, email: str = "", fingerprint: str | None = None, body: str = ""
+) -> Commentable | None:
     """The public article at `slug`, as little of it as a comment POST needs, with its
-    policy, its closing time and the rules' version: one lookup."""
-    row = _COMMENTABLE.run(db.session.connection(), slug=slug, now=utcnow())
+    policy, its closing time and the rules' version, and what is known of the commenter
+    who sends `body` from `email` and `fingerprint`: one lookup, run alone (no transaction
+    of the session's)."""
+    now = utcnow()
+    row = _COMMENTABLE.first(
+        db.session.get_bind(),
+        slug=slug,
+        **arrival_values(
+            email, fingerprint, now, body_digest(body.strip()), now - DUPLICATE_WINDOW
+        ),
+    )
     if row is None:
         return None
     return Commentable(
@@ -75,6 +102,7 @@ def find_commentable(slug: str) -> Commentable | None:
             row.trusted_after_approved if row.trusted_after_approved is not None else 2,
         ),
         rules_version=row.rules_version or "",
+        commenter=Arrival.of(row),
     )
 
 
@@ -113,6 +141,7 @@ def submit_comment(
     rules: CompiledRules = NO_RULES,
     notify_author: bool = False,
     parent_id: int | None = None,
+    commenter: Arrival | None = None,
 ) -> Submitted:
     """Store a reader's comment as screening decides under the article's `policy` and the
     `rules` (held as pending; approved at once, perhaps unreviewed; rejected or spam by a
@@ -132,16 +161,15 @@ def submit_comment(
     `parent_id`: the comment this one replies to, which the caller has checked readers see
     on the same article (threads.reply_target). A reply goes through the same screening
     and waits for the same decision as any comment.
+
+    `commenter`: what find_commentable read of them with the article; None: read here.
     """
     now = utcnow()
     body = body.strip()
-    commenter = arrive(author_email, fingerprint, now)
     digest = body_digest(body)
-    duplicate = (
-        rules.duplicates_are_spam
-        and not commenter.is_new
-        and _sent_lately(commenter.commenter_id, digest, now)
-    )
+    if commenter is None:
+        commenter = arrival(author_email, fingerprint, now, digest, now - DUPLICATE_WINDOW)
+    duplicate = rules.duplicates_are_spam and commenter.sent_same_text
     screening = screen(
         body,
         commenter,
@@ -163,14 +191,21 @@ def submit_comment(
         "client_fingerprint": fingerprint,
         "held_reasons": screening.held_reasons,
         "submission_id": submission_id,
-        "commenter_id": commenter.commenter_id,
         "unreviewed": screening.unreviewed,
         "body_hash": digest,
         "notify_author": notify_author,
     }
-    review = 1 if screening.unreviewed else 0
+    alone = status == PENDING and db.session.get_bind().dialect.name == "postgresql"
     try:
-        comment_id = insert_counted(comment, review=review)
+        if alone:
+            # Nothing but the comment, its commenter and its count moves: one statement.
+            linked = commenter.fingerprint_linked
+            comment_id = store_held_alone(
+                comment, email=author_email, now=now, fingerprint=fingerprint, link=not linked
+            )
+        else:
+            comment["commenter_id"] = make_known(author_email, fingerprint, now, commenter)
+            comment_id = insert_counted(comment, review=1 if screening.unreviewed else 0)
     except sa.exc.IntegrityError:
         db.session.rollback()
         first = _submitted_before(submission_id) if submission_id is not None else None
@@ -178,6 +213,12 @@ def submit_comment(
             raise  # not the submission id's refusal (the article was deleted meanwhile)
         return Submitted(first.id, first.status, repeated=True, unreviewed=first.unreviewed)
     submitted = Submitted(comment_id, status, unreviewed=screening.unreviewed)
+    if alone:
+        if db.session().in_transaction():
+            # What the session read before (a reply's parent) ends here, as it does with
+            # the other way's commit.
+            db.session.commit()
+        return submitted
     if screening.rule is not None:
         # Decided by the rules, not held: the audit trail says which rule, and a moderator
         # can overturn it like any decision.
@@ -196,20 +237,6 @@ def submit_comment(
     return submitted
 
 
-# The duplicate rule looks this far back.
-DUPLICATE_WINDOW = timedelta(days=1)
-
-
-def _sent_lately(commenter_id: int, digest: str, now: datetime) -> bool:
-    """Whether the commenter sent the same text within a day: one lookup, bounded by
-    ix_comments_body_hash_commenter."""
-    found = db.session.connection().execute(
-        _SENT_LATELY,
-        {"commenter_id": commenter_id, "body_hash": digest, "since": now - DUPLICATE_WINDOW},
-    )
-    return found.first() is not None
-
-
 def _submitted_before(submission_id: str) -> sa.Row | None:
     row = db.session.connection().execute(_BY_SUBMISSION, {"submission_id": submission_id})
     first = row.first()
@@ -217,8 +244,7 @@ def _submitted_before(submission_id: str) -> sa.Row | None:
     return first
 
 
-# Built once, like the lifecycle's statements: a reader's comment runs these inside the
-# write lock.
+# Built once, like the lifecycle's statements: every reader's comment runs them.
 _comments = Comment.__table__
 _site = SiteSettings.__table__
 _COMMENTABLE = PlainStatement(
@@ -238,28 +264,24 @@ _COMMENTABLE = PlainStatement(
         .where(ModerationRules.id == RULES_ID)
         .scalar_subquery()
         .label("rules_version"),
+        *ARRIVAL_COLUMNS,
     )
-    .join(Section, Section.id == Article.section_id)
-    # The site's one settings row (the first, as site_settings.stored_settings reads it).
-    .outerjoin(_site, _site.c.id == sa.select(sa.func.min(_site.c.id)).scalar_subquery())
+    .select_from(
+        arriving_from(
+            sa.join(Article, Section, Section.id == Article.section_id)
+            # The site's one settings row (the first, as site_settings.stored_settings
+            # reads it).
+            .outerjoin(_site, _site.c.id == sa.select(sa.func.min(_site.c.id)).scalar_subquery())
+        )
+    )
     .where(
         Article.slug == sa.bindparam("slug"),
         Article.public_filter(sa.bindparam("now", type_=UTCDateTime)),
     ),
-    ("slug", "now"),
+    ("slug", *ARRIVAL_PARAMETERS),
 )
 _RULED = sa.insert(ModerationEvent.__table__)
 # Bounded by ix_comments_submission_id (unique); run only when a submission comes again.
 _BY_SUBMISSION = sa.select(_comments.c.id, _comments.c.status, _comments.c.unreviewed).where(
     _comments.c.submission_id == sa.bindparam("submission_id")
-)
-# Bounded by ix_comments_body_hash_commenter; run only when the duplicate rule is on.
-_SENT_LATELY = (
-    sa.select(_comments.c.id)
-    .where(
-        _comments.c.commenter_id == sa.bindparam("commenter_id"),
-        _comments.c.body_hash == sa.bindparam("body_hash"),
-        _comments.c.created_at >= sa.bindparam("since", type_=UTCDateTime),
-    )
-    .limit(1)
 )

@@ -521,11 +521,16 @@ def post_comment(slug: str) -> ResponseReturnValue:
         return _personal(render_error(403, CROSS_SITE))
     if _comment_limit_reached():
         abort(429)
-    # Only what storing needs is read here; the whole article only when the page is redrawn.
-    article = moderation.find_commentable(slug)
+    form = CommentForm()
+    secret_key = current_app.config["SECRET_KEY"]
+    fingerprint = moderation.client_fingerprint(request.remote_addr, secret_key)
+    # Only what storing needs is read here, with what is known of the commenter; the whole
+    # article only when the page is redrawn.
+    article = moderation.find_commentable(
+        slug, email=form.author_email.data or "", fingerprint=fingerprint, body=form.body.data or ""
+    )
     if article is None:
         abort(404)
-    form = CommentForm()
     if not article.accepting(models.utcnow()):
         # Nothing to send it with any more: the reader's text comes back to keep.
         kept = (form.body.data or "").strip()[:BODY_MAX]
@@ -541,8 +546,6 @@ def post_comment(slug: str) -> ResponseReturnValue:
         page = _public_article_or_404(slug)
         return _render_article(page, form, 422, reply=reply, reply_problem=reply_problem)
 
-    secret_key = current_app.config["SECRET_KEY"]
-    fingerprint = moderation.client_fingerprint(request.remote_addr, secret_key)
     name, email, body = form.author_name.data, form.author_email.data, form.body.data
     comment = moderation.submit_comment(
         article.id,
@@ -565,6 +568,7 @@ def post_comment(slug: str) -> ResponseReturnValue:
         rules=moderation.rules_at(article.rules_version),
         notify_author=bool(form.notify.data),
         parent_id=reply.id if reply is not None else None,
+        commenter=article.commenter,
     )
     # A submission sent again (its answer was lost) is answered like the first: the same
     # notice, the same redirect, and the comment remembered as the reader's.
