@@ -621,3 +621,53 @@ def test_0022_indexes_what_is_there_and_0023_to_0025_keep_it_found_and_all_go_ba
         rows, _ = moderation.queue_page(moderation.QueueFilter(search="changed"))
         assert [c.id for c in rows] == [1]
         db.session.rollback()
+
+
+def test_0026_marks_the_banned_commenters_addresses_and_goes_back(tmp_path):
+    """Each link gets its commenter's ban, the partial index holds those alone, and a
+    downgrade restores the index of every fingerprint with every link kept."""
+    with _scratch_database(tmp_path):
+        upgrade(revision="0025")
+        with db.engine.begin() as connection:
+            for id_, email, standing in (
+                (1, "dana@example.com", "banned"),
+                (2, "lee@x.org", "normal"),
+            ):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO commenters (id, email, first_seen_at, last_seen_at,"
+                        " approved_count, rejected_count, spam_count, reported_count, standing,"
+                        " ban_reason, standing_version) VALUES (:id, :email, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP, 0, 0, 0, 0, :standing, '', 0)"
+                    ),
+                    {"id": id_, "email": email, "standing": standing},
+                )
+            for commenter_id, fingerprint in ((1, "a" * 32), (1, "b" * 32), (2, "a" * 32)):
+                connection.execute(
+                    sa.text("INSERT INTO commenter_fingerprints VALUES (:id, :fingerprint)"),
+                    {"id": commenter_id, "fingerprint": fingerprint},
+                )
+
+        upgrade(revision="0026")
+        links = "SELECT commenter_id, fingerprint, banned FROM commenter_fingerprints"
+        assert sorted(_rows(links)) == [
+            (1, "a" * 32, True),
+            (1, "b" * 32, True),
+            (2, "a" * 32, False),
+        ]
+        indexes = {
+            index["name"] for index in sa.inspect(db.engine).get_indexes("commenter_fingerprints")
+        }
+        assert "ix_commenter_fingerprints_banned" in indexes
+        assert "ix_commenter_fingerprints_fingerprint" not in indexes
+
+        downgrade(revision="0025")
+        assert sorted(_rows("SELECT commenter_id, fingerprint FROM commenter_fingerprints")) == [
+            (1, "a" * 32),
+            (1, "b" * 32),
+            (2, "a" * 32),
+        ]
+        indexes = {
+            index["name"] for index in sa.inspect(db.engine).get_indexes("commenter_fingerprints")
+        }
+        assert indexes == {"ix_commenter_fingerprints_fingerprint"}

@@ -27,11 +27,12 @@ def upgrade():
         batch.add_column(
             sa.Column("banned", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-    op.execute(
-        "UPDATE commenter_fingerprints SET banned = "
-        + ("1" if op.get_bind().dialect.name == "sqlite" else "true")
-        + " WHERE commenter_id IN (SELECT id FROM commenters WHERE standing = 'banned')"
+    links = sa.table(
+        "commenter_fingerprints", sa.column("commenter_id"), sa.column("banned", sa.Boolean)
     )
+    commenters = sa.table("commenters", sa.column("id"), sa.column("standing"))
+    banned = sa.select(commenters.c.id).where(commenters.c.standing == "banned")
+    op.execute(sa.update(links).where(links.c.commenter_id.in_(banned)).values(banned=True))
     op.drop_index("ix_commenter_fingerprints_fingerprint", table_name="commenter_fingerprints")
     op.create_index(
         "ix_commenter_fingerprints_banned",
