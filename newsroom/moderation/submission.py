@@ -48,7 +48,7 @@ from newsroom.moderation.counters import insert_counted, store_held_alone
 from newsroom.moderation.policy import HOLD_EVERYTHING, CommentPolicy
 from newsroom.moderation.rules import NO_RULES, RULES_ID, CompiledRules, body_digest
 from newsroom.moderation.screening import screen
-from newsroom.plainsql import PlainStatement
+from newsroom.plainsql import PlainStatement, reading
 
 PENDING = CommentStatus.PENDING
 # The duplicate rule looks this far back.
@@ -78,11 +78,11 @@ def find_commentable(
 ) -> Commentable | None:
     """The public article at `slug`, as little of it as a comment POST needs, with its
     policy, its closing time and the rules' version, and what is known of the commenter
-    who sends `body` from `email` and `fingerprint`: one lookup, run alone (no transaction
-    of the session's)."""
+    who sends `body` from `email` and `fingerprint`: one lookup, run alone unless the
+    session has a transaction open (plainsql.reading)."""
     now = utcnow()
     row = _COMMENTABLE.first(
-        db.session.get_bind(),
+        reading(db.session()),
         slug=slug,
         **arrival_values(
             email, fingerprint, now, body_digest(body.strip()), now - DUPLICATE_WINDOW
