@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -261,7 +262,7 @@ def _held_alone(columns: tuple[str, ...]) -> PlainStatement:
 
 
 def store_held_alone(
-    values: Mapping[str, object], *, email: str, now, fingerprint: str | None, link: bool
+    values: Mapping[str, object], *, email: str, now: datetime, fingerprint: str | None, link: bool
 ) -> int:
     """On PostgreSQL, a new comment held for a moderator (pending, `values` its columns but
     its commenter) stored by one statement, its own transaction: its commenter made known
