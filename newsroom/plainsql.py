@@ -27,10 +27,8 @@ a wake-up of the server's process and of the worker, for a statement that is ato
 
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
 the session's own object: each staff request's account, the comment a decision moves, and
-the site's settings row. Like every read through `reading(session)`, it runs in the
-session's transaction when one is open, else alone: a staff request that only reads (a
-queue page, a poll) sends no BEGIN and no ROLLBACK. A PlainAdd is the other way: a new
-object's INSERT, its row made the session's object (a decision's event).
+the site's settings row. A PlainAdd is the other way: a new object's INSERT, its row made the
+session's object (a decision's event).
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
@@ -49,7 +47,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
@@ -240,12 +238,10 @@ class PlainStatement:
         return compiled.row(raw)
 
 
-def reading(session: Session | scoped_session) -> Engine | Connection:
+def reading(session: Session) -> Engine | Connection:
     """Where a read of `session`'s request costs least: in the session's transaction when
     it has one open (no round trip more), else alone (first(), rows()): no BEGIN before
     it, no ROLLBACK when the request ends. What a decision shows after its commit, say."""
-    if isinstance(session, scoped_session):
-        session = session()
     if session.in_transaction():
         return session.connection()
     return session.get_bind()
@@ -293,12 +289,12 @@ class PlainGet:
         known = session.identity_map.get(identity_key(self.model, id))
         if known is not None:
             return known
-        row = self.statement.first(reading(session), id=id)
+        row = self.statement.run(session.connection(), id=id)
         return None if row is None else _adopt(session, self.mapper, self.names, row)
 
     def first(self, session: Session) -> Any | None:
         """The row with the lowest key (a table of one row: the site's settings), or None."""
-        row = self.lowest.first(reading(session))
+        row = self.lowest.run(session.connection())
         if row is None:
             return None
         known = session.identity_map.get(identity_key(self.model, row[self.key_index]))

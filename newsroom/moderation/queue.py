@@ -184,7 +184,7 @@ def shown_page(
         rows = db.session.execute(query, parameters).all()
     else:
         plain, names = _plain(query, frozenset(parameters))
-        rows = plain.rows(reading(db.session), **{name: parameters[name] for name in names})
+        rows = plain.rows(db.session.connection(), **{name: parameters[name] for name in names})
     return _keyset_page([ShownRow._make(row) for row in rows], size)
 
 
@@ -484,7 +484,7 @@ def live_state() -> tuple[int, dict[str, int]]:
     """What the queue's poll compares, in one statement: the newest comment's id (the end
     of the primary key) and the kept tallies (a few rows per status). Nothing here grows with the
     comments table."""
-    rows = _LIVE_STATE.rows(reading(db.session))
+    rows = _LIVE_STATE.rows(db.session.connection())
     totals = {status.value: 0 for status in CommentStatus}
     totals.update({status: int(total) for _, status, total in rows})
     newest = rows[0][0] if rows else newest_comment_id()
@@ -507,7 +507,7 @@ def queue_state() -> QueueState:
     wake-up of the server on every page, decision and poll). Nothing here grows with the
     comments table: an index end, a few rows per status, a count bounded at
     reports.REPORTED_COUNT_CAP and a row by primary key."""
-    rows = _QUEUE_STATE.rows(reading(db.session), cap=reports.REPORTED_COUNT_CAP)
+    rows = _QUEUE_STATE.rows(reading(db.session()), cap=reports.REPORTED_COUNT_CAP)
     if not rows:  # no tallies at all (before their first recount): read one by one
         totals = {**queue_tally(), REPORTED: reports.reported_total()}
         return QueueState(newest_comment_id(), totals, rules.current_version())

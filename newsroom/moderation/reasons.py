@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from newsroom.extensions import db
 from newsroom.models import RejectionReason
-from newsroom.plainsql import PlainStatement, reading
+from newsroom.plainsql import PlainStatement
 from newsroom.refused import FieldError, commit_or_refuse
 
 REJECTION_REASON_MAX = 80
@@ -37,7 +37,7 @@ _LABELS = PlainStatement(
 
 def rejection_reason_labels() -> list[tuple[int, str]]:
     """The list as (id, words), in the admins' order."""
-    return _LABELS.rows(reading(db.session))
+    return _LABELS.rows(db.session.connection())
 
 
 def add_rejection_reason(label: str) -> RejectionReason:

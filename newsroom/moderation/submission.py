@@ -82,7 +82,7 @@ def find_commentable(
     session has a transaction open (plainsql.reading)."""
     now = utcnow()
     row = _COMMENTABLE.first(
-        reading(db.session),
+        reading(db.session()),
         slug=slug,
         **arrival_values(
             email, fingerprint, now, body_digest(body.strip()), now - DUPLICATE_WINDOW
