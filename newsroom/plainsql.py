@@ -241,7 +241,7 @@ class PlainStatement:
 def reading(session: Session) -> Engine | Connection:
     """Where a read of `session`'s request costs least: in the session's transaction when
     it has one open (no round trip more), else alone (first(), rows()): no BEGIN before
-    it, no ROLLBACK when the request ends. What a decision shows after its commit, say."""
+    it, no ROLLBACK when the request ends (a comment POST's first read)."""
     if session.in_transaction():
         return session.connection()
     return session.get_bind()
