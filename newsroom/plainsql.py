@@ -194,17 +194,11 @@ class PlainStatement:
         fairy = connection.connection  # begins the connection's transaction if need be
         return self._execute(compiled, fairy, compiled.parameters(values), connection)
 
-    def rows(self, bind: Engine | Connection, **values: Any) -> list[tuple]:
-        """Every row (a few: a row per status, say): in a connection's transaction, as
-        run() runs a statement, or, given the engine, a SELECT alone as first() runs it."""
-        compiled = self._compiled(bind.engine)
-        parameters = compiled.parameters(values)
-        if isinstance(bind, Connection):
-            return self._execute(compiled, bind.connection, parameters, bind, every=True)
-        if compiled.writes:
-            raise ValueError("rows() runs a SELECT alone; run() a statement that writes")
-        with _lent(bind) as connection:
-            return self._execute(compiled, connection, parameters, every=True)
+    def rows(self, connection: Connection, **values: Any) -> list[tuple]:
+        """Every row, as run() would run the statement (a few: a row per status, say)."""
+        compiled = self._compiled(connection.engine)
+        fairy = connection.connection
+        return self._execute(compiled, fairy, compiled.parameters(values), connection, every=True)
 
     @staticmethod
     def _execute(
@@ -240,7 +234,7 @@ class PlainStatement:
 
 def reading(session: Session) -> Engine | Connection:
     """Where a read of `session`'s request costs least: in the session's transaction when
-    it has one open (no round trip more), else alone (first(), rows()): no BEGIN before
+    it has one open (no round trip more), else alone (first()): no BEGIN before
     it, no ROLLBACK when the request ends (a comment POST's first read)."""
     if session.in_transaction():
         return session.connection()

@@ -15,7 +15,7 @@ naming who changed it first. No Flask request in here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -37,6 +37,8 @@ from newsroom.plainsql import PlainStatement
 from newsroom.refused import FieldError
 
 REASON_MAX = 255
+# The duplicate rule (the same text from the same commenter: spam) looks this far back.
+DUPLICATE_WINDOW = timedelta(days=1)
 EMAIL_MAX = Commenter.__table__.c.email.type.length
 # How far ahead a ban's end may be set; for longer, ban with no end.
 BAN_YEARS_MAX = 10
@@ -179,17 +181,18 @@ ARRIVAL_PARAMETERS = ("email", "fingerprint", "now", "body_hash", "since")
 
 
 def arrival_values(
-    email: str, fingerprint: str | None, now: datetime, body_hash: str, since: datetime
+    email: str, fingerprint: str | None, now: datetime, body_hash: str
 ) -> dict[str, object]:
-    """The bind parameters of ARRIVAL_COLUMNS. An address longer than any stored is nobody's
-    (and is not compared: the form refuses it anyway)."""
+    """The bind parameters of ARRIVAL_COLUMNS, for a comment whose text has the digest
+    `body_hash` (rules.body_digest). An address longer than any stored is nobody's (and is
+    not compared: the form refuses it anyway)."""
     key = normalize_email(email)
     return {
         "email": key if len(key) <= EMAIL_MAX else "",
         "fingerprint": fingerprint,
         "now": now,
         "body_hash": body_hash,
-        "since": since,
+        "since": now - DUPLICATE_WINDOW,
     }
 
 
@@ -201,12 +204,10 @@ _ARRIVAL = PlainStatement(
 )
 
 
-def arrival(
-    email: str, fingerprint: str | None, now: datetime, body_hash: str, since: datetime
-) -> Arrival:
+def arrival(email: str, fingerprint: str | None, now: datetime, body_hash: str) -> Arrival:
     """What is known of the commenter at `email` (see Arrival): one lookup, for a comment
     submitted without its article's terms read first (find_commentable reads both)."""
-    values = arrival_values(email, fingerprint, now, body_hash, since)
+    values = arrival_values(email, fingerprint, now, body_hash)
     return Arrival.of(_ARRIVAL.run(db.session.connection(), **values))
 
 

@@ -171,30 +171,7 @@ def count_move(
         _ON_SITE.run(connection, **pair)
 
 
-# A new comment held for a moderator moves one row only, its shard's pending tally. On
-# PostgreSQL the INSERT and that UPDATE go as one statement (the UPDATE a data-modifying CTE
-# reading the new id): every round trip costs the server and the worker a wake-up, and a
-# reader's comment is the one write a busy site does most. One statement per set of columns.
-@built_once
-def _insert_pending_and_count(columns: tuple[str, ...]) -> PlainStatement:
-    comments = Comment.__table__
-    inserted = (
-        sa.insert(comments)
-        # Named apart from the columns: a parameter named like a column of comment_tallies
-        # would be taken for a value to SET there too.
-        .values(
-            {name: sa.bindparam(f"new_{name}", type_=comments.c[name].type) for name in columns}
-        )
-        .returning(comments.c.id)
-        .cte("new_comment")
-    )
-    return PlainStatement(
-        sa.select(inserted.c.id).add_cte(pending_counted(inserted)),
-        (f"new_{name}" for name in columns),
-    )
-
-
-def pending_counted(inserted: sa.CTE) -> sa.CTE:
+def _pending_counted(inserted: sa.CTE) -> sa.CTE:
     """The new held comment counted: its shard's pending tally moved by one, as a
     data-modifying CTE reading the id from `inserted` (PostgreSQL)."""
     return (
@@ -224,9 +201,14 @@ def _insert_comment(columns: tuple[str, ...]) -> PlainStatement:
 _with_defaults = ColumnDefaults(Comment.__table__)
 
 
+# A new comment held for a moderator moves one row of the counters only, its shard's pending
+# tally: on PostgreSQL that UPDATE, the INSERT and the commenter's upsert and link go as one
+# statement (data-modifying CTEs reading the new ids).
 @built_once
 def _held_alone(columns: tuple[str, ...]) -> PlainStatement:
-    """The statement of store_held_alone, one per set of the comment's columns."""
+    """The statement of store_held_alone, one per set of the comment's columns. Its
+    parameters are named apart from the columns (new_...): one named like a column of
+    comment_tallies would be taken for a value to SET there too."""
     comments = Comment.__table__
     commenter = (
         upsert(postgresql).returning(_commenters.c.id, _commenters.c.standing).cte("commenter")
@@ -256,7 +238,7 @@ def _held_alone(columns: tuple[str, ...]) -> PlainStatement:
         .cte("new_comment")
     )
     return PlainStatement(
-        sa.select(inserted.c.id).add_cte(linked, pending_counted(inserted)),
+        sa.select(inserted.c.id).add_cte(linked, _pending_counted(inserted)),
         ("email", "now", "fingerprint", "link", *(f"new_{name}" for name in columns)),
     )
 
@@ -288,15 +270,15 @@ def store_held_alone(
 def insert_counted(values: Mapping[str, object], *, review: int = 0) -> int:
     """Store a new comment (`values`: its columns) and count it, in the caller's
     transaction; its id. Refused (IntegrityError) as the INSERT alone would be."""
-    connection = db.session.connection()
-    status = values["status"]
     row = _with_defaults(values)
-    if status == PENDING and not review and connection.dialect.name == "postgresql":
-        statement = _insert_pending_and_count(tuple(row))
-        return statement.run(connection, **{f"new_{k}": v for k, v in row.items()}).id
-    comment_id = _insert_comment(tuple(row)).run(connection, **row).id
+    comment_id = _insert_comment(tuple(row)).run(db.session.connection(), **row).id
     count_move(
-        comment_id, values["article_id"], None, status, values.get("commenter_id"), review=review
+        comment_id,
+        values["article_id"],
+        None,
+        values["status"],
+        values.get("commenter_id"),
+        review=review,
     )
     return comment_id
 

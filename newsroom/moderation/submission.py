@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -51,8 +51,6 @@ from newsroom.moderation.screening import screen
 from newsroom.plainsql import PlainStatement, reading
 
 PENDING = CommentStatus.PENDING
-# The duplicate rule looks this far back.
-DUPLICATE_WINDOW = timedelta(days=1)
 
 
 class Commentable(NamedTuple):
@@ -84,9 +82,7 @@ def find_commentable(
     row = _COMMENTABLE.first(
         reading(db.session()),
         slug=slug,
-        **arrival_values(
-            email, fingerprint, now, body_digest(body.strip()), now - DUPLICATE_WINDOW
-        ),
+        **arrival_values(email, fingerprint, now, body_digest(body.strip())),
     )
     if row is None:
         return None
@@ -168,7 +164,7 @@ def submit_comment(
     body = body.strip()
     digest = body_digest(body)
     if commenter is None:
-        commenter = arrival(author_email, fingerprint, now, digest, now - DUPLICATE_WINDOW)
+        commenter = arrival(author_email, fingerprint, now, digest)
     duplicate = rules.duplicates_are_spam and commenter.sent_same_text
     screening = screen(
         body,
