@@ -17,6 +17,8 @@ it reads with the columns' result processors: about 20 µs in all. Two ways to r
 - `run(connection)`: any statement (INSERT ... RETURNING too), in that SQLAlchemy
   connection's transaction, as `connection.execute` would run it: the engine's
   before_cursor_execute listeners first (SQLite's writer queue, sqlite.py).
+- `rows(bind)`: every row, as run() runs the statement, or as first() does (a SELECT,
+  given the engine: the queue's state after a decision's commit).
 - `alone(bind)`: on PostgreSQL, a statement that writes as its own transaction, on a
   connection the pool lends: every change it makes (its data-modifying CTEs too) is kept,
   or none is.
@@ -28,7 +30,9 @@ a wake-up of the server's process and of the worker, for a statement that is ato
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
 the session's own object: each staff request's account, the comment a decision moves, and
 the site's settings row. A PlainAdd is the other way: a new object's INSERT, its row made the
-session's object (a decision's event).
+session's object (a decision's event). `adopt` makes any row a statement gives back whole
+the session's object (on PostgreSQL, a decision's comment and event come back from its one
+statement).
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
@@ -42,7 +46,7 @@ import contextlib
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -194,11 +198,17 @@ class PlainStatement:
         fairy = connection.connection  # begins the connection's transaction if need be
         return self._execute(compiled, fairy, compiled.parameters(values), connection)
 
-    def rows(self, connection: Connection, **values: Any) -> list[tuple]:
-        """Every row, as run() would run the statement (a few: a row per status, say)."""
-        compiled = self._compiled(connection.engine)
-        fairy = connection.connection
-        return self._execute(compiled, fairy, compiled.parameters(values), connection, every=True)
+    def rows(self, bind: Engine | Connection, **values: Any) -> list[tuple]:
+        """Every row (a few: a row per status, say), as run() would run the statement in a
+        connection's transaction, or a SELECT's as first() runs it alone on the engine."""
+        compiled = self._compiled(bind.engine)
+        parameters = compiled.parameters(values)
+        if isinstance(bind, Connection):
+            return self._execute(compiled, bind.connection, parameters, bind, every=True)
+        if compiled.writes:
+            raise ValueError("rows() runs a SELECT alone; run() a statement that writes")
+        with _lent(bind) as connection:
+            return self._execute(compiled, connection, parameters, every=True)
 
     @staticmethod
     def _execute(
@@ -272,7 +282,6 @@ class PlainGet:
         [key] = table.primary_key.columns
         self.model = model
         self.mapper = mapper
-        self.names = [mapper.get_property_by_column(column).key for column in table.columns]
         self.statement = PlainStatement(
             sa.select(*table.columns).where(key == sa.bindparam("id")), ("id",)
         )
@@ -284,7 +293,7 @@ class PlainGet:
         if known is not None:
             return known
         row = self.statement.run(session.connection(), id=id)
-        return None if row is None else _adopt(session, self.mapper, self.names, row)
+        return None if row is None else _adopt(session, self.mapper, row)
 
     def first(self, session: Session) -> Any | None:
         """The row with the lowest key (a table of one row: the site's settings), or None."""
@@ -292,7 +301,7 @@ class PlainGet:
         if row is None:
             return None
         known = session.identity_map.get(identity_key(self.model, row[self.key_index]))
-        return known if known is not None else _adopt(session, self.mapper, self.names, row)
+        return known if known is not None else _adopt(session, self.mapper, row)
 
 
 class ColumnDefaults:
@@ -334,7 +343,6 @@ class PlainAdd:
         mapper = sa.inspect(model)
         self.table = mapper.local_table
         self.mapper = mapper
-        self.names = [mapper.get_property_by_column(column).key for column in self.table.columns]
         self.defaults = ColumnDefaults(self.table)
         self._by_columns: dict[tuple[str, ...], PlainStatement] = {}
 
@@ -352,14 +360,37 @@ class PlainAdd:
                 columns,
             )
         row = statement.run(session.connection(), **values)
-        return _adopt(session, self.mapper, self.names, row)
+        return _adopt(session, self.mapper, row)
 
 
-def _adopt(session: Session, mapper: sa.orm.Mapper, names: list[str], row: tuple) -> Any:
-    """The row as the session's persistent object, as if the session had loaded it."""
-    found = mapper.class_manager.new_instance()
+def adopt(session: Session, model: type, row: Sequence[Any]) -> Any:
+    """`row` (a value for each of `model`'s table's columns, in the table's order: what
+    RETURNING with every column gives) as the session's persistent object (a decision's
+    comment and event, lifecycle.py). For a mapped class as PlainGet takes."""
+    return _adopt(session, sa.inspect(model), row)
+
+
+@functools.cache
+def _layout(mapper: sa.orm.Mapper) -> tuple[list[str], int]:
+    """The mapped attribute of each of the table's columns, in the table's order, and where
+    its one-column primary key is among them."""
+    table = mapper.local_table
+    [key] = table.primary_key.columns
+    names = [mapper.get_property_by_column(column).key for column in table.columns]
+    return names, list(table.columns).index(key)
+
+
+def _adopt(session: Session, mapper: sa.orm.Mapper, row: Sequence[Any]) -> Any:
+    """The row as the session's persistent object, as if the session had loaded it: the
+    object the session holds for the row's key given the row's values, or a new one."""
+    names, key_index = _layout(mapper)
+    found = session.identity_map.get(identity_key(mapper.class_, row[key_index]))
+    fresh = found is None
+    if fresh:
+        found = mapper.class_manager.new_instance()
     for name, value in zip(names, row, strict=True):
         set_committed_value(found, name, value)
-    make_transient_to_detached(found)
-    session.add(found)
+    if fresh:
+        make_transient_to_detached(found)
+        session.add(found)
     return found

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 
 from newsroom import moderation
 from newsroom.extensions import db
-from newsroom.models import Article, Comment, CommentStatus, CommentTally, ModerationEvent
+from newsroom.models import (
+    Article,
+    Comment,
+    Commenter,
+    CommentStatus,
+    CommentTally,
+    ModerationEvent,
+)
 
 STATUSES = [s.value for s in CommentStatus]
 ALLOWED = {
@@ -217,6 +224,78 @@ def test_recount_rebuilds_counters_without_touching_edit_times(article, make_com
     assert stored.approved_comment_count == 1
     assert stored.updated_at == edited_at
     assert moderation.tally() == {"pending": 1, "approved": 1, "rejected": 0, "spam": 0}
+
+
+def test_decisions_as_the_dashboard_sends_them_keep_every_count_equal_to_a_recount(
+    article, make_article, make_comment, moderator
+):
+    """The dashboard names the state each comment was seen in: on PostgreSQL the move, its
+    event and every counter are then one statement, with no read of the comment before it.
+    Every count it keeps (the site's, the articles', the commenters') is what a recount
+    of the comments makes, and a comment moved meanwhile or gone changes nothing."""
+    other = make_article("Another article")
+    lee = [make_comment(article, author_email="lee@example.com") for _ in range(3)]
+    kim = make_comment(other, author_email="kim@example.com")
+    published = make_comment(other, author_email="kim@example.com")
+    # Published at once by the policy "publish then review", waiting for a moderator.
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.id == published.id)
+        .values(status="approved", unreviewed=True)
+    )
+    db.session.commit()
+    moderation.recount()
+
+    def decide(comment, to_status, seen):
+        return moderation.decide(comment.id, to_status, moderator, expected_status=seen)
+
+    approved = decide(lee[0], "approved", "pending")
+    assert approved.ok and approved.comment.state == "approved"
+    assert approved.event.to_status == "approved" and approved.event.actor_id == moderator.id
+    decide(lee[1], "spam", "pending")
+    decide(lee[2], "rejected", "pending")
+    reviewed = decide(published, "rejected", "unreviewed")
+    assert reviewed.ok and reviewed.event.from_status == "unreviewed"
+    assert reviewed.comment.state == "rejected" and not reviewed.comment.unreviewed
+    decide(lee[0], "pending", "approved")
+    assert not moderation.undo(approved.event.id, moderator).ok  # it has moved on since
+    decide(kim, "approved", "pending")
+    moderation.decide_many([lee[2].id], "approved", moderator)
+    late = decide(kim, "rejected", "pending")
+    assert not late.ok and "already approved by Ana Moderator" in late.error
+    gone = moderation.decide(10**9, "approved", moderator, expected_status="pending")
+    assert gone.comment is None and gone.error == "That comment no longer exists."
+
+    def kept() -> tuple:
+        db.session.expire_all()
+        articles = db.session.scalars(sa.select(Article).order_by(Article.id)).all()
+        commenters = db.session.scalars(sa.select(Commenter).order_by(Commenter.email)).all()
+        return (
+            moderation.queue_tally(),
+            [(a.id, a.approved_comment_count) for a in articles],
+            [(c.email, c.approved_count, c.rejected_count, c.spam_count) for c in commenters],
+        )
+
+    before = kept()
+    moderation.recount()
+    assert kept() == before
+    assert before[0] == {
+        "pending": 1, "approved": 2, "rejected": 1, "spam": 1, "unreviewed": 0
+    }  # fmt: skip
+    assert before[1] == [(article.id, 1), (other.id, 1)]
+    assert before[2] == [("kim@example.com", 1, 1, 0), ("lee@example.com", 1, 0, 1)]
+    stored = {c.id: c.state for c in db.session.scalars(sa.select(Comment))}
+    assert [stored[c.id] for c in (*lee, kim, published)] == [
+        "pending", "spam", "approved", "approved", "rejected"
+    ]  # fmt: skip
+    events = db.session.scalars(
+        sa.select(ModerationEvent.to_status)
+        .where(ModerationEvent.comment_id == lee[0].id)
+        .order_by(ModerationEvent.id)
+    ).all()
+    assert events == ["approved", "pending"]
+    lee_record = db.session.scalar(sa.select(Commenter).where(Commenter.email == "lee@example.com"))
+    assert lee_record.last_rejected_at is not None  # the spam counts against them
 
 
 def test_kept_counters_equal_a_recount_after_every_kind_of_move(

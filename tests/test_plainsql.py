@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from newsroom import create_app, pagecache, postgres
 from newsroom.extensions import db
 from newsroom.models import Article, ArticleStatus, ModerationEvent, Section, UTCDateTime
-from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement, built_once, reading
+from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement, adopt, built_once, reading
 from tests.conftest import app_config, statements_sent
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -390,6 +390,43 @@ def test_a_read_runs_alone_when_the_session_has_no_transaction(app, site, articl
     assert count.first(inside) == (2,)  # the transaction's own write
     assert count.first(db.engine) == (1,)  # not yet committed: alone, it isn't there
     db.session.rollback()
+
+
+@pytest.mark.commits
+def test_every_row_of_a_read_comes_alone_when_the_session_has_no_transaction(app, site, article):
+    """rows() given the engine (a decision's answer reads the queue's state after its
+    commit) runs a SELECT on a connection of its own and leaves the session without a
+    transaction; a statement that writes is refused there."""
+    titles = PlainStatement(sa.select(Article.title).order_by(Article.id))
+    title = article.title
+    db.session.commit()
+    assert titles.rows(reading(db.session())) == [(title,)]
+    assert not db.session().in_transaction()
+    remove = PlainStatement(sa.delete(Article))
+    with pytest.raises(ValueError, match="writes"):
+        remove.rows(db.engine)
+    assert titles.rows(db.engine) == [(title,)]
+
+
+def test_a_row_given_back_whole_becomes_the_sessions_object(app, site, article):
+    """adopt(): a row with every column (what RETURNING gives) is the session's persistent
+    object: a new one, or the one the session holds for its key, given the row's values."""
+    article_id = article.id
+    columns = list(Article.__table__.columns)
+    statement = sa.select(*columns).where(Article.id == article_id)
+    row = db.session.execute(statement).one()
+    held = db.session.get(Article, article_id)
+
+    changed = [*row]
+    changed[[c.key for c in columns].index("title")] = "Retitled elsewhere"
+    assert adopt(db.session(), Article, changed) is held
+    assert held.title == "Retitled elsewhere" and not db.session.dirty
+
+    db.session.expunge_all()
+    made = adopt(db.session(), Article, row)
+    assert _columns(made) == dict(zip([c.key for c in columns], row, strict=True))
+    assert sa.inspect(made).persistent and db.session.get(Article, article_id) is made
+    assert made.section.id == row.section_id  # relationships load as for any object
 
 
 def _copy_of(article: Article) -> dict:

@@ -16,7 +16,7 @@ from newsroom import moderation, search
 from newsroom.extensions import db
 from newsroom.models import Policy
 from newsroom.moderation.policy import CommentPolicy
-from tests.conftest import form_fields, page, statements_sent
+from tests.conftest import csrf_token, form_fields, log_in, page, statements_sent
 
 # The statistics are set through a connection of their own, which must see the test's rows.
 pytestmark = pytest.mark.commits
@@ -317,6 +317,50 @@ def test_every_dashboard_answer_reads_the_queues_state_in_one_bounded_statement(
     assert "ix_comments_reported_created_at" in plan, plan
     if db.engine.dialect.name == "postgresql":
         assert "pk_comments" in plan, plan
+
+
+def test_a_decision_moves_and_counts_its_comment_by_keys(
+    app, client, site, article, make_comment, moderator, planner_statistics
+):
+    """A moderator's busiest path: the comment found by its key, its event added, its
+    commenter's, article's and shard's counts moved by theirs. On PostgreSQL all of it is
+    one statement after the account's and the settings' reads, with no read of the comment
+    before it, and the queue's state is read alone once it is committed."""
+    make_comment(article, "approved")
+    comment_id = make_comment(article).id
+    log_in(client, moderator)
+    token = csrf_token(client, "/dashboard/")
+    with statements_sent() as sent:
+        response = client.post(
+            f"/dashboard/comments/{comment_id}/decision",
+            data={"csrf_token": token, "to_status": "approved", "expected_status": "pending"},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200
+    assert "Approved" in page(response).select_one(f"#comment-{comment_id}").get_text()
+
+    # The site's settings are a table of one row, read whole; the queue's state has a test
+    # of its own (above).
+    queue_state = "SELECT (SELECT max(comments.id)"
+    plans = checked_plans(
+        [(s, p) for s, p in sent if "FROM site_settings" not in s and not s.startswith(queue_state)]
+    )
+    writes = [s for s, _ in sent if re.match(r"\s*(UPDATE|INSERT|DELETE|WITH)\b", s)]
+    touched = " ".join(writes)
+    for table in ("comments", "commenters", "articles", "comment_tallies"):
+        assert f"UPDATE {table} " in touched, table
+    assert "INSERT INTO moderation_events" in touched
+    # The comment is found by its key (with its status, on a table this small); so are its
+    # commenter, its article and its shard's tallies.
+    [move] = [p for s, p in plans.items() if "UPDATE comments" in s]
+    by_key = r"(on|SEARCH) comments .*?(Index Cond: [^|]*\bid = |INTEGER PRIMARY KEY)"
+    assert re.search(by_key, move), move
+    if db.engine.dialect.name == "postgresql":
+        assert [s for s in writes] == [s for s in plans if s.startswith("WITH moved")]
+        for key in ("pk_commenters", "pk_articles", "pk_comment_tallies"):
+            assert key in move, move
+        assert not [s for s, _ in sent if "FROM comments" in s and "WHERE comments.id" in s]
+        assert sent[-1][0].startswith(queue_state)
 
 
 @pytest.mark.parametrize(

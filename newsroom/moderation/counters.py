@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,16 +48,30 @@ COMMENTER_COUNTS = {
 # Built once, like the lifecycle's statements (lifecycle.py): every decision and every new
 # comment runs these inside the write lock.
 _articles, _tallies, _commenters = Article.__table__, CommentTally.__table__, Commenter.__table__
+# What a move sets on its article and on its commenter: the plain statements below and a
+# decision's one statement on PostgreSQL (counted_with) alike.
+_ARTICLE_SET = {
+    "approved_comment_count": _articles.c.approved_comment_count + sa.bindparam("approved"),
+    # The cached public comment list is keyed by this: bumped in the same transaction.
+    "comments_version": _articles.c.comments_version + sa.bindparam("list_changed"),
+    # A comment's move is not an edit of the article: updated_at stays as it was.
+    "updated_at": _articles.c.updated_at,
+}
+_COMMENTER_SET = {
+    "approved_count": _commenters.c.approved_count + sa.bindparam("approved"),
+    "rejected_count": _commenters.c.rejected_count + sa.bindparam("rejected"),
+    "spam_count": _commenters.c.spam_count + sa.bindparam("spam"),
+    # Policy.HOLD_NEW holds a commenter rejected lately (an undo leaves the date).
+    "last_rejected_at": sa.case(
+        (
+            sa.bindparam("rejected") + sa.bindparam("spam") > 0,
+            sa.bindparam("now", type_=UTCDateTime),
+        ),
+        else_=_commenters.c.last_rejected_at,
+    ),
+}
 _COUNT_ON_ARTICLE = (
-    sa.update(_articles)
-    .where(_articles.c.id == sa.bindparam("article_id"))
-    .values(
-        approved_comment_count=_articles.c.approved_comment_count + sa.bindparam("approved"),
-        # The cached public comment list is keyed by this: bumped in the same transaction.
-        comments_version=_articles.c.comments_version + sa.bindparam("list_changed"),
-        # A comment's move is not an edit of the article: updated_at stays as it was.
-        updated_at=_articles.c.updated_at,
-    )
+    sa.update(_articles).where(_articles.c.id == sa.bindparam("article_id")).values(_ARTICLE_SET)
 )
 # Two rows of the site's tallies move by one statement: the status a comment reached and
 # the one it left, or either and the unreviewed row (its own row: no status is
@@ -87,21 +102,8 @@ _COUNT_ON_ARTICLE_AND_SITE = _COUNT_ON_SITE.add_cte(
 _COUNT_ON_COMMENTER = (
     sa.update(_commenters)
     .where(_commenters.c.id == sa.bindparam("commenter_id"))
-    .values(
-        approved_count=_commenters.c.approved_count + sa.bindparam("approved"),
-        rejected_count=_commenters.c.rejected_count + sa.bindparam("rejected"),
-        spam_count=_commenters.c.spam_count + sa.bindparam("spam"),
-        # Policy.HOLD_NEW holds a commenter rejected lately (an undo leaves the date).
-        last_rejected_at=sa.case(
-            (
-                sa.bindparam("rejected") + sa.bindparam("spam") > 0,
-                sa.bindparam("now", type_=UTCDateTime),
-            ),
-            else_=_commenters.c.last_rejected_at,
-        ),
-    )
+    .values(_COMMENTER_SET)
 )
-
 
 # Run plainly (plainsql.py): every new comment and every decision runs some of them.
 _ON_ARTICLE = PlainStatement(_COUNT_ON_ARTICLE, ("article_id", "approved", "list_changed"))
@@ -115,6 +117,37 @@ _ON_COMMENTER = PlainStatement(
 )
 
 
+@dataclass(frozen=True)
+class Move:
+    """What one comment's move changes in the counters: its commenter's counts (by
+    COMMENTER_COUNTS' names), its article's approved comments, and the site's tallies (a
+    status, or "unreviewed", and by how much)."""
+
+    commenter: dict[str, int]
+    approved: int
+    site: list[tuple[str, int]]
+
+
+def move_of(from_status: str | None, to_status: str, review: int = 0) -> Move:
+    """The counters' changes when a comment goes from `from_status` (None: a new one) to
+    `to_status`; `review` is +1 when it joins the unreviewed, -1 when it leaves them."""
+    changes: dict[str, int] = {to_status: 1}
+    if from_status is not None:
+        changes[from_status] = changes.get(from_status, 0) - 1
+    site: list[tuple[str, int]] = []
+    if from_status != to_status:
+        site.append((to_status, 1))
+        if from_status is not None:
+            site.append((from_status, -1))
+    if review:
+        site.append((UNREVIEWED, review))
+    return Move(
+        commenter={name: changes.get(status, 0) for status, name in COMMENTER_COUNTS.items()},
+        approved=changes.get(APPROVED, 0),
+        site=site,
+    )
+
+
 def count_move(
     comment_id: int,
     article_id: int,
@@ -126,30 +159,19 @@ def count_move(
 ) -> None:
     """Keep the article's, the commenter's and the site's counters in step with one
     comment's move; `review` is +1 when it joins the unreviewed, -1 when it leaves them."""
-    changes: dict[str, int] = {to_status: 1}
-    if from_status is not None:
-        changes[from_status] = changes.get(from_status, 0) - 1
-    approved = changes.get(APPROVED, 0)
+    move = move_of(from_status, to_status, review)
     connection = db.session.connection()
-    if commenter_id is not None:
-        _count_on_commenter(connection, commenter_id, changes)
+    if commenter_id is not None and any(move.commenter.values()):
+        _ON_COMMENTER.run(connection, commenter_id=commenter_id, now=utcnow(), **move.commenter)
     on_article = {
         "article_id": article_id,
-        "approved": approved,
-        "list_changed": 1 if approved else 0,
+        "approved": move.approved,
+        "list_changed": 1 if move.approved else 0,
     }
-    moved = from_status != to_status
     # The site's rows that move, in pairs: one statement each.
-    site_moves: list[tuple[str, int]] = []
-    if moved:
-        site_moves.append((to_status, 1))
-        if from_status is not None:
-            site_moves.append((from_status, -1))
-    if review:
-        site_moves.append((UNREVIEWED, review))
     pairs = []
-    for start in range(0, len(site_moves), 2):
-        (first, first_delta), *rest = site_moves[start : start + 2]
+    for start in range(0, len(move.site), 2):
+        (first, first_delta), *rest = move.site[start : start + 2]
         second, second_delta = rest[0] if rest else (None, 0)
         pairs.append(
             {
@@ -160,15 +182,104 @@ def count_move(
                 "tally_shard": comment_id % TALLY_SHARDS,
             }
         )
-    if approved:
-        purge.later(f"article-{article_id}")
-    moves_article = bool(approved)
-    if moves_article and pairs and connection.dialect.name == "postgresql":
+    moved_article(article_id, move)
+    if move.approved and pairs and connection.dialect.name == "postgresql":
         _ON_ARTICLE_AND_SITE.run(connection, **on_article, **pairs.pop(0))
-    elif moves_article:
+    elif move.approved:
         _ON_ARTICLE.run(connection, **on_article)
     for pair in pairs:
         _ON_SITE.run(connection, **pair)
+
+
+def moved_article(article_id: int, move: Move) -> None:
+    """What a move owes outside the database: a change of the article's approved comments
+    is purged from the front cache once the transaction commits."""
+    if move.approved:
+        purge.later(f"article-{article_id}")
+
+
+# PostgreSQL: a decision's move, its event and its counters go as one statement
+# (lifecycle.py). Each counter's UPDATE is a data-modifying CTE reading the moved comment
+# (its id, article_id and commenter_id) from `moved`; the values come from move_values().
+# PostgreSQL runs such CTEs in an order of its own: each here waits for the one before it
+# (_after), so the rows are locked in the order every other writer locks them (a commenter,
+# then an article, then the site's tallies), and no two writers wait for each other.
+_SITE_SLOTS = 3  # the most rows of the site's tallies one move changes (move_of)
+
+
+def _after(earlier: sa.CTE) -> sa.ColumnElement[bool]:
+    """Always true, once `earlier` has run to its end (it is read to be counted)."""
+    return sa.select(sa.func.count()).select_from(earlier).scalar_subquery() >= 0
+
+
+def counted_with(moved: sa.CTE) -> sa.CTE:
+    """The counters' UPDATEs for the comment `moved` gives back, as data-modifying CTEs,
+    each after the one before; the last, to add to the statement with add_cte (it brings
+    the others)."""
+    counts = [sa.bindparam(name, type_=sa.Integer) for name in COMMENTER_COUNTS.values()]
+    commenter = (
+        sa.update(_commenters)
+        .where(_commenters.c.id == moved.c.commenter_id, sa.or_(*(count != 0 for count in counts)))
+        .values(_COMMENTER_SET)
+        .returning(_commenters.c.id)
+        .cte("commenter_counted")
+    )
+    article = (
+        sa.update(_articles)
+        .where(
+            _articles.c.id == moved.c.article_id,
+            sa.bindparam("approved", type_=sa.Integer) != 0,
+            _after(commenter),
+        )
+        .values(_ARTICLE_SET)
+        .returning(_articles.c.id)
+        .cte("article_counted")
+    )
+    slots = range(1, _SITE_SLOTS + 1)
+    return (
+        sa.update(_tallies)
+        .where(
+            _tallies.c.shard == moved.c.id % TALLY_SHARDS,
+            _tallies.c.status.in_([sa.bindparam(f"site_{n}") for n in slots]),
+            _after(article),
+        )
+        .values(
+            total=_tallies.c.total
+            + sa.case(
+                *(
+                    (_tallies.c.status == sa.bindparam(f"site_{n}"), sa.bindparam(f"delta_{n}"))
+                    for n in slots
+                ),
+                else_=0,
+            )
+        )
+        .returning(_tallies.c.shard)
+        .cte("site_counted")
+    )
+
+
+COUNTED_WITH = (
+    *COMMENTER_COUNTS.values(),
+    "now",
+    "approved",
+    "list_changed",
+    *(f"{name}_{n}" for n in range(1, _SITE_SLOTS + 1) for name in ("site", "delta")),
+)
+
+
+def move_values(move: Move, now: datetime) -> dict[str, object]:
+    """The values of counted_with()'s parameters for `move` (COUNTED_WITH names them)."""
+    slots = [*move.site, *[(None, 0)] * (_SITE_SLOTS - len(move.site))]
+    site = {}
+    for n, (status, delta) in enumerate(slots, start=1):
+        site[f"site_{n}"], site[f"delta_{n}"] = status, delta
+    return {
+        **move.commenter,
+        "now": now,
+        "approved": move.approved,
+        "list_changed": 1 if move.approved else 0,
+        **site,
+    }
 
 
 def _pending_counted(inserted: sa.CTE) -> sa.CTE:

@@ -32,7 +32,7 @@ from newsroom.moderation.commenters import normalize_email
 from newsroom.moderation.counters import queue_tally
 from newsroom.moderation.lifecycle import ALLOWED_TRANSITIONS, APPROVED, PENDING, stored_as
 from newsroom.moderation.reports import REPORTED
-from newsroom.plainsql import PlainStatement, built_once
+from newsroom.plainsql import PlainStatement, built_once, reading
 
 # What a query string leaves unescaped, as url_for writes one (werkzeug: the URL standard's
 # percent-encode set).
@@ -507,7 +507,9 @@ def queue_state() -> QueueState:
     wake-up of the server on every page, decision and poll). Nothing here grows with the
     comments table: an index end, a few rows per status, a count bounded at
     reports.REPORTED_COUNT_CAP and a row by primary key."""
-    rows = _QUEUE_STATE.rows(db.session.connection(), cap=reports.REPORTED_COUNT_CAP)
+    # Alone when the request's transaction is over (after a decision's commit): no BEGIN
+    # and no ROLLBACK around it.
+    rows = _QUEUE_STATE.rows(reading(db.session()), cap=reports.REPORTED_COUNT_CAP)
     if not rows:  # no tallies at all (before their first recount): read one by one
         totals = {**queue_tally(), REPORTED: reports.reported_total()}
         return QueueState(newest_comment_id(), totals, rules.current_version())
