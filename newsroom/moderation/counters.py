@@ -202,8 +202,9 @@ def moved_article(article_id: int, move: Move) -> None:
 # (lifecycle.py). Each counter's UPDATE is a data-modifying CTE reading the moved comment
 # (its id, article_id and commenter_id) from `moved`; the values come from move_values().
 # PostgreSQL runs such CTEs in an order of its own: each here waits for the one before it
-# (_after), so the rows are locked in the order every other writer locks them (a commenter,
-# then an article, then the site's tallies), and no two writers wait for each other.
+# (_after), so the rows are locked in the order every other writer locks them (count_move:
+# the commenter, then the site's tallies, then the article, whose UPDATE is a CTE the
+# tallies' UPDATE runs before), and no two writers wait for each other.
 _SITE_SLOTS = 3  # the most rows of the site's tallies one move changes (move_of)
 
 
@@ -224,24 +225,13 @@ def counted_with(moved: sa.CTE) -> sa.CTE:
         .returning(_commenters.c.id)
         .cte("commenter_counted")
     )
-    article = (
-        sa.update(_articles)
-        .where(
-            _articles.c.id == moved.c.article_id,
-            sa.bindparam("approved", type_=sa.Integer) != 0,
-            _after(commenter),
-        )
-        .values(_ARTICLE_SET)
-        .returning(_articles.c.id)
-        .cte("article_counted")
-    )
     slots = range(1, _SITE_SLOTS + 1)
-    return (
+    site = (
         sa.update(_tallies)
         .where(
             _tallies.c.shard == moved.c.id % TALLY_SHARDS,
             _tallies.c.status.in_([sa.bindparam(f"site_{n}") for n in slots]),
-            _after(article),
+            _after(commenter),
         )
         .values(
             total=_tallies.c.total
@@ -256,12 +246,23 @@ def counted_with(moved: sa.CTE) -> sa.CTE:
         .returning(_tallies.c.shard)
         .cte("site_counted")
     )
+    return (
+        sa.update(_articles)
+        .where(
+            _articles.c.id == moved.c.article_id,
+            sa.bindparam("approved", type_=sa.Integer) != 0,
+            _after(site),
+        )
+        .values(_ARTICLE_SET)
+        .returning(_articles.c.id)
+        .cte("article_counted")
+    )
 
 
+# counted_with()'s parameters.
 COUNTED_WITH = (
-    *COMMENTER_COUNTS.values(),
+    *COMMENTER_COUNTS.values(),  # approved (the article's change too), rejected, spam
     "now",
-    "approved",
     "list_changed",
     *(f"{name}_{n}" for n in range(1, _SITE_SLOTS + 1) for name in ("site", "delta")),
 )
