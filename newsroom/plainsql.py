@@ -286,7 +286,7 @@ class PlainGet:
             sa.select(*table.columns).where(key == sa.bindparam("id")), ("id",)
         )
         self.lowest = PlainStatement(sa.select(*table.columns).order_by(key).limit(1))
-        self.key_index = list(table.columns).index(key)
+        self.key_index = _layout(mapper)[1]
 
     def __call__(self, session: Session, id: int) -> Any | None:
         known = session.identity_map.get(identity_key(self.model, id))
