@@ -356,7 +356,7 @@ def test_a_decision_moves_and_counts_its_comment_by_keys(
     by_key = r"(on|SEARCH) comments .*?(Index Cond: [^|]*\bid = |INTEGER PRIMARY KEY)"
     assert re.search(by_key, move), move
     if db.engine.dialect.name == "postgresql":
-        assert [s for s in writes] == [s for s in plans if s.startswith("WITH moved")]
+        assert writes == [s for s in plans if s.startswith("WITH moved")]
         for key in ("pk_commenters", "pk_articles", "pk_comment_tallies"):
             assert key in move, move
         assert not [s for s, _ in sent if "FROM comments" in s and "WHERE comments.id" in s]
