@@ -28,11 +28,11 @@ otherwise send BEGIN before it and the pool a ROLLBACK after it, two more round 
 a wake-up of the server's process and of the worker, for a statement that is atomic alone.
 
 A PlainGet is Session.get for one mapped class, its row read by a PlainStatement and made
-the session's own object: each staff request's account, the comment a decision moves, and
-the site's settings row. A PlainAdd is the other way: a new object's INSERT, its row made the
-session's object (a decision's event). `adopt` makes any row a statement gives back whole
-the session's object (on PostgreSQL, a decision's comment and event come back from its one
-statement).
+the session's own object: each staff request's account, the comment a bulk decision moves,
+and the site's settings row. A PlainAdd is the other way: a new object's INSERT, its row
+made the session's object (a decision's event). `adopt` makes any row a statement gives
+back whole the session's object (a decision's comment, given back by its move; on
+PostgreSQL its event too).
 
 What SQLAlchemy does when a statement fails is kept: a disconnection throws the
 connection away (the pool makes a new one), and the error reaches the caller as
@@ -244,8 +244,9 @@ class PlainStatement:
 
 def reading(session: Session) -> Engine | Connection:
     """Where a read of `session`'s request costs least: in the session's transaction when
-    it has one open (no round trip more), else alone (first()): no BEGIN before
-    it, no ROLLBACK when the request ends (a comment POST's first read)."""
+    it has one open (no round trip more), else alone (first(), rows()): no BEGIN before
+    it, no ROLLBACK when the request ends (a comment POST's first read, the queue's state
+    after a decision's commit)."""
     if session.in_transaction():
         return session.connection()
     return session.get_bind()

@@ -229,8 +229,9 @@ def test_recount_rebuilds_counters_without_touching_edit_times(article, make_com
 def test_decisions_as_the_dashboard_sends_them_keep_every_count_equal_to_a_recount(
     article, make_article, make_comment, moderator
 ):
-    """The dashboard names the state each comment was seen in: on PostgreSQL the move, its
-    event and every counter are then one statement, with no read of the comment before it.
+    """The dashboard names the state each comment was seen in: the move then needs no read
+    of the comment before it (on PostgreSQL the move, its event and every counter are one
+    statement).
     Every count it keeps (the site's, the articles', the commenters') is what a recount
     of the comments makes, and a comment moved meanwhile or gone changes nothing."""
     other = make_article("Another article")

@@ -159,7 +159,11 @@ def count_move(
 ) -> None:
     """Keep the article's, the commenter's and the site's counters in step with one
     comment's move; `review` is +1 when it joins the unreviewed, -1 when it leaves them."""
-    move = move_of(from_status, to_status, review)
+    count_moved(comment_id, article_id, commenter_id, move_of(from_status, to_status, review))
+
+
+def count_moved(comment_id: int, article_id: int, commenter_id: int | None, move: Move) -> None:
+    """count_move for a move already worked out (move_of), in the caller's transaction."""
     connection = db.session.connection()
     if commenter_id is not None and any(move.commenter.values()):
         _ON_COMMENTER.run(connection, commenter_id=commenter_id, now=utcnow(), **move.commenter)

@@ -34,7 +34,7 @@ from newsroom.models import (
     utcnow,
 )
 from newsroom.moderation import counters
-from newsroom.moderation.counters import count_move, count_removal
+from newsroom.moderation.counters import count_removal
 from newsroom.plainsql import PlainAdd, PlainGet, PlainStatement, adopt
 
 PENDING, APPROVED, REJECTED, SPAM = (
@@ -160,19 +160,14 @@ def decide(
     """Move one comment to `to_status` if it is still in the state the moderator saw.
     `zone`: the site's clock, for the time a conflict message names; `reason`: the
     rejection reason picked (its words), kept on the event."""
-    session = db.session()
-    if (
-        expected_status in ALLOWED_TRANSITIONS
-        and to_status in ALLOWED_TRANSITIONS[expected_status]
-        and _at_once(session)
-    ):
+    if _allowed(expected_status, to_status):
         # The move itself tells whether the comment is still where the moderator saw it.
         return _apply(comment_id, expected_status, to_status, actor, note, commit, zone, reason)
-    comment = _comment(session, comment_id)
+    comment = _comment(db.session(), comment_id)
     if comment is None:
         return Decision(None, to_status, error="That comment no longer exists.")
     seen = expected_status or comment.state
-    if seen not in ALLOWED_TRANSITIONS or to_status not in ALLOWED_TRANSITIONS[seen]:
+    if not _allowed(seen, to_status):
         if seen != comment.state or comment.state == to_status:
             return lost(comment, to_status, seen, zone)
         return Decision(
@@ -181,7 +176,11 @@ def decide(
             from_status=seen,
             error=f"A {seen} comment can't be {DECISION_LABELS.get(to_status, to_status).lower()}.",
         )
-    return _apply(comment.id, seen, to_status, actor, note, commit, zone, reason, comment)
+    return _apply(comment.id, seen, to_status, actor, note, commit, zone, reason)
+
+
+def _allowed(seen: str | None, to_status: str) -> bool:
+    return seen in ALLOWED_TRANSITIONS and to_status in ALLOWED_TRANSITIONS[seen]
 
 
 def decide_many(
@@ -246,9 +245,7 @@ def undo_many(event_ids: list[int], actor: User, *, zone: str = "UTC") -> list[D
 
 def _undo_event(event: ModerationEvent, actor: User, zone: str, commit: bool) -> Decision:
     note = f"undo of #{event.id}"
-    comment = event.comment
-    seen, to_status = event.to_status, event.from_status
-    return _apply(comment.id, seen, to_status, actor, note, commit, zone, comment=comment)
+    return _apply(event.comment_id, event.to_status, event.from_status, actor, note, commit, zone)
 
 
 def _apply(
@@ -260,16 +257,15 @@ def _apply(
     commit: bool,
     zone: str = "UTC",
     reason: str = "",
-    comment: Comment | None = None,
 ) -> Decision:
     """Move the comment from `seen` to `to_status`, with its event and its counters, if it
-    is still where it was seen. `comment`: the comment, when the caller has it loaded
-    (PostgreSQL's one statement reads it back either way; SQLite's statements need it)."""
+    is still where it was seen. The move gives the comment back whole: no read before it."""
     now = utcnow()
     seen_status, seen_unreviewed = stored_as(seen)
     new_status, new_unreviewed = stored_as(to_status)
-    review = int(new_unreviewed) - int(seen_unreviewed)
-    move = counters.move_of(seen_status, new_status, review=review)
+    move = counters.move_of(
+        seen_status, new_status, review=int(new_unreviewed) - int(seen_unreviewed)
+    )
     session = db.session()
     moving = {
         "comment_id": comment_id,
@@ -288,29 +284,17 @@ def _apply(
             **counters.move_values(move, now),
         )
         if row is None:
-            return _not_moved(comment_id, comment, to_status, seen, zone, commit)
+            return _not_moved(comment_id, to_status, seen, zone, commit)
         comment = adopt(session, Comment, row[:_COMMENT_WIDTH])
         event = adopt(session, ModerationEvent, row[_COMMENT_WIDTH:])
         counters.moved_article(comment.article_id, move)
     else:
-        if comment is None:
-            comment = _comment(session, comment_id)
-        if comment is None or _MOVE.run(session.connection(), **moving) is None:
-            return _not_moved(comment_id, comment, to_status, seen, zone, commit)
+        row = _MOVE.run(session.connection(), **moving)
+        if row is None:
+            return _not_moved(comment_id, to_status, seen, zone, commit)
+        comment = adopt(session, Comment, row)
         event = _add_event(session, comment_id=comment_id, **event_values)
-        count_move(
-            comment_id,
-            comment.article_id,
-            seen_status,
-            new_status,
-            comment.commenter_id,
-            review=review,
-        )
-        # The UPDATE went around the ORM: the loaded comment learns its new state here.
-        sa.orm.attributes.set_committed_value(comment, "status", new_status)
-        sa.orm.attributes.set_committed_value(comment, "unreviewed", new_unreviewed)
-        sa.orm.attributes.set_committed_value(comment, "open_reports", 0)
-        sa.orm.attributes.set_committed_value(comment, "hidden_by_reports", False)
+        counters.count_moved(comment_id, comment.article_id, comment.commenter_id, move)
     if new_status == APPROVED and seen_status != APPROVED:
         # Readers see it from this commit on: its author hears of it in the same one.
         notices.comment_published(comment)
@@ -319,18 +303,14 @@ def _apply(
     return Decision(comment, to_status, from_status=seen, event=event)
 
 
-def _not_moved(
-    comment_id: int, comment: Comment | None, to_status: str, seen: str, zone: str, commit: bool
-) -> Decision:
+def _not_moved(comment_id: int, to_status: str, seen: str, zone: str, commit: bool) -> Decision:
     """The comment was not where the moderator saw it, or is gone: say why, change nothing."""
     if commit:
         db.session.rollback()
-    if comment is not None:
-        db.session.refresh(comment)
-    else:
-        comment = _comment(db.session(), comment_id)
-        if comment is None:
-            return Decision(None, to_status, error="That comment no longer exists.")
+    # As it is now, not as the session may have loaded it before.
+    comment = db.session.get(Comment, comment_id, populate_existing=True)
+    if comment is None:
+        return Decision(None, to_status, error="That comment no longer exists.")
     return lost(comment, to_status, seen, zone)
 
 
@@ -414,11 +394,9 @@ _move = (
         report_round=_comments.c.report_round + 1,
     )
 )
-# SQLite: the move and its event run plainly (plainsql.py), then the counters (count_move).
-_MOVE = PlainStatement(
-    _move.returning(_comments.c.id),  # no row: the comment was not where the moderator saw it
-    _MOVING,
-)
+# SQLite: the move (the comment given back whole; no row: it was not where the moderator
+# saw it) and its event run plainly (plainsql.py), then the counters (count_moved).
+_MOVE = PlainStatement(_move.returning(*_comments.c), _MOVING)
 _add_event = PlainAdd(ModerationEvent)
 
 # PostgreSQL: the move, its event and the counters in one statement, the comment and the
