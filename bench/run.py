@@ -1048,10 +1048,10 @@ def vacuum(dataset: DataSet) -> None:
     every run found the tables more bloated than the last.)
 
     INDEX_CLEANUP ON: by default VACUUM leaves the indexes alone when fewer than 2% of a
-    table's pages hold dead rows, and a run's few ten thousand comments deleted from
-    pg-large's million are fewer. Their index entries and line pointers then stayed, a run's
-    more each time (7,800, 13,300, 19,100 after three POST rounds), and no run started
-    from the data the one before it had.
+    table's pages hold dead rows, and the tens of thousands of comments a run deletes from
+    pg-large's million sit on fewer. Their index entries and line pointers then stayed, more
+    after each run (7,800, 13,300, 19,100 after three POST rounds), and no run started from
+    the data the one before it had.
 
     Then a checkpoint on either database: the pages the clean-up dirtied (a hundred
     thousand comments posted and deleted) are written out now, not by a checkpoint that
