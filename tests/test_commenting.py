@@ -1,5 +1,6 @@
 """A reader leaves a comment: validation, pending storage, honeypot, closed, rate limit."""
 
+import pytest
 import sqlalchemy as sa
 
 from newsroom.extensions import db
@@ -78,6 +79,27 @@ def test_each_error_is_shown_by_its_field_and_everything_typed_is_kept(client, s
     assert html.select_one("#author_email")["aria-invalid"] == "true"
     assert "author_email-error" in html.select_one("#author_email")["aria-describedby"]
     assert html.select_one("#body").get_text().strip() == "My carefully written comment."
+    assert _comments() == []
+
+
+@pytest.mark.parametrize("address", ["Lee.Park@Example.COM", "lee@bücher.example"])
+def test_an_address_of_another_kind_is_checked_and_stored_as_typed(client, site, article, address):
+    # Not the everyday kind the form answers at once (newsroom/forms.py): email_validator's.
+    assert _post(client, article, author_email=address).status_code == 303
+    [comment] = _comments()
+    assert comment.author_email == address
+
+
+def test_an_address_on_a_special_use_domain_is_refused_and_everything_kept(client, site, article):
+    response = _post(client, article, author_email="lee@printer.local", body="Kept as typed.")
+
+    assert response.status_code == 422
+    html = page(response)
+    assert text_of(html.select_one("#author_email-error")) == (
+        "Please enter a valid e-mail address, like name@example.com."
+    )
+    assert html.select_one("#author_email")["value"] == "lee@printer.local"
+    assert html.select_one("#body").get_text().strip() == "Kept as typed."
     assert _comments() == []
 
 

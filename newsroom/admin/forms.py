@@ -20,7 +20,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from newsroom.accounts import DISPLAY_NAME_MAX, PASSWORD_MIN
@@ -32,6 +32,7 @@ from newsroom.articles import (
     LAST_YEAR,
     ListedStatus,
 )
+from newsroom.forms import EmailAddress
 from newsroom.inputs import whole_number
 from newsroom.models import ArticleStatus, ErasureMode, Role
 from newsroom.moderation import (
@@ -258,7 +259,7 @@ class SettingsForm(FlaskForm):
         "Contact e-mail",
         validators=[
             Optional(),
-            Email("Please enter a valid e-mail address, like desk@example.org."),
+            EmailAddress("Please enter a valid e-mail address, like desk@example.org."),
             Length(max=254),
         ],
     )

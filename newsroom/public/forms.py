@@ -8,8 +8,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from newsroom.forms import EmailAddress
 from newsroom.models import ReportReason
 from newsroom.moderation import BODY_MAX, NAME_MAX, REPORT_DETAIL_MAX, REPORT_REASON_LABELS
 from newsroom.public import protection
@@ -42,7 +43,7 @@ class CommentForm(FlaskForm):
         description="Never shown on the site.",
         validators=[
             DataRequired("Please enter your e-mail address."),
-            Email("Please enter a valid e-mail address, like name@example.com."),
+            EmailAddress("Please enter a valid e-mail address, like name@example.com."),
             Length(max=254, message="That e-mail address is too long."),
         ],
     )
