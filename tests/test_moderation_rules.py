@@ -5,16 +5,21 @@ per process so no comment POST reads them."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import sys
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from newsroom import moderation
 from newsroom.extensions import db
 from newsroom.models import Comment, ModerationEvent, ModerationRules, Policy
 from newsroom.moderation.policy import CommentPolicy
-from newsroom.moderation.rules import compile_rules, fold
+from newsroom.moderation.rules import body_digest, compile_rules, evened, fold, link_count
 from tests.conftest import log_in, page, statements_sent, submit_form, text_of
 
 RULES_FORM = "form.settings-form"
@@ -74,6 +79,35 @@ def test_links_and_length_are_counted():
     two = rules.examine("See https://a.example and www.b.example please, friends.")
     assert (two.links, two.too_many_links, two.too_short) == (2, True, False)
     assert rules.examine("  Too short.  ").too_short
+
+
+# Every character Python counts as spacing, and some that look like it but aren't.
+_SPACING = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+_spaced_text = st.text(st.sampled_from(_SPACING + "ab\u200b\u2060\ufeff.-"), max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_spaced_text)
+def test_spacing_is_evened_as_the_regex_evened_it(text):
+    # body_digest's comparisons hold across versions: the digests stored before are equal
+    # for the same text.
+    assert evened(text) == re.sub(r"\s+", " ", text).strip()
+    before = hashlib.sha256(re.sub(r"\s+", " ", fold(text)).strip().encode())
+    assert body_digest(text) == before.hexdigest()[:32]
+
+
+# What a link is made of, in every case, with the characters a regex ignoring case takes
+# for another letter ("ſ" for "s", the Kelvin sign for "k", fullwidth letters).
+_link_text = st.text(st.sampled_from("htpsHTPSwW:/. xſKｗＷİı\u0307"), max_size=30)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_link_text)
+@example("WWW.example.org and Www.example.net")
+@example("HTTPS://example.org, HttP://example.net")
+@example("no link at all, www or http")
+def test_links_are_counted_as_the_regex_counts_them(body):
+    assert link_count(body) == len(re.findall(r"https?://|www\.", body, re.IGNORECASE))
 
 
 def test_suspect_words_are_marked_in_the_body_but_not_inside_links():

@@ -81,16 +81,31 @@ def _folded_with_origin(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
+def evened(text: str) -> str:
+    """`text` with each run of spacing one space, none at either end: what `\\s+` replaced
+    by a space and a strip() give (str.split() splits at the same characters), without the
+    regex's walk through the text, two thirds of the cost of a comment's digest."""
+    return " ".join(text.split())
+
+
 def body_digest(body: str) -> str:
     """The digest the duplicate rule compares: the folded text, its spacing evened out."""
-    even = _SPACE.sub(" ", fold(body)).strip()
-    return hashlib.sha256(even.encode()).hexdigest()[:32]
+    return hashlib.sha256(evened(fold(body)).encode()).hexdigest()[:32]
 
 
 def list_entries(text: str) -> list[str]:
     """The entries of a list as typed (one a line), folded, blanks and repeats left out."""
-    entries = (_SPACE.sub(" ", fold(line)).strip() for line in text.splitlines())
+    entries = (evened(fold(line)) for line in text.splitlines())
     return list(dict.fromkeys(entry for entry in entries if entry))
+
+
+def link_count(body: str) -> int:
+    """How many links `body` holds, as _LINK counts them. Every one has "://" or a "www."
+    (in any case; no other character is a "w" to a regex ignoring case): a comment with
+    neither, most, is known to hold none without the regex's walk through it."""
+    if "://" not in body and "www." not in body.lower():
+        return 0
+    return len(_LINK.findall(body))
 
 
 def _pattern(text: str) -> re.Pattern[str] | None:
@@ -131,7 +146,7 @@ class CompiledRules:
 
     def examine(self, body: str) -> Findings:
         folded = fold(body)
-        links = len(_LINK.findall(body))
+        links = link_count(body)
 
         def found(pattern: re.Pattern[str] | None) -> list[str]:
             if pattern is None:
