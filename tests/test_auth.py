@@ -2,9 +2,18 @@
 
 The failed-login limits have their own file, tests/test_login_limits.py."""
 
+from datetime import UTC, datetime
+from uuid import UUID
+
 import pytest
+from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SecureCookieSessionInterface
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
 from newsroom import accounts
+from newsroom.access import CookieSessions, SessionJSON
 from newsroom.extensions import db
 from newsroom.models import User
 from tests.conftest import (
@@ -362,6 +371,72 @@ def test_a_new_secret_key_ends_every_session_and_a_fallback_keeps_them(app, site
 
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
     assert _opens_the_dashboard(_browser_with(app, session=captured))
+
+
+# What a session may hold: every kind Flask's serializer tags, in lists, tuples and dicts,
+# the dicts' keys among them the tags' own (" t", " di", ...).
+_session_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(),
+        st.binary(max_size=20),
+        st.uuids(),
+        st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0)),
+        st.text(max_size=20).map(Markup),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(
+            st.one_of(st.text(max_size=5), st.sampled_from([" t", " di", " b"])), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), _session_values, max_size=4))
+def test_the_session_serializer_writes_what_flasks_own_writes(session_data):
+    # access.SessionJSON tags the common values itself: the cookie it makes is the one
+    # Flask's serializer makes, and each reads the other's.
+    ours, flasks = SessionJSON(), TaggedJSONSerializer()
+    written = ours.dumps(session_data)
+    assert written == flasks.dumps(session_data)
+    assert ours.loads(written) == flasks.loads(written)
+
+
+def test_a_comment_posts_session_is_what_flask_would_write(app):
+    data = {
+        "own_comments": [12, 3456789],
+        "_flashes": [("success", "Your comment will show once it has been approved.")],
+        "notice": Markup("<b>bold</b>"),
+        "at": datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        "id": UUID(int=7),
+    }
+    with app.app_context():
+        written = SessionJSON().dumps(data)
+        assert written == TaggedJSONSerializer().dumps(data)
+        assert SessionJSON().loads(written) == data
+
+
+def test_session_cookies_read_both_ways_with_flasks_own(app):
+    # Cookies from before (Flask's, compressed when zlib shortened them) still open, and
+    # Flask's own interface opens ours: nobody is logged out by the change, or back.
+    ours, flasks = CookieSessions(), SecureCookieSessionInterface()
+    small = {"own_comments": [12], "_flashes": [("success", "Sent.")]}
+    large = {"_user_id": "7:" + "k" * 40, "note": "the same words again " * 40}
+    with app.test_request_context():
+        for data in (small, large):
+            written = ours.get_signing_serializer(app).dumps(data)
+            assert not written.startswith(".")  # never compressed
+            assert flasks.get_signing_serializer(app).loads(written) == data
+            before = flasks.get_signing_serializer(app).dumps(data)
+            assert ours.get_signing_serializer(app).loads(before) == data
+        assert flasks.get_signing_serializer(app).dumps(large).startswith(".")
 
 
 def test_the_account_is_read_once_per_request_and_never_written_back(app, site, moderator):
