@@ -1,7 +1,9 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
+import functools
 import os
 
+from flask.globals import request_ctx
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -63,6 +65,31 @@ def init_limiter(app) -> None:
     called, and the comment and report forms count their own. Flask-Limiter's check before
     every request then finds nothing to count, yet cost a tenth of a cached article page's
     time in the app and a twentieth of a comment POST's.
+
+    Its work after the response (the headers, the login's count taken when it fails) and
+    at the request's end is for requests a limited view counted: the others, a comment
+    POST among them (a seventieth of its work), skip it.
     """
     limiter.init_app(app)
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    for hooks in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+        hooks[:] = [_when_counted(hook) if _limiters(hook) else hook for hook in hooks]
+
+
+def _limiters(hook) -> bool:
+    """Whether `hook` is one the limiter added (a method of it, or a function given it)."""
+    return getattr(hook, "__self__", None) is limiter or (
+        isinstance(hook, functools.partial) and limiter in hook.args
+    )
+
+
+def _when_counted(hook):
+    """`hook`, run only in a request the limiter counted: its record of the request (on the
+    request's context) is made by the first limit checked, and by nothing else."""
+
+    def run(value):
+        if hasattr(request_ctx, "_limiter_request_context"):
+            return hook(value)
+        return value
+
+    return run
