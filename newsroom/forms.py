@@ -10,23 +10,27 @@ from __future__ import annotations
 import re
 
 import email_validator
+from email_validator.rfc_constants import (
+    DOMAIN_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    LOCAL_PART_MAX_LENGTH,
+)
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from newsroom.accounts import EMAIL_MAX, PASSWORD_MIN
+from newsroom.accounts import PASSWORD_MIN
 
 # The addresses nearly every reader types: a dot-atom of ASCII before the @-sign (RFC 5322),
 # and after it lower-case labels of letters, digits and inner hyphens ending in a top-level
 # domain of letters. Each is one email_validator accepts too (tests/test_email_addresses.py
-# compares them); anything else goes to email_validator, whose rules decide.
+# compares them), within its own length limits; anything else goes to email_validator,
+# whose rules decide.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _PLAIN_ADDRESS = re.compile(
     rf"(?P<local>{_ATEXT}+(?:\.{_ATEXT}+)*)"
     r"@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
 )
-LOCAL_PART_MAX = 64
-DOMAIN_MAX = 253
 
 
 class EmptyForm(FlaskForm):
@@ -58,12 +62,12 @@ def plainly_valid_email(address: str) -> bool:
     without asking it: email_validator's checks (Unicode normalization, IDNA) were a
     fourteenth of the work of posting a comment. False says nothing: ask email_validator."""
     found = _PLAIN_ADDRESS.fullmatch(address)
-    if found is None or len(address) > EMAIL_MAX:
+    if found is None or len(address) > EMAIL_MAX_LENGTH:
         return False
     domain = found["domain"]
     return (
-        len(found["local"]) <= LOCAL_PART_MAX
-        and len(domain) <= DOMAIN_MAX
+        len(found["local"]) <= LOCAL_PART_MAX_LENGTH
+        and len(domain) <= DOMAIN_MAX_LENGTH
         # "xn--" labels are IDNA's, and other "ab--" labels are refused: its rules decide.
         and "--" not in domain
         # Its list as it is now: an application may change it.
